@@ -1,0 +1,81 @@
+#!/bin/bash
+# lab.sh rebuilds the real captures in testdata/captures/ by booting real
+# systemd (Debian 12, systemd 252) in a qemu VM under software emulation.
+#
+#   testdata/lab/lab.sh             all scenarios (about 5 minutes)
+#   LAB_ONLY="a b" testdata/lab/lab.sh   only the named scenarios
+#
+# Needs root (debootstrap) and network access to the Debian mirror the first
+# time; the root file system is cached in $LAB_CACHE (default
+# /var/cache/harden-lab). Steps: install packages, debootstrap once, build
+# the workloads (Go, C, Rust here; Python, Node and shell run as they are),
+# copy them with the scenarios into the image, boot, run run-in-vm.sh as a
+# oneshot unit, copy the bundles out with debugfs (no mounts, no loop
+# devices) and install them under testdata/captures/<scenario>/ with the
+# scenario's expect file.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${LAB_CACHE:-/var/cache/harden-lab}
+root=$cache/rootfs
+mirror=$(sed -n 's/^URIs: //p;s/^deb \(http[^ ]*\) .*/\1/p' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -m1 debian || echo http://deb.debian.org/debian)
+
+need() { command -v "$1" >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap qemu-system-x86 e2fsprogs; }; }
+need qemu-system-x86_64; need debootstrap; need debugfs
+
+if [ ! -e "$root/.harden-lab-ready" ]; then
+	mkdir -p "$cache"
+	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,udev,linux-image-amd64,initramfs-tools,auditd,python3,sudo,iproute2,procps,kmod,nodejs bookworm "$root" "$mirror"
+	echo labvm > "$root/etc/hostname"
+	echo '/dev/vda / ext4 rw 0 1' > "$root/etc/fstab"
+	touch "$root/.harden-lab-ready"
+fi
+
+# Workloads built on the host (Debian 12 too, so glibc matches the guest).
+bin=$(mktemp -d); trap 'rm -rf "$bin"' EXIT
+w=$here/workloads
+(cd "$w/go" && CGO_ENABLED=0 go build -o "$bin/goapp" main.go)
+gcc -O2 -o "$bin/capp" "$w/c/capp.c"
+(cd "$w/rust" && CARGO_TARGET_DIR="$bin/rust-target" cargo build --release --offline -q && cp "$bin/rust-target/release/rsapp" "$bin/")
+cp "$w/python/pyapp.py" "$w/node/nodeapp.js" "$w/shell/shapp.sh" "$bin/"
+
+rm -rf "$root/lab"; mkdir -p "$root/lab/bin"
+cp "$bin"/goapp "$bin"/capp "$bin"/rsapp "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$root/lab/bin/"
+cp -r "$here/scenarios" "$root/lab/scenarios"
+cp "$here/run-in-vm.sh" "$root/lab/run-in-vm.sh"
+cat > "$root/etc/systemd/system/harden-lab.service" <<UNIT
+[Unit]
+Description=harden lab runner
+After=multi-user.target auditd.service systemd-journald.service
+[Service]
+Type=oneshot
+Environment=LAB_ONLY=${LAB_ONLY:-}
+ExecStart=/lab/run-in-vm.sh
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf /etc/systemd/system/harden-lab.service "$root/etc/systemd/system/multi-user.target.wants/harden-lab.service"
+rm -rf "$root/var/log/journal"/* "$root/var/log/audit/audit.log"* 2>/dev/null || true
+
+img=$cache/lab.img
+rm -f "$img"; mkfs.ext4 -q -d "$root" -L root "$img" 3G
+kernel=$(ls "$root"/boot/vmlinuz-* | tail -1); initrd=$(ls "$root"/boot/initrd.img-* | tail -1)
+echo "booting $(basename "$kernel") under TCG..."
+timeout 1200 qemu-system-x86_64 -accel tcg -m 2048 -smp 1 -kernel "$kernel" -initrd "$initrd" \
+	-append "root=/dev/vda rw console=ttyS0 audit=1 systemd.show_status=0" \
+	-drive "file=$img,if=virtio,format=raw" -display none -nic none -serial "file:$cache/console.log" -no-reboot
+
+out=$cache/out; rm -rf "$out"; mkdir -p "$out"
+debugfs -R "rdump /lab/out $out" "$img" >/dev/null 2>&1
+[ -e "$out/out/DONE" ] || { echo "lab run did not finish; see $cache/console.log and $out/out/runner.log" >&2; exit 1; }
+for b in "$out"/out/*/; do
+	name=$(basename "$b"); [ "$name" = _journal ] && continue
+	dest=$repo/testdata/captures/$name
+	rm -rf "$dest"; mkdir -p "$dest"
+	cp -r "$b"/. "$dest"/
+	cp "$here/scenarios/$name/expect" "$dest/expect"
+	[ -d "$dest/audit" ] && [ ! -s "$dest/audit/audit.log" ] && rm -rf "$dest/audit"
+	echo "captured $name"
+done
+cp "$out/out/runner.log" "$cache/runner.log"
+echo "journal directory of the whole boot: $out/out/_journal"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Runs inside the lab VM (as harden-lab.service, after multi-user.target).
+# For every scenario: install its units, run its setup, start its unit, wait
+# for it to settle, and save a bundle (the format `harden why --bundle`
+# reads) holding only what this scenario produced: the journal after a
+# cursor taken before the start, the audit.log bytes appended meanwhile,
+# `systemctl show`/`cat` of the unit and host.txt. If the scenario has a
+# fix.conf, the unit is then restarted with it as a drop-in and the outcome
+# is recorded in fix-result, proving (or disproving) the relaxation.
+set -u
+OUT=/lab/out
+mkdir -p "$OUT"
+exec > "$OUT/runner.log" 2>&1
+install -m 0755 /lab/bin/shapp.sh /usr/local/bin/shapp.sh
+install -m 0755 /lab/bin/goapp /lab/bin/rsapp /usr/local/bin/
+install -m 0755 /lab/bin/capp /usr/local/sbin/capp
+install -m 0644 /lab/bin/pyapp.py /lab/bin/nodeapp.js /usr/local/bin/
+install -m 0644 /lab/bin/nodeapp.js /usr/local/lib/nodeapp.js
+
+settle() { # wait until the unit is no longer starting or running
+	local u=$1 i st
+	for i in $(seq 1 60); do
+		st=$(systemctl show -P ActiveState "$u")
+		case "$st" in failed|inactive) [ "$i" -gt 2 ] && return 0 ;; esac
+		sleep 0.5
+	done
+}
+
+for dir in /lab/scenarios/*/; do
+	name=$(basename "$dir")
+	[ -n "${LAB_ONLY:-}" ] && [[ " $LAB_ONLY " != *" $name "* ]] && continue
+	unit=$(sed -n 's/^unit: //p' "$dir/expect")
+	echo "=== $name ($unit)"
+	cp -r "$dir"/*.service "$dir"/*.service.d /etc/systemd/system/ 2>/dev/null
+	systemctl daemon-reload
+	[ -f "$dir/setup.sh" ] && bash -x "$dir/setup.sh"
+	journalctl --sync
+	cursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
+	aoff=$(stat -c %s /var/log/audit/audit.log)
+	systemctl start --no-block "$unit"
+	settle "$unit"
+	sleep 1
+	journalctl --sync
+	b="$OUT/$name"; mkdir -p "$b/audit" "$b/units"
+	journalctl --after-cursor="$cursor" -o export > "$b/journal.export"
+	tail -c +$((aoff + 1)) /var/log/audit/audit.log > "$b/audit/audit.log"
+	systemctl show "$unit" > "$b/units/$unit.show"
+	systemctl cat "$unit" > "$b/units/$unit.cat" 2>&1
+	{ systemctl --version; uname -a; } > "$b/host.txt"
+	if [ -f "$dir/fix.conf" ]; then
+		mkdir -p "/etc/systemd/system/$unit.d"
+		cp "$dir/fix.conf" "/etc/systemd/system/$unit.d/zz-harden-fix.conf"
+		systemctl daemon-reload; systemctl reset-failed "$unit"
+		systemctl start --no-block "$unit"; settle "$unit"
+		res=$(systemctl show -P Result "$unit"); st=$(systemctl show -P ExecMainStatus "$unit")
+		echo "with fix.conf: Result=$res ExecMainStatus=$st" > "$b/fix-result"
+		rm -f "/etc/systemd/system/$unit.d/zz-harden-fix.conf"; systemctl daemon-reload
+	fi
+	systemctl stop "$unit" fake-cache.service 2>/dev/null
+	systemctl reset-failed "$unit" 2>/dev/null
+done
+# One whole-boot journal directory, for the sdjournal (--directory) reader.
+journalctl --sync; journalctl --rotate 2>/dev/null
+mkdir -p "$OUT/_journal"; cp -r /var/log/journal/* "$OUT/_journal/" 2>/dev/null || cp -r /run/log/journal/* "$OUT/_journal/"
+echo done > "$OUT/DONE"
+sync
+systemctl poweroff -f

@@ -1,0 +1,1 @@
+systemctl start fake-cache.service; sleep 3

@@ -1,0 +1,38 @@
+/* capp is a lab workload: one operation, errors reported the C way
+ * (perror / strerror(errno)), as most daemons written in C do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/swap.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sys/io.h>
+
+int main(int argc, char **argv) {
+	if (argc < 3) { fprintf(stderr, "usage: capp ACTION ARG\n"); return 64; }
+	const char *a = argv[1], *p = argv[2];
+	if (!strcmp(a, "write")) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0) { fprintf(stderr, "capp: cannot open %s for writing: %s\n", p, strerror(errno)); return 1; }
+		close(fd);
+	} else if (!strcmp(a, "mkdir")) {
+		if (mkdir(p, 0755) < 0) { perror(p); return 1; }
+	} else if (!strcmp(a, "read")) {
+		FILE *f = fopen(p, "r");
+		if (!f) { fprintf(stderr, "error: fopen(\"%s\") failed: %s (errno=%d)\n", p, strerror(errno), errno); return 1; }
+		char buf[64]; if (fread(buf, 1, sizeof buf, f) == 0 && ferror(f)) { perror("read"); return 1; }
+		fclose(f);
+	} else if (!strcmp(a, "swapon")) {
+		printf("capp: enabling swap on %s\n", p); fflush(stdout);
+		if (swapon(p, 0) < 0) { perror("swapon"); return 1; }
+	} else if (!strcmp(a, "ioperm")) {
+		if (ioperm(0x80, 1, 1) < 0) { perror("ioperm"); return 1; }
+	} else {
+		fprintf(stderr, "capp: unknown action %s\n", a); return 64;
+	}
+	printf("capp: %s %s ok\n", a, p);
+	sleep(2);
+	return 0;
+}

@@ -1,0 +1,23 @@
+// nodeapp is a lab workload: one operation, failing as Node.js services do
+// (an uncaught error thrown from fs, or an 'error' event from a server).
+'use strict';
+const fs = require('fs');
+const net = require('net');
+const [action, arg] = process.argv.slice(2);
+switch (action) {
+  case 'write':
+    fs.writeFileSync(arg, 'ok\n');
+    break;
+  case 'read':
+    fs.readFileSync(arg);
+    break;
+  case 'listen': {
+    const srv = net.createServer();
+    srv.listen(Number(arg), '0.0.0.0', () => { console.log(`listening on ${arg}`); setTimeout(() => process.exit(0), 2000); });
+    return;
+  }
+  default:
+    throw new Error('unknown action ' + action);
+}
+console.log(`${action} ${arg}: ok`);
+setTimeout(() => {}, 2000);

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""pyapp is a lab workload: one operation, failing as Python services do
+(an uncaught exception and its traceback, or logging.exception)."""
+import logging, os, socket, sys, time
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("pyapp")
+
+action, arg = sys.argv[1], sys.argv[2]
+if action == "write":
+    with open(arg, "w") as f:
+        f.write("ok\n")
+elif action == "mkdir":
+    os.makedirs(arg, exist_ok=True)
+elif action == "read":
+    with open(arg) as f:
+        f.read()
+elif action == "sysctl":
+    # write a kernel tunable, logging the failure before re-raising
+    try:
+        with open(arg, "w") as f:
+            f.write(sys.argv[3] + "\n")
+    except OSError:
+        log.exception("could not tune %s", arg)
+        sys.exit(1)
+elif action == "connect":
+    host, port = arg.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.close()
+elif action == "config":
+    # a configuration error of the program itself: nothing to do with the sandbox
+    log.error("invalid configuration: key 'listen_address' is missing in %s", arg)
+    sys.exit(78)
+elif action == "serve":
+    host, port = arg.rsplit(":", 1)
+    srv = socket.create_server((host, int(port)))
+    while True:
+        c, _ = srv.accept()
+        c.close()
+else:
+    sys.exit("unknown action " + action)
+log.info("%s %s: ok", action, arg)
+time.sleep(2)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# shapp is a lab workload: a shell service that fails the way shell scripts
+# do, through coreutils' own messages (mkdir: cannot create directory ...).
+set -e
+action=$1; arg=$2
+case "$action" in
+  write) echo data > "$arg" ;;
+  mkdir) mkdir -p "$arg" ;;
+  touch) touch "$arg" ;;
+  sudo)  sudo -n "$arg" ;;
+  read)  cat "$arg" > /dev/null ;;
+  *) echo "shapp: unknown action $action" >&2; exit 64 ;;
+esac
+echo "shapp: $action $arg ok"
+sleep 2
