@@ -30,6 +30,12 @@ if [ ! -e "$root/.harden-lab-ready" ]; then
 	echo '/dev/vda / ext4 rw 0 1' > "$root/etc/fstab"
 	touch "$root/.harden-lab-ready"
 fi
+if [ ! -x "$root/usr/bin/java" ]; then # Java workloads (added after the first captures)
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mount -t proc proc "$root/proc"
+	chroot "$root" apt-get install -y -q --no-install-recommends openjdk-17-jre-headless || true
+	umount "$root/proc"
+fi
 
 # Workloads built on the host (Debian 12 too, so glibc matches the guest).
 bin=$(mktemp -d); trap 'rm -rf "$bin"' EXIT
@@ -37,10 +43,11 @@ w=$here/workloads
 (cd "$w/go" && CGO_ENABLED=0 go build -o "$bin/goapp" main.go)
 gcc -O2 -o "$bin/capp" "$w/c/capp.c"
 (cd "$w/rust" && CARGO_TARGET_DIR="$bin/rust-target" cargo build --release --offline -q && cp "$bin/rust-target/release/rsapp" "$bin/")
-cp "$w/python/pyapp.py" "$w/node/nodeapp.js" "$w/shell/shapp.sh" "$bin/"
+(cd "$w/java" && javac --release 17 -d "$bin" JApp.java)
+cp "$w/python/pyapp.py" "$w/node/nodeapp.js" "$w/shell/shapp.sh" "$w/shell/hostile.sh" "$bin/"
 
 rm -rf "$root/lab"; mkdir -p "$root/lab/bin"
-cp "$bin"/goapp "$bin"/capp "$bin"/rsapp "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$root/lab/bin/"
+cp "$bin"/goapp "$bin"/capp "$bin"/rsapp "$bin"/JApp.class "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$bin"/hostile.sh "$root/lab/bin/"
 cp -r "$here/scenarios" "$root/lab/scenarios"
 cp "$here/run-in-vm.sh" "$root/lab/run-in-vm.sh"
 cat > "$root/etc/systemd/system/harden-lab.service" <<UNIT
@@ -49,7 +56,7 @@ Description=harden lab runner
 After=multi-user.target auditd.service systemd-journald.service
 [Service]
 Type=oneshot
-Environment=LAB_ONLY=${LAB_ONLY:-}
+Environment="LAB_ONLY=${LAB_ONLY:-}"
 ExecStart=/lab/run-in-vm.sh
 [Install]
 WantedBy=multi-user.target

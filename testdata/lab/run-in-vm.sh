@@ -11,7 +11,7 @@ set -u
 OUT=/lab/out
 mkdir -p "$OUT"
 exec > "$OUT/runner.log" 2>&1
-install -m 0755 /lab/bin/shapp.sh /usr/local/bin/shapp.sh
+install -m 0755 /lab/bin/shapp.sh /lab/bin/hostile.sh /usr/local/bin/
 install -m 0755 /lab/bin/goapp /lab/bin/rsapp /usr/local/bin/
 install -m 0755 /lab/bin/capp /usr/local/sbin/capp
 install -m 0644 /lab/bin/pyapp.py /lab/bin/nodeapp.js /usr/local/bin/

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/harden-tool/harden/diagnose"
+)
+
+var update = flag.Bool("update", false, "rewrite the why.golden.* files of the captures")
+
+const capturesDir = "../../testdata/captures"
+
+// expectation is a capture's expect file: what a correct diagnosis of
+// that real run says. Keys are parsed strictly so a typo fails the test.
+type expectation struct {
+	unit, verdict, directive, relaxation, fix string
+	notDirectives, notRelaxations              []string
+	noControlChars                             bool
+}
+
+func readExpect(t *testing.T, path string) expectation {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("every capture needs an expect file: %v", err)
+	}
+	defer f.Close()
+	var e expectation
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			t.Fatalf("%s:%d: not a 'key: value' line", path, n)
+		}
+		switch k {
+		case "unit":
+			e.unit = v
+		case "verdict":
+			e.verdict = v
+		case "directive":
+			e.directive = v
+		case "relaxation":
+			e.relaxation = v
+		case "fix":
+			if v != "success" && v != "ran" {
+				t.Fatalf("%s:%d: fix must be success or ran", path, n)
+			}
+			e.fix = v
+		case "not-directive":
+			e.notDirectives = append(e.notDirectives, v)
+		case "not-relaxation":
+			e.notRelaxations = append(e.notRelaxations, v)
+		case "no-control-chars":
+			e.noControlChars = v == "yes"
+		default:
+			t.Fatalf("%s:%d: unknown key %q", path, n, k)
+		}
+	}
+	if e.unit == "" || e.verdict == "" {
+		t.Fatalf("%s: unit and verdict are required", path)
+	}
+	return e
+}
+
+// TestCaptures runs `harden why` on every bundle captured from real
+// systemd by the lab and checks it against the capture's expectation and
+// its golden outputs.
+func TestCaptures(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(capturesDir, "*"))
+	if len(dirs) < 20 {
+		t.Fatalf("expected the lab's captures under %s, found %d", capturesDir, len(dirs))
+	}
+	for _, dir := range dirs {
+		dir := dir
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			exp := readExpect(t, filepath.Join(dir, "expect"))
+			code, out, errOut := run(t, "why", "--bundle", dir, exp.unit, "--output", "json")
+			var rep diagnose.Report
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s\nstderr: %s", err, out, errOut)
+			}
+			if string(rep.Verdict) != exp.verdict {
+				t.Fatalf("verdict %q, want %q (cause: %s)", rep.Verdict, exp.verdict, rep.Cause)
+			}
+			wantCode := ExitNoSandboxFailure
+			if exp.verdict == "sandbox" {
+				wantCode = ExitFindings
+			}
+			if code != wantCode {
+				t.Errorf("exit status %d, want %d", code, wantCode)
+			}
+			if exp.directive != "" {
+				if len(rep.Findings) == 0 || rep.Findings[0].Directive != exp.directive {
+					t.Fatalf("first finding %+v, want directive %s", first(rep.Findings), exp.directive)
+				}
+			}
+			if exp.relaxation != "" {
+				f := rep.Findings[0]
+				if len(f.Relaxations) == 0 || !contains(f.Relaxations[0].Lines, exp.relaxation) {
+					t.Errorf("first relaxation %+v, want it to contain %q", f.Relaxations, exp.relaxation)
+				}
+			}
+			for _, d := range exp.notDirectives {
+				for _, f := range rep.Findings {
+					if f.Directive == d {
+						t.Errorf("finding blames %s, which must not be blamed here: %+v", d, f)
+					}
+				}
+			}
+			for _, r := range exp.notRelaxations {
+				for _, f := range rep.Findings {
+					for _, x := range f.Relaxations {
+						if contains(x.Lines, r) {
+							t.Errorf("proposes %q, which must not be proposed here", r)
+						}
+					}
+				}
+			}
+			if exp.verdict == "sandbox" && rep.Findings[0].Source == "" {
+				t.Errorf("first finding names no file:line")
+			}
+			_, text, _ := run(t, "why", "--bundle", dir, exp.unit)
+			if exp.noControlChars {
+				if i := bytes.IndexFunc(append(text, out...), func(r rune) bool { return r == 0x1b || r == 0x07 || r == 0x9b }); i >= 0 {
+					t.Errorf("control character reached the output at byte %d", i)
+				}
+			}
+			checkFix(t, dir, exp)
+			golden(t, filepath.Join(dir, "why.golden.json"), out)
+			golden(t, filepath.Join(dir, "why.golden.txt"), text)
+		})
+	}
+}
+
+var fixResultRe = regexp.MustCompile(`Result=(\S+) ExecMainStatus=(\d+)`)
+
+// checkFix reads what the lab saw when it re-ran the unit with the
+// scenario's drop-in: the relaxation must really have worked.
+func checkFix(t *testing.T, dir string, exp expectation) {
+	b, err := os.ReadFile(filepath.Join(dir, "fix-result"))
+	if exp.fix == "" {
+		return
+	}
+	if err != nil {
+		t.Fatalf("expect says fix: %s but the lab recorded no fix-result", exp.fix)
+	}
+	m := fixResultRe.FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatalf("unreadable fix-result %q", b)
+	}
+	switch exp.fix {
+	case "success":
+		if m[1] != "success" {
+			t.Errorf("with the proposed drop-in the unit still failed: %s", b)
+		}
+	case "ran":
+		// The program ran past the sandbox (its own later error is fine):
+		// no signal and no systemd setup status.
+		if m[1] == "signal" || m[1] == "core-dump" || (len(m[2]) == 3 && m[2][0] == '2') {
+			t.Errorf("with the proposed drop-in the sandbox still stopped the unit: %s", b)
+		}
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("missing golden file (run go test ./cmd/harden -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (run with -update after checking the change):\n--- got\n%s", path, got)
+	}
+}
+
+func run(t *testing.T, args ...string) (ExitCode, []byte, []byte) {
+	t.Helper()
+	io, out, errOut := TestStreams()
+	code := Main(args, io)
+	return code, out.Bytes(), errOut.Bytes()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func first(fs []diagnose.Finding) any {
+	if len(fs) == 0 {
+		return "no findings"
+	}
+	return fs[0]
+}

@@ -1,0 +1,381 @@
+package diagnose
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/harden-tool/harden/rules"
+)
+
+// causeKind says how a cause blocks the operation; relaxations are
+// generated per kind.
+type causeKind string
+
+const (
+	causeMount      causeKind = "mount"       // a mount rule hides or protects the path
+	causeSetupPath  causeKind = "setup-path"  // a path setting names a path that cannot be mounted
+	causeSetup      causeKind = "setup"       // systemd could not apply a setting
+	causeCapability causeKind = "capability"  // the process lacks a capability
+	causeFilter     causeKind = "filter"      // SystemCallFilter= refuses a syscall
+	causeErrnoRule  causeKind = "errno-rule"  // another seccomp-based directive refuses a syscall
+	causeNNP        causeKind = "nnp"         // no_new_privs stops a setuid helper
+	causeNetwork    causeKind = "network"     // PrivateNetwork=
+	causeFamily     causeKind = "family"      // RestrictAddressFamilies=
+	causeMemory     causeKind = "memory"      // MemoryMax=
+)
+
+// cause is one way the sandbox explains a symptom.
+type cause struct {
+	kind       causeKind
+	directive  string
+	setting    string
+	confidence Confidence
+	reason     string
+	rule       *mountRule
+	path       string
+	capability string
+	syscall    string
+	confirm    string
+	// residual marks an explanation of a contradiction in the evidence
+	// (the kernel refused what the configuration allows): it does not
+	// hold under the configuration itself, so a relaxation is judged
+	// without it.
+	residual bool
+}
+
+// explain evaluates a symptom against the sandbox and returns every cause
+// that can account for it, most likely first. An empty answer means the
+// sandbox does not explain the symptom.
+func explain(sym *Symptom, sb *Sandbox) []cause {
+	switch sym.Kind {
+	case KindSetup:
+		return explainSetup(sym, sb)
+	case KindSeccompKill:
+		return explainSeccompKill(sym, sb)
+	case KindNNP:
+		if sb.NNP {
+			return []cause{{kind: causeNNP, directive: directiveOf(sb.NNPWhy), setting: sb.NNPWhy, confidence: High,
+				reason: "with no_new_privs set the kernel ignores the setuid bit of sudo-like helpers, so they cannot become root; rather than elevating from inside the service, grant it the one capability the privileged command needs (AmbientCapabilities=) or run that command as ExecStartPre=+"}}
+		}
+		return nil
+	case KindOOM:
+		if v := sb.Props["MemoryMax"]; v != "" && v != "infinity" {
+			return []cause{{kind: causeMemory, directive: "MemoryMax", setting: "MemoryMax=" + v, confidence: High,
+				reason: "the kernel killed the service for exceeding its cgroup memory limit"}}
+		}
+		return nil
+	case KindErrno:
+		return explainErrno(sym, sb)
+	}
+	return nil
+}
+
+func directiveOf(setting string) string {
+	d, _, _ := strings.Cut(setting, "=")
+	return d
+}
+
+func explainSetup(sym *Symptom, sb *Sandbox) []cause {
+	sm := sym.Setup
+	if sm == nil {
+		return nil
+	}
+	if sm.PathList {
+		if sym.Path == "" {
+			return []cause{{kind: causeSetup, directive: "ProtectSystem", setting: "mount namespace", confidence: Low,
+				reason: "systemd could not build the unit's mount namespace and did not name the path"}}
+		}
+		for _, l := range rules.PathListDirectives {
+			for _, entry := range splitList(sb.Props[l.Directive]) {
+				p, _ := listEntryPath(l.Directive, entry, l.Effect)
+				src := strings.TrimLeft(strings.SplitN(entry, ":", 2)[0], "-+")
+				if (p == sym.Path || path.Clean(src) == sym.Path) && !strings.HasPrefix(entry, "-") {
+					why := fmt.Sprintf("%s lists %s, which systemd could not mount: %s", l.Directive, sym.Path, sym.Errno)
+					if sym.Errno == "ENOENT" {
+						why = fmt.Sprintf("%s lists %s, which does not exist, so systemd cannot set up the mount namespace and the service never runs", l.Directive, sym.Path)
+					}
+					return []cause{{kind: causeSetupPath, directive: l.Directive, setting: l.Directive + "=" + entry, confidence: High,
+						reason: why, path: sym.Path}}
+				}
+			}
+		}
+		return []cause{{kind: causeSetup, directive: "ReadWritePaths", setting: "mount namespace", confidence: Low, path: sym.Path,
+			reason: fmt.Sprintf("systemd could not mount %s (%s), but no path setting of the unit names it", sym.Path, sym.Errno)}}
+	}
+	dir := sm.Directives[0]
+	if sm.ExecDirRoot {
+		for _, d := range rules.ExecDirectories {
+			if d.Root == sym.Path {
+				dir = d.Directive
+			}
+		}
+	}
+	setting := dir + "=" + sb.Props[dir]
+	reason := fmt.Sprintf("systemd could not apply %s before starting the program (%s)", dir, sym.Errno)
+	switch dir {
+	case "User":
+		reason = fmt.Sprintf("the account User=%s does not exist, so systemd cannot switch to it and the program never runs", sb.Props["User"])
+	case "AmbientCapabilities":
+		var missing []string
+		for c := range sb.Ambient {
+			if !sb.InBounding(c) {
+				missing = append(missing, c)
+			}
+		}
+		if len(missing) > 0 {
+			reason = "AmbientCapabilities= asks for " + strings.Join(missing, " ") + ", which CapabilityBoundingSet= does not allow"
+		}
+	}
+	return []cause{{kind: causeSetup, directive: dir, setting: setting, confidence: High, reason: reason}}
+}
+
+func explainSeccompKill(sym *Symptom, sb *Sandbox) []cause {
+	if sym.Syscall == "" {
+		c := cause{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb), confidence: Medium,
+			reason:  "the process died of SIGSYS, which a seccomp filter sends for a refused system call; no audit record names the call",
+			confirm: "read the kernel's SECCOMP record: `ausearch -m SECCOMP -ts recent -i` (needs auditd, or journald's audit socket)"}
+		if sb.Filter == nil {
+			if sb.Props["SystemCallArchitectures"] != "" {
+				c.directive, c.setting = "SystemCallArchitectures", "SystemCallArchitectures="+sb.Props["SystemCallArchitectures"]
+				return []cause{c}
+			}
+			c.confidence = Low
+		}
+		return []cause{c}
+	}
+	if sym.Code == "0x0" && sb.Props["SystemCallArchitectures"] != "" && !sb.Filter.Denies(sym.Syscall) {
+		return []cause{{kind: causeSetup, directive: "SystemCallArchitectures", setting: "SystemCallArchitectures=" + sb.Props["SystemCallArchitectures"],
+			confidence: High, syscall: sym.Syscall,
+			reason: fmt.Sprintf("%s was called through the %s ABI, which SystemCallArchitectures= does not allow", sym.Syscall, sym.Arch)}}
+	}
+	conf := High
+	reason := fmt.Sprintf("the kernel killed the process for calling %s, which SystemCallFilter= does not allow", sym.Syscall)
+	residual := false
+	if sb.Filter != nil && !sb.Filter.Denies(sym.Syscall) {
+		conf, residual = Medium, true
+		reason = fmt.Sprintf("the kernel killed the process for calling %s; the filter systemd reports seems to allow it, so the running filter differed (changed since, or a distribution backport)", sym.Syscall)
+	}
+	if strings.HasPrefix(sym.Syscall, "unknown(") {
+		reason = fmt.Sprintf("the kernel killed the process for a system call harden cannot name (%s on %s)", sym.Syscall, sym.Arch)
+	}
+	return []cause{{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb), confidence: conf, syscall: sym.Syscall, reason: reason, residual: residual}}
+}
+
+func filterSetting(sb *Sandbox) string {
+	if sb.Filter == nil {
+		return "SystemCallFilter="
+	}
+	n := len(sb.Filter.Names)
+	if sb.Filter.Allow {
+		return fmt.Sprintf("SystemCallFilter= (allow-list of %d calls)", n)
+	}
+	return fmt.Sprintf("SystemCallFilter=~ (deny-list of %d calls)", n)
+}
+
+func explainErrno(sym *Symptom, sb *Sandbox) []cause {
+	var out []cause
+	if sym.Path != "" {
+		out = append(out, explainPath(sym, sb)...)
+		if len(out) > 0 {
+			return out
+		}
+	}
+	op := sym.Op
+	switch sym.Errno {
+	case "EACCES", "EPERM":
+		if op == "bind" && (sym.Port == 0 || sym.Port < 1024) {
+			if c, ok := needCap(sb, "CAP_NET_BIND_SERVICE", sym); ok {
+				if sym.Port == 0 {
+					c.confidence = Medium
+					c.reason += " (the message names no port; a port below 1024 is assumed)"
+				}
+				out = append(out, c)
+			}
+		}
+		if c, ok := explainSyscallDenial(sym, sb); ok {
+			out = append(out, c...)
+		}
+		if capName, ok := rules.OpCapability[op]; ok && op != "bind" {
+			if c, ok := needCap(sb, capName, sym); ok {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 && op == "" && sym.Path == "" {
+			// A bare "permission denied": only configuration contradictions
+			// can be named, and only as a likelihood.
+			for c := range sb.Ambient {
+				if !sb.InBounding(c) {
+					out = append(out, cause{kind: causeCapability, directive: "CapabilityBoundingSet", setting: boundingSetting(sb),
+						confidence: Medium, capability: c,
+						reason: fmt.Sprintf("AmbientCapabilities= grants %s, but CapabilityBoundingSet= does not allow it, so the service runs without it; the failed operation is not named, but an EACCES/EPERM is what a missing %s gives", c, c)})
+				}
+			}
+		}
+	case "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH", "EAI_AGAIN", "EAI_NONAME", "ENETDOWN":
+		if isYes(sb.Props["PrivateNetwork"]) {
+			c := cause{kind: causeNetwork, directive: "PrivateNetwork", setting: "PrivateNetwork=yes", confidence: High}
+			switch {
+			case sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)):
+				c.reason = "PrivateNetwork=yes gives the service its own loopback device: nothing listens on the host's 127.0.0.1 services in there"
+				if sym.Addr == "" {
+					c.confidence = Medium
+				}
+			case sym.Errno == "ECONNREFUSED":
+				c.confidence = Low
+				c.reason = "PrivateNetwork=yes leaves only a loopback device; a refused connection to another address is unusual for it"
+			default:
+				c.reason = "PrivateNetwork=yes leaves the service only a loopback device: no route and no name resolution"
+			}
+			out = append(out, c)
+		}
+	case "EAFNOSUPPORT":
+		if v := sb.Props["RestrictAddressFamilies"]; v != "" {
+			out = append(out, cause{kind: causeFamily, directive: "RestrictAddressFamilies", setting: "RestrictAddressFamilies=" + v, confidence: High,
+				reason: "socket() of an address family outside RestrictAddressFamilies= fails with EAFNOSUPPORT"})
+		}
+	case "ENOSYS":
+		if sb.Filter != nil && sb.Filter.Allow && sb.Version >= 255 {
+			out = append(out, cause{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb), confidence: Low, syscall: op,
+				reason: "an allow-list SystemCallFilter= answers ENOSYS for system calls newer than the systemd build"})
+		}
+	case "EMFILE":
+		out = append(out, cause{kind: causeSetup, directive: "LimitNOFILE", setting: "LimitNOFILE=" + sb.Props["LimitNOFILE"], confidence: Medium,
+			reason: "the process hit its open-file limit"})
+	}
+	return out
+}
+
+// explainSyscallDenial: an EPERM (or the configured errno) from a call
+// that a seccomp errno rule refuses. The kernel logs nothing for these.
+func explainSyscallDenial(sym *Symptom, sb *Sandbox) ([]cause, bool) {
+	known := knownSyscalls()
+	sc := sym.Op
+	if !known[sc] {
+		return nil, false
+	}
+	var out []cause
+	if f := sb.Filter; f != nil && f.Errno != "" && f.Errno == sym.Errno && f.Denies(sc) {
+		out = append(out, cause{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
+			confidence: Medium, syscall: sc,
+			reason:  fmt.Sprintf("SystemCallFilter= refuses %s and SystemCallErrorNumber=%s turns the refusal into that error; the kernel logs nothing for it", sc, f.Errno),
+			confirm: "make the refusal visible for one run: a drop-in with `SystemCallErrorNumber=kill` lets the kernel kill the process at that call and log a SECCOMP record naming it (`ausearch -m SECCOMP -i`)"})
+	}
+	for _, r := range rules.SyscallErrnoFilters {
+		if !isYes(sb.Props[r.Directive]) && !(r.Directive == "RestrictAddressFamilies" && sb.Props[r.Directive] != "") {
+			continue
+		}
+		for _, s := range r.Syscalls {
+			if s == sc && r.Errno == sym.Errno {
+				out = append(out, cause{kind: causeErrnoRule, directive: r.Directive, setting: r.Directive + "=" + sb.Props[r.Directive],
+					confidence: Medium, syscall: sc,
+					reason: fmt.Sprintf("%s installs a seccomp rule that answers %s with %s; the kernel logs nothing for it", r.Directive, sc, r.Errno)})
+			}
+		}
+	}
+	return out, len(out) > 0
+}
+
+func needCap(sb *Sandbox, c string, sym *Symptom) (cause, bool) {
+	if sb.HasCap(c) {
+		return cause{}, false
+	}
+	what := sym.Op
+	if sym.Port > 0 {
+		what = fmt.Sprintf("bind to port %d", sym.Port)
+	} else if what == "bind" {
+		what = "bind to a privileged port"
+	}
+	if d, ok := sb.capDropper[c]; ok {
+		return cause{kind: causeCapability, directive: directiveOf(d), setting: d, confidence: High, capability: c,
+			reason: fmt.Sprintf("%s drops %s, which %s needs", d, c, what)}, true
+	}
+	if sb.Root || sb.Ambient[c] {
+		return cause{kind: causeCapability, directive: "CapabilityBoundingSet", setting: boundingSetting(sb), confidence: High, capability: c,
+			reason: fmt.Sprintf("%s needs %s, which CapabilityBoundingSet= removes", what, c)}, true
+	}
+	who := "User=" + sb.User
+	if sb.Dynamic {
+		who = "DynamicUser=yes"
+	}
+	return cause{kind: causeCapability, directive: "AmbientCapabilities", setting: "AmbientCapabilities=" + sb.Props["AmbientCapabilities"],
+		confidence: High, capability: c,
+		reason: fmt.Sprintf("%s needs %s; the service runs as %s and AmbientCapabilities= does not grant it", what, c, who)}, true
+}
+
+func boundingSetting(sb *Sandbox) string {
+	if sb.Bounding == nil {
+		return "CapabilityBoundingSet="
+	}
+	var names []string
+	for c := range sb.Bounding {
+		names = append(names, c)
+	}
+	if len(names) > 6 {
+		return fmt.Sprintf("CapabilityBoundingSet= (%d capabilities)", len(names))
+	}
+	sort.Strings(names)
+	return "CapabilityBoundingSet=" + strings.Join(names, " ")
+}
+
+// explainPath: which mount rule makes this errno on this path.
+func explainPath(sym *Symptom, sb *Sandbox) []cause {
+	eff, rule := sb.Resolve(sym.Path)
+	if rule == nil {
+		if sym.Errno == "EACCES" && sb.Root && !sb.InBounding("CAP_DAC_OVERRIDE") {
+			return []cause{{kind: causeCapability, directive: "CapabilityBoundingSet", setting: boundingSetting(sb), confidence: Medium,
+				capability: "CAP_DAC_OVERRIDE", path: sym.Path,
+				reason: fmt.Sprintf("root without CAP_DAC_OVERRIDE is held to %s's file mode like any user", sym.Path)}}
+		}
+		if sym.Errno == "EPERM" && sym.Op == "chown" {
+			return nil // let the capability check name CAP_CHOWN
+		}
+		return nil
+	}
+	explains := false
+	var how string
+	switch sym.Errno {
+	case "EROFS":
+		explains = eff == rules.ReadOnly || eff == rules.Inaccessible || eff == rules.TmpfsRO
+		how = "read-only"
+	case "EACCES":
+		explains = eff == rules.Inaccessible || (eff == rules.NoExec && sym.Op == "exec")
+		how = "inaccessible (an empty node of mode 0000)"
+	case "EPERM":
+		explains = eff == rules.Inaccessible && (sym.Op == "open" || sym.Op == "read")
+		how = "inaccessible"
+	case "ENOENT":
+		switch eff {
+		case rules.TmpfsRO, rules.Tmpfs:
+			explains, how = true, "an empty tmpfs hiding the host's files"
+		case rules.PrivateTmp:
+			explains, how = true, "a private /tmp that other processes' files are not in"
+		case rules.Inaccessible:
+			explains, how = sb.Root, "inaccessible (empty for root)"
+		case rules.PrivateDev:
+			explains, how = !keptDevice(sym.Path), "a private /dev without real devices"
+		}
+	}
+	if !explains {
+		return nil
+	}
+	r := fmt.Sprintf("%s makes %s %s, hence %s", rule.Setting, rule.Path, how, sym.Errno)
+	if rule.Path != sym.Path {
+		r = fmt.Sprintf("%s makes %s %s; %s is below it, hence %s", rule.Setting, rule.Path, how, sym.Path, sym.Errno)
+	}
+	return []cause{{kind: causeMount, directive: rule.Directive, setting: rule.Setting, confidence: High, rule: rule, path: sym.Path, reason: r}}
+}
+
+func keptDevice(p string) bool {
+	for _, d := range rules.DeviceNodesKept {
+		if within(p, d) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLoopback(addr string) bool {
+	return strings.HasPrefix(addr, "127.") || addr == "::1" || addr == "localhost"
+}

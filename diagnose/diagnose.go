@@ -1,0 +1,650 @@
+package diagnose
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
+)
+
+// Options for one diagnosis.
+type Options struct {
+	Unit       string
+	Invocation string // "" = newest failed run
+}
+
+// Diagnose answers "why did this unit fail?" from the evidence.
+func Diagnose(ev *journal.Evidence, opts Options) *Report {
+	rep := &Report{Unit: opts.Unit, Findings: []Finding{}, MissingEvidence: []string{}}
+	for _, m := range ev.Missing {
+		rep.MissingEvidence = append(rep.MissingEvidence, m)
+	}
+	for _, w := range ev.Warnings {
+		rep.MissingEvidence = append(rep.MissingEvidence, w.String())
+	}
+
+	invs := Invocations(ev.Entries, opts.Unit)
+	inv, ok := choose(invs, opts.Invocation)
+	if !ok {
+		if opts.Invocation != "" {
+			rep.Verdict = VerdictUnknown
+			rep.Cause = fmt.Sprintf("no journal entries of invocation %s of %s", opts.Invocation, opts.Unit)
+		} else if len(ev.Entries) == 0 {
+			rep.Verdict = VerdictUnknown
+			rep.Cause = "no journal entries could be read for " + opts.Unit
+		} else {
+			rep.Verdict = VerdictNoFailure
+			rep.Cause = fmt.Sprintf("the journal has no run of %s in the window", opts.Unit)
+		}
+		return rep
+	}
+	rep.Invocation = inv.ID
+	rep.Result = inv.Result
+	rep.SeeAlso = append(rep.SeeAlso, fmt.Sprintf("journalctl -o verbose _SYSTEMD_INVOCATION_ID=%s + INVOCATION_ID=%s", inv.ID, inv.ID))
+	if !inv.Failed {
+		rep.Verdict = VerdictNoFailure
+		rep.Result = "success"
+		return rep
+	}
+	if rep.Result == "" {
+		rep.Result = "failed"
+	}
+
+	props := map[string]string{}
+	var cfg *journal.UnitConfig = ev.Unit
+	if cfg != nil {
+		props = cfg.Props
+	} else {
+		rep.MissingEvidence = append(rep.MissingEvidence, "without the unit's configuration, directives are only guessed")
+	}
+	sb := NewSandbox(props, ev.Host.SystemdVersion)
+	sb.FileNames = fileNames(cfg)
+
+	syms := collectSymptoms(inv, ev, props)
+	var findings []Finding
+	var unexplained []*Symptom
+	for i := range syms {
+		sym := &syms[i]
+		causes := explain(sym, sb)
+		if len(causes) == 0 {
+			unexplained = append(unexplained, sym)
+			continue
+		}
+		for ci, c := range causes {
+			f := Finding{
+				Directive:  fileName(sb, c.directive),
+				Setting:    c.setting,
+				Source:     sourceOf(cfg, c.directive),
+				Confidence: c.confidence,
+				Symptom:    describe(sym),
+				Reason:     c.reason,
+				Evidence:   sym.Evidence,
+				Confirm:    c.confirm,
+				rank:       i*10 + ci,
+			}
+			if d, ok := rules.LookupDirective(c.directive); ok {
+				f.Man = d.ManURL()
+			}
+			if f.Source != "" {
+				f.Evidence = append(append([]Evidence{}, f.Evidence...), Evidence{Source: "unit", Origin: "config", Text: f.Source + ": " + settingLine(cfg, c.directive, c.setting)})
+			}
+			f.Relaxations, f.Withheld = relaxations(sym, c, sb)
+			if f.Relaxations == nil {
+				f.Relaxations = []Relaxation{}
+			}
+			findings = mergeFinding(findings, f)
+		}
+	}
+	sort.SliceStable(findings, func(i, j int) bool {
+		if confRank(findings[i].Confidence) != confRank(findings[j].Confidence) {
+			return confRank(findings[i].Confidence) > confRank(findings[j].Confidence)
+		}
+		return findings[i].rank < findings[j].rank
+	})
+	rep.Findings = findings
+	for _, f := range findings {
+		for _, e := range f.Evidence {
+			if e.Source == "audit" {
+				if serial := auditSerial(e.Text); serial != "" {
+					rep.SeeAlso = appendOnce(rep.SeeAlso, "ausearch -i -a "+serial)
+				}
+			}
+		}
+	}
+	switch {
+	case len(findings) > 0:
+		rep.Verdict = VerdictSandbox
+	case len(unexplained) > 0:
+		rep.Verdict = VerdictNotSandbox
+		rep.Cause = notSandboxCause(unexplained, sb)
+	default:
+		rep.Verdict, rep.Cause = verdictFromExit(inv)
+	}
+	return rep
+}
+
+func confRank(c Confidence) int {
+	switch c {
+	case High:
+		return 3
+	case Medium:
+		return 2
+	}
+	return 1
+}
+
+func mergeFinding(fs []Finding, f Finding) []Finding {
+	for i := range fs {
+		if fs[i].Directive == f.Directive && fs[i].Setting == f.Setting && sameRelaxations(fs[i].Relaxations, f.Relaxations) {
+			for _, e := range f.Evidence {
+				if !hasEvidence(fs[i].Evidence, e) {
+					fs[i].Evidence = append(fs[i].Evidence, e)
+				}
+			}
+			return fs
+		}
+	}
+	return append(fs, f)
+}
+
+func sameRelaxations(a, b []Relaxation) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if strings.Join(a[i].Lines, "\n") != strings.Join(b[i].Lines, "\n") {
+			return false
+		}
+	}
+	return true
+}
+
+func hasEvidence(es []Evidence, e Evidence) bool {
+	for _, x := range es {
+		if x.Text == e.Text && x.Source == e.Source {
+			return true
+		}
+	}
+	return false
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+var auditSerialRe = regexp.MustCompile(`audit\(\d+\.\d+:(\d+)\)`)
+
+func auditSerial(text string) string {
+	if m := auditSerialRe.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// fileNames maps directives to the (possibly old) names the unit files use.
+func fileNames(cfg *journal.UnitConfig) map[string]string {
+	out := map[string]string{}
+	if cfg == nil {
+		return out
+	}
+	for _, s := range cfg.Settings {
+		if d, ok := rules.LookupDirective(s.Name); ok && d.Name != s.Name {
+			out[d.Name] = s.Name
+		}
+	}
+	return out
+}
+
+func fileName(sb *Sandbox, directive string) string {
+	if n := sb.FileNames[directive]; n != "" {
+		return n
+	}
+	return directive
+}
+
+// sourceOf is the file:line of the last assignment of a directive (or an
+// old name of it); for a directive never set, of the setting that brought
+// it into play (rules.SourceFallbacks).
+func sourceOf(cfg *journal.UnitConfig, directive string) string {
+	if s, ok := lastSetting(cfg, directive); ok {
+		return s.Location()
+	}
+	return ""
+}
+
+func lastSetting(cfg *journal.UnitConfig, directive string) (journal.Setting, bool) {
+	if cfg == nil {
+		return journal.Setting{}, false
+	}
+	for _, d := range append([]string{directive}, rules.SourceFallbacks[directive]...) {
+		names := []string{d}
+		if dd, ok := rules.LookupDirective(d); ok {
+			names = append(names, dd.OldNames...)
+		}
+		if ss := cfg.SettingsOf(names...); len(ss) > 0 {
+			return ss[len(ss)-1], true
+		}
+	}
+	return journal.Setting{}, false
+}
+
+func settingLine(cfg *journal.UnitConfig, directive, fallback string) string {
+	if s, ok := lastSetting(cfg, directive); ok {
+		return s.Name + "=" + s.Value
+	}
+	return fallback
+}
+
+// collectSymptoms reads every symptom of the invocation: the executor's
+// setup failure, PID 1's exit status and OOM line, the service's own error
+// lines and the kernel's audit records of its processes.
+func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]string) []Symptom {
+	var syms []Symptom
+	var lastService = map[int][]string{} // recent lines per PID, for multi-line errors
+	for _, e := range inv.Entries {
+		msg := e.Message()
+		switch e.Provenance() {
+		case journal.FromExecutor:
+			if s, ok := parseSetupLine(msg, inv.ExitStatus); ok {
+				s.Time, s.PID = e.Time, e.PID()
+				s.Evidence = []Evidence{journalEvidence(e)}
+				syms = append(syms, s)
+			}
+		case journal.FromManager:
+			if e.Fields["MESSAGE_ID"] == journal.MsgUnitOutOfMemory || e.Fields["UNIT_RESULT"] == "oom-kill" {
+				syms = mergeSymptom(syms, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromManager, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+			}
+		case journal.FromService:
+			pid := e.PID()
+			for _, line := range strings.Split(msg, "\n") {
+				s, ok := ParseServiceLine(line)
+				if !ok {
+					lastService[pid] = appendRecent(lastService[pid], line)
+					continue
+				}
+				if s.Op == "" {
+					for i := len(lastService[pid]) - 1; i >= 0 && s.Op == ""; i-- {
+						s.Op = ParseOp(lastService[pid][i], -1, -1)
+					}
+				}
+				lastService[pid] = appendRecent(lastService[pid], line)
+				s.Origin, s.Time, s.PID = journal.FromService, e.Time, pid
+				s.Evidence = []Evidence{{Source: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: line}}
+				syms = mergeSymptom(syms, s)
+			}
+		}
+	}
+	// The audit trail of the run's processes.
+	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
+	exe := execPath(props)
+	for i := range ev.Audit {
+		a := &ev.Audit[i]
+		if a.Time.Before(from) || a.Time.After(to) {
+			continue
+		}
+		pid := a.PID()
+		if !inv.PIDs[pid] && !(len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe) {
+			continue
+		}
+		if s, ok := auditSymptom(a); ok {
+			syms = mergeSymptom(syms, s)
+		}
+	}
+	// PID 1's exit status, when nothing more telling was found.
+	if inv.ExitLine != nil {
+		ex := journalEvidence(inv.ExitLine)
+		switch {
+		case (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && inv.ExitStatus == 31:
+			found := false
+			for i := range syms {
+				if syms[i].Kind == KindSeccompKill {
+					syms[i].Evidence = append(syms[i].Evidence, ex)
+					found = true
+				}
+			}
+			if !found {
+				syms = append(syms, Symptom{Kind: KindSeccompKill, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
+			}
+		case inv.ExitCode == "exited" && rules.IsSetupStatus(inv.ExitStatus):
+			found := false
+			for i := range syms {
+				if syms[i].Kind == KindSetup {
+					syms[i].Evidence = append(syms[i].Evidence, ex)
+					found = true
+				}
+			}
+			if !found {
+				if s, ok := setupFromStatus(inv.ExitStatus); ok {
+					s.Text, s.Time, s.Evidence = inv.ExitLine.Message(), inv.ExitLine.Time, []Evidence{ex}
+					syms = append(syms, s)
+				}
+			}
+		default:
+			for i := range syms {
+				syms[i].Evidence = append(syms[i].Evidence, ex)
+			}
+		}
+	}
+	return syms
+}
+
+func appendRecent(l []string, s string) []string {
+	l = append(l, s)
+	if len(l) > 8 {
+		l = l[len(l)-8:]
+	}
+	return l
+}
+
+// mergeSymptom folds a symptom into an earlier one that reports the same
+// failure (runtimes print an error over several lines: Node's `code:
+// 'EACCES'`, the kernel's SYSCALL record of the program's message), filling
+// in what the earlier one lacked; kernel evidence makes it trusted.
+func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
+	for i := range syms {
+		o := &syms[i]
+		if o.Kind != s.Kind || o.Errno != s.Errno {
+			continue
+		}
+		samePath := o.Path == s.Path || o.Path == "" || s.Path == ""
+		if !samePath || s.Time.Sub(o.Time) > 2*time.Second || o.Time.Sub(s.Time) > 2*time.Second {
+			continue
+		}
+		if s.Kind == KindSeccompKill && o.Syscall != s.Syscall && o.Syscall != "" && s.Syscall != "" {
+			continue
+		}
+		if o.Path == "" {
+			o.Path = s.Path
+		}
+		if o.Op == "" {
+			o.Op = s.Op
+		}
+		if o.Port == 0 {
+			o.Port, o.Addr = s.Port, s.Addr
+		}
+		if o.Syscall == "" {
+			o.Syscall, o.Arch, o.Code = s.Syscall, s.Arch, s.Code
+		}
+		if s.Trusted() && !o.Trusted() {
+			o.Origin = s.Origin
+		}
+		for _, e := range s.Evidence {
+			if !hasEvidence(o.Evidence, e) {
+				o.Evidence = append(o.Evidence, e)
+			}
+		}
+		return syms
+	}
+	return append(syms, s)
+}
+
+var (
+	setupOnce sync.Once
+	setupRes  []*regexp.Regexp
+)
+
+// parseSetupLine matches an executor line against the known setup
+// failure messages.
+func parseSetupLine(msg string, status int) (Symptom, bool) {
+	setupOnce.Do(func() {
+		for _, m := range rules.SetupMessages {
+			setupRes = append(setupRes, regexp.MustCompile(m.Pattern))
+		}
+	})
+	if i := strings.Index(msg, ": "); i > 0 && strings.Contains(msg[:i], ".") && !strings.Contains(msg[:i], " ") {
+		msg = msg[i+2:] // "<unit>: " prefix
+	}
+	for i, re := range setupRes {
+		m := re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		sm := &rules.SetupMessages[i]
+		s := Symptom{Kind: KindSetup, Step: sm.Step, Setup: sm, Text: msg, Origin: journal.FromExecutor}
+		for gi, name := range re.SubexpNames() {
+			switch name {
+			case "path":
+				s.Path = strings.TrimPrefix(m[gi], rules.UnitRootPrefix)
+			case "err":
+				s.Errno, _, _ = ParseErrnoText(m[gi])
+			}
+		}
+		return s, true
+	}
+	return Symptom{}, false
+}
+
+func setupFromStatus(status int) (Symptom, bool) {
+	st, ok := rules.LookupExitStatus(status)
+	if !ok {
+		return Symptom{}, false
+	}
+	for i := range rules.SetupMessages {
+		sm := &rules.SetupMessages[i]
+		if sm.Step == st.Name && !sm.PathList {
+			return Symptom{Kind: KindSetup, Step: st.Name, Setup: sm, Origin: journal.FromManager}, true
+		}
+	}
+	return Symptom{}, false
+}
+
+func execPath(props map[string]string) string {
+	v := props["ExecStart"]
+	if i := strings.Index(v, "path="); i >= 0 {
+		rest := v[i+5:]
+		if j := strings.IndexAny(rest, " ;"); j >= 0 {
+			return rest[:j]
+		}
+	}
+	return ""
+}
+
+func auditExe(a *journal.AuditEvent) string {
+	for _, r := range a.Records {
+		if e := r.Raw["exe"]; e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// auditSymptom turns a kernel audit event into a symptom.
+func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
+	text := ""
+	if len(a.Records) > 0 {
+		text = a.Records[0].Type + " " + a.Records[0].Text
+	}
+	ev := Evidence{Source: "audit", Origin: string(journal.FromKernel), Time: stamp(a.Time), Text: sanitizeAuditText(text, a)}
+	if a.Source == "journal" {
+		ev.Source = "journal"
+	}
+	base := Symptom{Origin: journal.FromKernel, Time: a.Time, PID: a.PID(), Text: text, Evidence: []Evidence{ev}}
+	if r := a.Record("SECCOMP"); r != nil {
+		code := r.Raw["code"]
+		base.Syscall, base.Arch, base.Code = syscallName(r), r.Fields["arch"], code
+		switch {
+		case code == "0x80000000" || code == "0x0" || code == "0x00000000":
+			base.Kind = KindSeccompKill
+			return base, true
+		case strings.HasPrefix(code, "0x5"):
+			n, err := strconv.ParseInt(strings.TrimPrefix(code, "0x"), 16, 64)
+			if err == nil {
+				base.Kind, base.Errno, base.Op = KindErrno, errnoNameOf(int(n&0xffff)), base.Syscall
+				return base, true
+			}
+		}
+		return Symptom{}, false // SystemCallLog= records: the call was allowed
+	}
+	if r := a.Record("AVC"); r != nil && (r.Raw["apparmor"] == "DENIED" || strings.Contains(r.Text, "denied")) {
+		base.Kind = KindLSM
+		return base, true
+	}
+	if r := a.Record("SYSCALL"); r != nil && r.Raw["success"] == "no" {
+		errno := r.Fields["exit"]
+		if !strings.HasPrefix(errno, "E") {
+			return Symptom{}, false
+		}
+		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
+		for _, rec := range a.Records {
+			if rec.Type == "PATH" && rec.Fields["name"] != "" && rec.Raw["nametype"] != "PARENT" {
+				base.Path = rec.Fields["name"]
+			}
+		}
+		if base.Path != "" && !strings.HasPrefix(base.Path, "/") {
+			if cwd := a.Record("CWD"); cwd != nil {
+				base.Path = filepath.Join(cwd.Fields["cwd"], base.Path)
+			}
+		}
+		switch base.Op {
+		case "openat", "open", "creat", "openat2":
+			base.Op = "open"
+		}
+		return base, true
+	}
+	return Symptom{}, false
+}
+
+// syscallName names the syscall of a SECCOMP record, or says it is unknown
+// (auparse leaves the number when its table for that arch lacks it).
+func syscallName(r *journal.AuditRecord) string {
+	name := r.Fields["syscall"]
+	if _, err := strconv.Atoi(name); err == nil || name == "" {
+		return fmt.Sprintf("unknown(%s)", r.Raw["syscall"])
+	}
+	return name
+}
+
+func sanitizeAuditText(text string, a *journal.AuditEvent) string {
+	return fmt.Sprintf("audit(%d.%03d:%d): %s", a.Time.Unix(), a.Time.Nanosecond()/1e6, a.Serial, text)
+}
+
+func journalEvidence(e *journal.Entry) Evidence {
+	return Evidence{Source: "journal", Origin: string(e.Provenance()), Time: stamp(e.Time), Text: e.Message()}
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+}
+
+// describe says what failed, in one line.
+func describe(s *Symptom) string {
+	var b strings.Builder
+	switch s.Kind {
+	case KindSetup:
+		fmt.Fprintf(&b, "setup failed before exec (step %s)", s.Step)
+		if s.Path != "" {
+			fmt.Fprintf(&b, " on %s", s.Path)
+		}
+		if s.Errno != "" {
+			fmt.Fprintf(&b, ": %s", errnoWords(s.Errno))
+		}
+		return b.String()
+	case KindSeccompKill:
+		if s.Syscall != "" {
+			return fmt.Sprintf("killed by SIGSYS for calling %s (%s)", s.Syscall, orDefault(s.Arch, "arch unknown"))
+		}
+		return "killed by SIGSYS (status=31/SYS) from a seccomp filter"
+	case KindNNP:
+		return "a setuid helper refused to run: the no_new_privs flag is set"
+	case KindOOM:
+		return "killed by the kernel's OOM killer"
+	case KindLSM:
+		return "denied by a Linux security module (SELinux or AppArmor)"
+	}
+	b.WriteString(errnoWords(s.Errno))
+	if s.Op != "" {
+		fmt.Fprintf(&b, " from %s", s.Op)
+	}
+	if s.Path != "" {
+		fmt.Fprintf(&b, " on %s", s.Path)
+	}
+	if s.Port > 0 {
+		if s.Addr != "" {
+			fmt.Fprintf(&b, " %s:%d", s.Addr, s.Port)
+		} else {
+			fmt.Fprintf(&b, " port %d", s.Port)
+		}
+	}
+	return b.String()
+}
+
+func errnoWords(name string) string {
+	if e, ok := rules.ErrnoByName(name); ok {
+		return fmt.Sprintf("%s (%s)", e.Name, e.Text)
+	}
+	return name
+}
+
+// notSandboxCause explains, for a failure the sandbox does not account
+// for, what did happen.
+func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
+	s := syms[0]
+	for _, x := range syms {
+		if x.Kind == KindLSM {
+			return "a Linux security module denied the operation (" + clip(x.Text, 200) + "); this is SELinux or AppArmor policy, not systemd's sandbox: see audit2why/audit2allow (SELinux) or aa-logprof (AppArmor)"
+		}
+	}
+	who := "the service's user"
+	if sb.Root {
+		who = "root"
+	} else if sb.User != "" {
+		who = "User=" + sb.User
+	}
+	switch {
+	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM"):
+		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":
+		return fmt.Sprintf("%s: no sandbox setting hides %s; it does not exist on the host either", describe(s), s.Path)
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EROFS":
+		return fmt.Sprintf("%s: no sandbox setting makes %s read-only; the file system itself is mounted read-only", describe(s), s.Path)
+	}
+	return fmt.Sprintf("%s, which the unit's sandbox does not explain", describe(s))
+}
+
+// verdictFromExit: a failed run with no symptom at all.
+func verdictFromExit(inv *Invocation) (Verdict, string) {
+	if inv.ExitLine == nil {
+		return VerdictUnknown, "the run failed (result " + inv.Result + ") but no exit line was found"
+	}
+	if inv.ExitCode == "exited" && !rules.IsSetupStatus(inv.ExitStatus) {
+		var last string
+		for _, e := range inv.Entries {
+			if e.Provenance() == journal.FromService {
+				if p, err := strconv.Atoi(e.Fields["PRIORITY"]); err != nil || p <= 4 || last == "" {
+					last = e.Message()
+				}
+			}
+		}
+		cause := fmt.Sprintf("the program exited with status %d", inv.ExitStatus)
+		if st, ok := rules.LookupExitStatus(inv.ExitStatus); ok && st.Name != "" {
+			cause = fmt.Sprintf("the program exited with status %d/%s (%s)", inv.ExitStatus, st.Name, st.Meaning)
+		}
+		if last != "" {
+			cause += " after logging: " + clip(last, 300)
+		}
+		return VerdictNotSandbox, cause + "; nothing in its output or in the kernel's records points at the sandbox"
+	}
+	return VerdictUnknown, fmt.Sprintf("the run ended %s with status %d and no evidence says why", inv.ExitCode, inv.ExitStatus)
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,127 @@
+package diagnose
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/harden-tool/harden/rules"
+)
+
+// listDirectives accumulate over assignments; an empty assignment resets
+// them (systemd.exec(5)). Everything else is replaced by a later line.
+var listDirectives = map[string]bool{
+	"ReadWritePaths": true, "ReadOnlyPaths": true, "InaccessiblePaths": true, "BindPaths": true,
+	"BindReadOnlyPaths": true, "TemporaryFileSystem": true, "NoExecPaths": true, "ExecPaths": true,
+	"StateDirectory": true, "CacheDirectory": true, "LogsDirectory": true, "RuntimeDirectory": true,
+	"ConfigurationDirectory": true, "AmbientCapabilities": true, "CapabilityBoundingSet": true,
+	"IPAddressAllow": true, "IPAddressDeny": true, "ExecStartPre": true, "SupplementaryGroups": true,
+	"RestrictAddressFamilies": true, "SystemCallFilter": true, "DeviceAllow": true,
+}
+
+// ApplyDropIn returns the properties a unit would have with the drop-in
+// lines applied after its configuration, following systemd's merge rules:
+// lists accumulate and reset on an empty assignment; CapabilityBoundingSet=
+// lines without ~ add capabilities; a SystemCallFilter= line of the other
+// kind than the first removes its calls, of the same kind adds them (groups
+// are expanded with the release's table); old names map to new ones.
+func ApplyDropIn(props map[string]string, lines []string) map[string]string {
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		out[k] = v
+	}
+	for _, line := range lines {
+		name, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		if d, ok := rules.LookupDirective(name); ok {
+			name = d.Name
+		}
+		switch {
+		case name == "SystemCallFilter":
+			out[name] = mergeFilter(out[name], value)
+		case name == "CapabilityBoundingSet" && value != "":
+			set := capSet(out[name])
+			if _, had := props[name]; !had {
+				set = nil // absent = every capability: nothing to add
+			}
+			if set != nil {
+				for _, c := range strings.Fields(strings.TrimPrefix(value, "~")) {
+					if strings.HasPrefix(value, "~") {
+						delete(set, strings.ToUpper(c))
+					} else {
+						set[strings.ToUpper(c)] = true
+					}
+				}
+				out[name] = joinSet(set)
+			}
+		case listDirectives[name]:
+			if value == "" {
+				out[name] = ""
+			} else if out[name] == "" {
+				out[name] = value
+			} else {
+				out[name] = out[name] + " " + value
+			}
+		default:
+			out[name] = value
+		}
+	}
+	return out
+}
+
+func mergeFilter(current, value string) string {
+	if value == "" {
+		return ""
+	}
+	deny := strings.HasPrefix(value, "~")
+	names := expandSyscalls(strings.Fields(strings.TrimPrefix(value, "~")))
+	if strings.TrimSpace(current) == "" {
+		if deny {
+			return "~" + strings.Join(names, " ")
+		}
+		return strings.Join(names, " ")
+	}
+	curDeny := strings.HasPrefix(current, "~")
+	set := map[string]bool{}
+	for _, n := range strings.Fields(strings.TrimPrefix(current, "~")) {
+		set[n] = true
+	}
+	for _, n := range names {
+		if deny == curDeny {
+			set[n] = true
+		} else {
+			delete(set, n)
+		}
+	}
+	s := joinSet(set)
+	if curDeny {
+		return "~" + s
+	}
+	return s
+}
+
+func expandSyscalls(items []string) []string {
+	g, _ := rules.GroupsFor(0)
+	var out []string
+	for _, it := range items {
+		it, _, _ = strings.Cut(it, ":")
+		if strings.HasPrefix(it, "@") {
+			for n := range g.Groups[it] {
+				out = append(out, n)
+			}
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func joinSet(set map[string]bool) string {
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}

@@ -1,0 +1,346 @@
+package diagnose
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/harden-tool/harden/rules"
+)
+
+// candidate is a relaxation before verification.
+type candidate struct {
+	Relaxation
+	// ladder marks a lowered value of the directive itself: only the
+	// mildest one that works is kept.
+	ladder bool
+	// creates lists paths the drop-in creates before the namespace is set
+	// up (StateDirectory=, ExecStartPre=+mkdir): they satisfy a setup
+	// failure for a missing path.
+	creates []string
+}
+
+// relaxations proposes drop-ins for a cause, narrowest first, keeps only
+// those under which the symptom is no longer explained by the sandbox, and
+// sets aside (withheld) the broad ones when the evidence is only the
+// service's own words.
+func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withheld []string) {
+	laddered := false
+	for _, cand := range candidates(sym, c, sb) {
+		if cand.ladder && laddered {
+			continue
+		}
+		if !verified(sym, c, sb, cand) {
+			continue
+		}
+		laddered = laddered || cand.ladder
+		if broad := broadness(cand.Lines); broad != "" && !sym.Trusted() {
+			withheld = append(withheld, fmt.Sprintf("%s would also work, but it %s; it is not proposed on the service's own output alone (%s)",
+				strings.Join(cand.Lines, " "), broad, corroboration(sym, sb)))
+			continue
+		}
+		kept = append(kept, cand.Relaxation)
+	}
+	return kept, withheld
+}
+
+// verified re-evaluates the symptom on the configuration the drop-in
+// would produce.
+func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
+	props := ApplyDropIn(sb.Props, cand.Lines)
+	next := NewSandbox(props, sb.Version)
+	next.FileNames = sb.FileNames
+	if c.kind == causeSetupPath {
+		for _, p := range cand.creates {
+			if p == c.path {
+				return true
+			}
+		}
+	}
+	if c.kind == causeSetup && c.directive == "User" {
+		return next.Dynamic || props["User"] != sb.Props["User"]
+	}
+	for _, nc := range explain(sym, next) {
+		if nc.confidence != Low && !nc.residual {
+			return false
+		}
+	}
+	return true
+}
+
+func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
+	var out []candidate
+	add := func(lines []string, rationale, givesUp string, creates ...string) {
+		out = append(out, candidate{Relaxation: Relaxation{Lines: lines, Rationale: rationale, GivesUp: givesUp}, creates: creates})
+	}
+	switch c.kind {
+	case causeMount:
+		target := relaxTarget(sym)
+		keeps := fmt.Sprintf("%s still protects everything else", c.setting)
+		if c.rule.Effect == rules.ReadOnly && c.directive == "ProtectSystem" {
+			for _, d := range rules.ExecDirectories {
+				if rest, ok := strings.CutPrefix(target, d.Root+"/"); ok && rest != "" {
+					if d.Directive == "ConfigurationDirectory" && !sb.Root {
+						continue // root-owned: no use to another user
+					}
+					name := strings.SplitN(rest, "/", 2)[0]
+					add([]string{d.Directive + "=" + name}, fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name),
+						d.GivesUp+"; "+keeps)
+				}
+			}
+		}
+		switch c.rule.Effect {
+		case rules.ReadOnly:
+			add([]string{"ReadWritePaths=" + target}, fmt.Sprintf("makes only %s writable", target), "writes to "+target+" are allowed; "+keeps)
+			if c.directive == "ProtectKernelTunables" {
+				out[len(out)-1].Rationale += "; better still, set the value once at boot in /etc/sysctl.d/ and keep the service away from /proc/sys"
+			}
+		case rules.Inaccessible, rules.TmpfsRO, rules.Tmpfs:
+			if target == c.rule.Path || !within(target, c.rule.Path) {
+				break // a bind mount onto the hidden path itself is not something systemd orders reliably
+			}
+			bind := "BindReadOnlyPaths="
+			if sym.Errno == "EROFS" || sym.Op == "write" || sym.Op == "mkdir" {
+				bind = "BindPaths="
+			}
+			lines := []string{bind + target}
+			if c.directive == "ProtectHome" && c.rule.Effect == rules.Inaccessible {
+				lines = []string{"ProtectHome=tmpfs", bind + target}
+			}
+			add(lines, fmt.Sprintf("exposes only %s inside the otherwise empty %s", target, c.rule.Path),
+				fmt.Sprintf("the service sees %s%s; the rest of %s stays hidden", target, map[bool]string{true: " read-only", false: ""}[bind == "BindReadOnlyPaths="], c.rule.Path))
+		case rules.PrivateTmp:
+			add([]string{"JoinsNamespaceOf=" + "<unit that owns the file>.service"}, "share one private /tmp with the unit that creates the file", "the two units share their /tmp")
+			out = out[:len(out)-1] // not paste-ready: kept as a hint in the reason instead
+		}
+		for _, weaker := range weakerValues(c.directive, sb.Props[c.directive]) {
+			add([]string{c.directive + "=" + weaker}, fmt.Sprintf("lowers %s from %s to %s", c.directive, sb.Props[c.directive], weaker),
+				fmt.Sprintf("everything %s=%s protected beyond %s=%s is exposed", c.directive, sb.Props[c.directive], c.directive, weaker))
+			out[len(out)-1].ladder = true
+		}
+	case causeSetupPath:
+		p := c.path
+		for _, d := range rules.ExecDirectories {
+			if rest, ok := strings.CutPrefix(p, d.Root+"/"); ok && !strings.Contains(rest, "/") && c.directive == "ReadWritePaths" {
+				add([]string{d.Directive + "=" + rest}, fmt.Sprintf("systemd creates %s itself before setting up the namespace, and makes it writable", p), d.GivesUp, p)
+			}
+		}
+		name := settingName(sb, c.directive)
+		entries := splitList(sb.Props[c.directive])
+		var relisted []string
+		for _, e := range entries {
+			if q, _ := listEntryPath(c.directive, e, rules.Writable); q == p && !strings.HasPrefix(e, "-") {
+				e = "-" + e
+			}
+			relisted = append(relisted, e)
+		}
+		add([]string{name + "=", name + "=" + strings.Join(relisted, " ")},
+			fmt.Sprintf("the '-' prefix lets the service start while %s is missing; if the program needs it, create it (`mkdir -p %s`, or a tmpfiles.d line `d %s 0755 USER GROUP -` so it survives reboots); ExecStartPre=+mkdir does not help: systemd 252 sets up the same namespace for it and fails the same way (seen in the lab)", p, p, p),
+			fmt.Sprintf("nothing of the sandbox; while %s is missing the program runs without it", p), p)
+	case causeSetup:
+		switch c.directive {
+		case "User":
+			add([]string{"DynamicUser=yes"}, "systemd allocates a transient account for the service instead of the missing one; or create the account (`useradd --system "+sb.Props["User"]+"`, or a sysusers.d entry)",
+				"the service gets a UID that can change between runs; give it StateDirectory= for data that must persist")
+		case "AmbientCapabilities", "CapabilityBoundingSet":
+			for cp := range sb.Ambient {
+				if !sb.InBounding(cp) {
+					add([]string{"CapabilityBoundingSet=" + cp}, "allows in the bounding set the capability AmbientCapabilities= grants", "the service may hold "+cp)
+				}
+			}
+		}
+	case causeCapability:
+		cp := c.capability
+		switch {
+		case c.directive != "CapabilityBoundingSet" && c.directive != "AmbientCapabilities":
+			add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what removes %s", c.setting, cp), "everything "+c.setting+" protects")
+		case sb.Root || c.directive == "CapabilityBoundingSet":
+			add([]string{"CapabilityBoundingSet=" + cp}, "adds "+cp+" to the bounding set", "the service may use "+cp+"; every other capability stays dropped")
+		default:
+			lines := []string{"AmbientCapabilities=" + cp}
+			if !sb.InBounding(cp) {
+				lines = append(lines, "CapabilityBoundingSet="+cp)
+			}
+			r := "grants the non-root service " + cp + " alone, instead of running it as root"
+			if cp == "CAP_NET_BIND_SERVICE" {
+				r += "; socket activation (a .socket unit with ListenStream=) avoids the capability altogether"
+			}
+			add(lines, r, "the service may use "+cp+" (for "+cp+": any privileged port); it still runs as "+orDynamic(sb))
+		}
+	case causeFilter:
+		sc := c.syscall
+		if sc == "" || strings.HasPrefix(sc, "unknown(") {
+			break
+		}
+		add([]string{"SystemCallFilter=" + sc}, fmt.Sprintf("allows %s alone (a later SystemCallFilter= line adds to an allow-list, or removes from a deny-list)", sc),
+			fmt.Sprintf("the service may call %s; every other refused call stays refused", sc))
+		g, _ := rules.GroupsFor(sb.Version)
+		for _, grp := range g.GroupsContaining(sc) {
+			if len(g.Groups[grp]) > 40 {
+				continue
+			}
+			add([]string{"SystemCallFilter=" + grp}, fmt.Sprintf("allows the %s group (%d calls, %s among them)", grp, len(g.Groups[grp]), sc),
+				fmt.Sprintf("every call of %s becomes allowed", grp))
+			break
+		}
+	case causeNNP:
+		if c.directive == "NoNewPrivileges" {
+			add([]string{"NoNewPrivileges=no"}, "lets setuid helpers such as sudo elevate again", "any setuid program or file capability can raise the service's privileges")
+		}
+	case causeErrnoRule:
+		add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), "everything "+c.directive+"= protects")
+	case causeNetwork:
+		if sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)) {
+			add([]string{"PrivateNetwork=no", "IPAddressDeny=any", "IPAddressAllow=localhost"}, "the service shares the host's network, but its IP traffic is limited to localhost by systemd's BPF filter",
+				"the host's network namespace (and its AF_UNIX abstract sockets) become visible; IP traffic beyond localhost stays blocked")
+		} else {
+			allow := "IPAddressAllow=" + orDefault(sym.Addr, "<the address it needs>")
+			lines := []string{"PrivateNetwork=no", "IPAddressDeny=any"}
+			if sym.Addr != "" {
+				lines = append(lines, allow)
+			}
+			add(lines, "the service shares the host's network, with IP traffic limited by systemd's BPF filter", "the host's network namespace becomes visible")
+		}
+	case causeFamily:
+		// The family is rarely named in the program's message.
+	case causeMemory:
+		add([]string{"MemoryMax=" + "<higher limit>"}, "raise the limit to what the service needs; MemoryHigh= throttles before the kill", "more memory for the service")
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+func orDynamic(sb *Sandbox) string {
+	if sb.Dynamic {
+		return "a dynamic user"
+	}
+	return "User=" + sb.User
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// settingName is the name the unit file uses for a directive (an old name
+// such as ReadWriteDirectories= if that is what it says), so the drop-in
+// speaks the operator's language.
+func settingName(sb *Sandbox, directive string) string {
+	if n := sb.FileNames[directive]; n != "" {
+		return n
+	}
+	return directive
+}
+
+// relaxTarget is the narrowest path a path relaxation must open: the file
+// itself for reads, else its directory (a file being created does not
+// exist yet, and bind mounts need an existing source).
+func relaxTarget(sym *Symptom) string {
+	p := sym.Path
+	for _, api := range []string{"/proc", "/sys", "/dev"} {
+		if within(p, api) {
+			return p // kernel files always exist; nothing is created there
+		}
+	}
+	switch sym.Op {
+	case "read", "exec":
+		return p
+	case "mkdir":
+		return path.Dir(p)
+	}
+	if sym.Errno == "EACCES" || sym.Errno == "ENOENT" {
+		if sym.Op == "open" && looksLikeFile(p) {
+			return path.Dir(p)
+		}
+		return p
+	}
+	if looksLikeFile(p) || sym.Errno == "EROFS" {
+		return path.Dir(p)
+	}
+	return p
+}
+
+func looksLikeFile(p string) bool {
+	base := path.Base(p)
+	return strings.Contains(strings.TrimPrefix(base, "."), ".") || strings.HasPrefix(base, ".")
+}
+
+// weakerValues are the values of an enum directive that protect less,
+// strongest first (the candidates beyond the purpose-built settings).
+func weakerValues(directive, current string) []string {
+	ladders := map[string][]string{
+		"ProtectSystem":         {"strict", "full", "yes", "no"},
+		"ProtectHome":           {"yes", "tmpfs", "read-only", "no"},
+		"ProtectKernelTunables": {"yes", "no"},
+		"ProtectKernelLogs":     {"yes", "no"},
+		"ProtectKernelModules":  {"yes", "no"},
+		"ProtectControlGroups":  {"yes", "no"},
+		"PrivateTmp":            {"yes", "no"},
+		"PrivateDevices":        {"yes", "no"},
+		"ProtectHostname":       {"yes", "no"},
+	}
+	ladder := ladders[directive]
+	if isYes(current) {
+		current = "yes"
+	}
+	for i, v := range ladder {
+		if v == current {
+			return ladder[i+1:]
+		}
+	}
+	return nil
+}
+
+// broadness says why a drop-in is sweeping ("" when it is not): it makes
+// the whole file system or a top-level tree writable or visible, empties a
+// filter, or drops no_new_privs.
+func broadness(lines []string) string {
+	for _, l := range lines {
+		name, value, _ := strings.Cut(l, "=")
+		switch name {
+		case "ReadWritePaths", "ReadWriteDirectories", "BindPaths", "BindReadOnlyPaths":
+			for _, p := range strings.Fields(value) {
+				p = path.Clean(strings.TrimLeft(p, "-+"))
+				for _, b := range rules.BroadPaths {
+					if p == b {
+						return "opens all of " + p
+					}
+				}
+			}
+		case "ProtectSystem":
+			return "lowers ProtectSystem= for the whole operating system"
+		case "ProtectHome":
+			if value == "no" || value == "read-only" {
+				return "exposes every home directory"
+			}
+		case "ProtectKernelTunables":
+			return "makes all of /proc/sys and /sys writable"
+		case "SystemCallFilter", "RestrictAddressFamilies", "InaccessiblePaths", "CapabilityBoundingSet":
+			if value == "" || value == "~" {
+				return "empties " + name + "="
+			}
+		case "NoNewPrivileges":
+			if !isYes(value) {
+				return "drops no_new_privs"
+			}
+		}
+	}
+	return ""
+}
+
+// corroboration says what evidence beyond the service's own words would
+// justify a broad relaxation.
+func corroboration(sym *Symptom, sb *Sandbox) string {
+	switch sym.Kind {
+	case KindNNP:
+		who := orDynamic(sb)
+		return fmt.Sprintf("no kernel trace exists for no_new_privs; reproduce it with `systemd-run --wait -p NoNewPrivileges=yes -p %s sudo -n true`, and prefer giving the service the capability the privileged command needs (AmbientCapabilities=) or running that command as ExecStartPre=+", who)
+	case KindErrno:
+		if sym.Errno != "" {
+			return fmt.Sprintf("an audit record of the failure would corroborate it: add `auditctl -a always,exit -F arch=b64 -F exit=-%s -F key=harden`, reproduce, then `ausearch -k harden -i`", sym.Errno)
+		}
+	}
+	return "kernel or systemd evidence of the failure would corroborate it"
+}

@@ -1,0 +1,71 @@
+package diagnose
+
+// Report is the answer to `harden why`: the JSON contract of --output json.
+// Field names and meanings are stable; fields are only ever added.
+type Report struct {
+	Unit       string    `json:"unit"`
+	Invocation string    `json:"invocation"`
+	Result     string    `json:"result"`  // the unit's result for that run, e.g. exit-code, signal
+	Verdict    Verdict   `json:"verdict"` // sandbox | not-sandbox | no-failure | unknown
+	Cause      string    `json:"cause,omitempty"`
+	Findings   []Finding `json:"findings"`
+	// MissingEvidence says which evidence could not be read and how to get it.
+	MissingEvidence []string `json:"missing_evidence"`
+	// Commands the operator can run to see the evidence themselves.
+	SeeAlso []string `json:"see_also,omitempty"`
+}
+
+// Verdict is the overall answer.
+type Verdict string
+
+const (
+	VerdictSandbox    Verdict = "sandbox"     // a sandboxing directive caused the failure
+	VerdictNotSandbox Verdict = "not-sandbox" // the unit failed, for another reason
+	VerdictNoFailure  Verdict = "no-failure"  // no failed run in the window
+	VerdictUnknown    Verdict = "unknown"     // failed, but the evidence does not say why
+)
+
+// Finding attributes one symptom to one directive.
+type Finding struct {
+	Directive   string       `json:"directive"`
+	Setting     string       `json:"setting"`
+	Source      string       `json:"source,omitempty"`
+	Confidence  Confidence   `json:"confidence"`
+	Symptom     string       `json:"symptom"`
+	Reason      string       `json:"reason,omitempty"`
+	Evidence    []Evidence   `json:"evidence"`
+	Relaxations []Relaxation `json:"relaxations"`
+	// Withheld are relaxations that would work but open too much for the
+	// evidence at hand, with the reason.
+	Withheld []string `json:"withheld,omitempty"`
+	// Confirm is a single experiment that would settle a finding the
+	// kernel left no trace of.
+	Confirm string `json:"confirm,omitempty"`
+	Man     string `json:"man,omitempty"`
+
+	rank int
+}
+
+// Confidence in a finding.
+type Confidence string
+
+const (
+	High   Confidence = "high"
+	Medium Confidence = "medium"
+	Low    Confidence = "low"
+)
+
+// Evidence is one line that supports a finding, with who wrote it.
+type Evidence struct {
+	Source string `json:"source"` // journal | audit | kernel | unit
+	Origin string `json:"origin,omitempty"` // pid1 | executor | service | kernel
+	Time   string `json:"time,omitempty"`
+	Text   string `json:"text"`
+}
+
+// Relaxation is a drop-in that would let the failed operation succeed.
+type Relaxation struct {
+	Lines     []string `json:"lines"`
+	Rationale string   `json:"rationale"`
+	GivesUp   string   `json:"gives_up"`
+}

@@ -1,0 +1,279 @@
+package diagnose
+
+import (
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/harden-tool/harden/rules"
+)
+
+// Sandbox is a model of what a unit's configuration does to its process,
+// built only from the effective properties. It answers questions such as
+// "is /var/lib/x writable in there?" and "does the process hold
+// CAP_CHOWN?", and names the setting responsible for the answer.
+type Sandbox struct {
+	Props   map[string]string
+	Version int // systemd release, 0 unknown
+
+	User    string
+	Root    bool
+	Dynamic bool
+
+	mounts   []mountRule
+	Bounding map[string]bool // nil = every capability
+	Ambient  map[string]bool
+	// capDropper names the directive that implicitly dropped a capability.
+	capDropper map[string]string
+
+	NNP    bool
+	NNPWhy string // the setting that turned no_new_privs on
+
+	Filter *SyscallFilter
+
+	// FileNames maps a directive to the name the unit files use for it
+	// (ReadWriteDirectories for ReadWritePaths, say).
+	FileNames map[string]string
+}
+
+type mountRule struct {
+	Path      string
+	Effect    rules.Effect
+	Directive string // e.g. ProtectSystem
+	Setting   string // e.g. ProtectSystem=strict
+	explicit  bool   // from a path-list or directory setting
+}
+
+// SyscallFilter is the effective SystemCallFilter=.
+type SyscallFilter struct {
+	Allow bool            // allow-list (else deny-list)
+	Names map[string]bool // syscalls (expanded, as systemctl show prints them)
+	// Errno is the errno denied calls get, "" when they kill.
+	Errno string
+}
+
+// Denies reports whether the filter refuses a syscall.
+func (f *SyscallFilter) Denies(name string) bool {
+	if f == nil {
+		return false
+	}
+	return f.Allow != f.Names[name]
+}
+
+// NewSandbox builds the model from systemctl show properties.
+func NewSandbox(props map[string]string, version int) *Sandbox {
+	s := &Sandbox{Props: props, Version: version, capDropper: map[string]string{}}
+	get := func(k string) string { return props[k] }
+	yes := func(k string) bool { return isYes(get(k)) }
+
+	s.Dynamic = yes("DynamicUser")
+	s.User = get("User")
+	s.Root = !s.Dynamic && (s.User == "" || s.User == "root" || s.User == "0")
+
+	// Mount rules from the boolean/enum directives.
+	ps := get("ProtectSystem")
+	if s.Dynamic && (ps == "" || ps == "no" || ps == "yes" || ps == "full") {
+		ps = "strict"
+		s.addTable("ProtectSystem", "strict", "ProtectSystem=strict (implied by DynamicUser=yes)")
+	} else {
+		s.addTable("ProtectSystem", ps, "")
+	}
+	ph := get("ProtectHome")
+	if s.Dynamic && (ph == "" || ph == "no") {
+		s.addTable("ProtectHome", "read-only", "ProtectHome=read-only (implied by DynamicUser=yes)")
+	} else {
+		s.addTable("ProtectHome", ph, "")
+	}
+	for dir := range rules.MountTables {
+		if dir == "ProtectSystem" || dir == "ProtectHome" {
+			continue
+		}
+		v := get(dir)
+		if isYes(v) {
+			v = "yes"
+		}
+		s.addTable(dir, v, "")
+	}
+	if s.Dynamic && !yes("PrivateTmp") {
+		s.addTable("PrivateTmp", "yes", "PrivateTmp=yes (implied by DynamicUser=yes)")
+	}
+	for _, l := range rules.PathListDirectives {
+		for _, entry := range splitList(get(l.Directive)) {
+			p, eff := listEntryPath(l.Directive, entry, l.Effect)
+			if p == "" {
+				continue
+			}
+			s.mounts = append(s.mounts, mountRule{Path: p, Effect: eff, Directive: l.Directive, Setting: l.Directive + "=" + entry, explicit: true})
+		}
+	}
+	for _, d := range rules.ExecDirectories {
+		for _, entry := range splitList(get(d.Directive)) {
+			name, _, _ := strings.Cut(entry, ":")
+			s.mounts = append(s.mounts, mountRule{Path: path.Join(d.Root, name), Effect: rules.Writable, Directive: d.Directive, Setting: d.Directive + "=" + entry, explicit: true})
+		}
+	}
+
+	// Capabilities.
+	if v, ok := props["CapabilityBoundingSet"]; ok {
+		s.Bounding = capSet(v)
+	}
+	s.Ambient = capSet(get("AmbientCapabilities"))
+	for dir, caps := range rules.ImpliedCapabilityDrops {
+		if yes(dir) {
+			for _, c := range caps {
+				s.capDropper[c] = dir + "=yes"
+			}
+		}
+	}
+
+	// no_new_privs.
+	switch {
+	case yes("NoNewPrivileges"):
+		s.NNP, s.NNPWhy = true, "NoNewPrivileges=yes"
+	case s.Dynamic:
+		s.NNP, s.NNPWhy = true, "DynamicUser=yes"
+	case version > 0 && version <= rules.LastReleaseSeccompImpliesNNP && !s.HasCap("CAP_SYS_ADMIN"):
+		for dir, want := range rules.SeccompDirectives {
+			v := get(dir)
+			if (want == "" && v != "" && v != "no") || (want != "" && isYes(v)) {
+				s.NNP, s.NNPWhy = true, dir+"= (implies NoNewPrivileges=yes up to systemd 254)"
+				break
+			}
+		}
+	}
+
+	// System call filter.
+	if f := strings.TrimSpace(get("SystemCallFilter")); f != "" {
+		sf := &SyscallFilter{Allow: !strings.HasPrefix(f, "~"), Names: map[string]bool{}}
+		for _, n := range strings.Fields(strings.TrimPrefix(f, "~")) {
+			n, _, _ = strings.Cut(n, ":")
+			sf.Names[n] = true
+		}
+		if e := get("SystemCallErrorNumber"); e != "" && e != rules.SeccompKillErrorNumber && e != "kill" && e != "0" {
+			if n, err := strconv.Atoi(e); err == nil {
+				if en, ok := rules.ErrnoByNum(n); ok {
+					sf.Errno = en.Name
+				}
+			} else {
+				sf.Errno = e
+			}
+		}
+		s.Filter = sf
+	}
+	return s
+}
+
+func (s *Sandbox) addTable(dir, value, setting string) {
+	effects := rules.MountTables[dir][value]
+	if setting == "" {
+		setting = dir + "=" + value
+	}
+	for _, pe := range effects {
+		s.mounts = append(s.mounts, mountRule{Path: pe.Path, Effect: pe.Effect, Directive: dir, Setting: setting})
+	}
+}
+
+// listEntryPath turns a path-list entry into the path it mounts: "-" and
+// "+" prefixes dropped, BindPaths' SRC:DEST:OPTIONS reduced to DEST,
+// TemporaryFileSystem's PATH:OPTIONS to PATH (ro makes it read-only).
+func listEntryPath(dir, entry string, eff rules.Effect) (string, rules.Effect) {
+	entry = strings.TrimLeft(entry, "-+")
+	parts := strings.Split(entry, ":")
+	p := parts[0]
+	switch dir {
+	case "BindPaths", "BindReadOnlyPaths":
+		if len(parts) > 1 && strings.HasPrefix(parts[1], "/") {
+			p = parts[1]
+		}
+	case "TemporaryFileSystem":
+		if len(parts) > 1 && strings.Contains(","+parts[1]+",", ",ro,") {
+			eff = rules.TmpfsRO
+		}
+	}
+	if !strings.HasPrefix(p, "/") {
+		return "", eff
+	}
+	return path.Clean(p), eff
+}
+
+// Resolve says what the sandbox makes of a path, and which rule decided.
+// The deepest rule covering the path wins, except that nothing nested in
+// an inaccessible path becomes reachable (systemd refuses to nest).
+func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
+	p = path.Clean(p)
+	var covering []*mountRule
+	for i := range s.mounts {
+		m := &s.mounts[i]
+		if within(p, m.Path) {
+			covering = append(covering, m)
+		}
+	}
+	if len(covering) == 0 {
+		return rules.Host, nil
+	}
+	sort.SliceStable(covering, func(i, j int) bool {
+		if len(covering[i].Path) != len(covering[j].Path) {
+			return len(covering[i].Path) > len(covering[j].Path)
+		}
+		return covering[i].explicit && !covering[j].explicit
+	})
+	best := covering[0]
+	for _, m := range covering[1:] {
+		if m.Effect == rules.Inaccessible && m.Path != best.Path && best.Effect != rules.Inaccessible {
+			return rules.Inaccessible, m
+		}
+	}
+	if best.Effect == rules.Host {
+		return rules.Host, nil
+	}
+	return best.Effect, best
+}
+
+// within reports whether p is root or below it.
+func within(p, root string) bool {
+	if root == "/" {
+		return true
+	}
+	return p == root || strings.HasPrefix(p, root+"/")
+}
+
+// HasCap reports whether the main process holds a capability: root holds
+// its bounding set; another user its ambient set, as far as the bounding
+// set allows.
+func (s *Sandbox) HasCap(c string) bool {
+	if _, dropped := s.capDropper[c]; dropped {
+		return false
+	}
+	inBounding := s.Bounding == nil || s.Bounding[c]
+	if s.Root {
+		return inBounding
+	}
+	return inBounding && s.Ambient[c]
+}
+
+// InBounding reports whether the bounding set allows a capability.
+func (s *Sandbox) InBounding(c string) bool {
+	if _, dropped := s.capDropper[c]; dropped {
+		return false
+	}
+	return s.Bounding == nil || s.Bounding[c]
+}
+
+func capSet(v string) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range strings.Fields(v) {
+		out[strings.ToUpper(c)] = true
+	}
+	return out
+}
+
+func splitList(v string) []string { return strings.Fields(v) }
+
+func isYes(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on", "1", "y", "t":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,281 @@
+package diagnose
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
+)
+
+// SymptomKind is what kind of failure a symptom is.
+type SymptomKind string
+
+const (
+	KindErrno       SymptomKind = "errno"             // an operation failed with an errno
+	KindSetup       SymptomKind = "setup"             // systemd could not apply a setting before exec
+	KindSeccompKill SymptomKind = "seccomp-kill"      // killed by SIGSYS from a seccomp filter
+	KindNNP         SymptomKind = "no-new-privileges" // a setuid helper refused to run
+	KindLSM         SymptomKind = "lsm"               // SELinux or AppArmor denial
+	KindOOM         SymptomKind = "oom"               // killed by the OOM killer
+)
+
+// Symptom is one observed failure, with what could be read from it.
+type Symptom struct {
+	Kind    SymptomKind
+	Errno   string // EACCES
+	Path    string // file system path involved
+	Op      string // operation: open, read, write, mkdir, bind, connect, chown, a syscall name…
+	Port    int
+	Addr    string
+	Syscall string // for seccomp records
+	Arch    string
+	Code    string // seccomp action code
+	Step    string // setup step (exit status name)
+	Setup   *rules.SetupMessage
+	Text    string // the line it was read from
+	Origin  journal.Provenance
+	Time    time.Time
+	PID     int
+	// Evidence lines supporting this symptom (the first is Text's).
+	Evidence []Evidence
+}
+
+// Trusted reports whether the symptom rests on kernel or systemd evidence.
+func (s *Symptom) Trusted() bool { return s.Origin != journal.FromService }
+
+var (
+	reErrnoPy     = regexp.MustCompile(`\[Errno (-?\d+)\]`)
+	reErrnoRust   = regexp.MustCompile(`\(os error (\d+)\)|Os \{ code: (\d+)`)
+	reErrnoNum    = regexp.MustCompile(`(?i)\berrno[=:\s]+(-?\d+)`)
+	reErrnoName   = regexp.MustCompile(`\bE[A-Z0-9]{2,15}\b`)
+	reQuotedPath  = regexp.MustCompile(`['"‘“](/[^'"’”\n]*)['"’”]`)
+	reBarePath    = regexp.MustCompile(`(?:^|[\s=(\[,])(/[^\s'",()\[\]]*[^\s'",()\[\]:.])`)
+	reCodeLoc     = regexp.MustCompile(`^(?::\s?\d+(?::|\b)|", line \d+|\.\w+:\d+)`)
+	reProtoPort   = regexp.MustCompile(`(?i)\b(?:tcp|udp)[46]?\s+\[?([0-9a-f:.]*?)\]?:(\d{1,5})\b`)
+	reWordPort    = regexp.MustCompile(`(?i)\bport[\s:=]+(\d{1,5})\b`)
+	reAddrPort    = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b`)
+	reTimeLike    = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
+	reWordSyscall = regexp.MustCompile(`(?:^|[\s"'(\[])([a-z][a-z0-9_]{2,23})(?:: |\()`)
+)
+
+var (
+	textOnce    sync.Once
+	reErrnoText *regexp.Regexp
+	textToErrno map[string]string
+	opWords     []struct {
+		re *regexp.Regexp
+		op string
+	}
+	nnpTexts []*regexp.Regexp
+)
+
+func buildTextTables() {
+	textToErrno = map[string]string{}
+	var alts []string
+	for _, e := range rules.ErrnoTexts() {
+		k := strings.ToLower(e.Text)
+		if _, dup := textToErrno[k]; dup {
+			continue
+		}
+		textToErrno[k] = e.Name
+		alts = append(alts, regexp.QuoteMeta(k))
+	}
+	// Longest first: ErrnoTexts is sorted that way.
+	reErrnoText = regexp.MustCompile(`(?i)(?:^|[^a-z])(` + strings.Join(alts, "|") + `)(?:$|[^a-z])`)
+	for _, w := range rules.OperationWords {
+		opWords = append(opWords, struct {
+			re *regexp.Regexp
+			op string
+		}{regexp.MustCompile(`(?i)(?:^|[^a-z_])(?:` + w.Pattern + `)(?:$|[^a-z_])`), w.Op})
+	}
+	for _, t := range rules.NoNewPrivilegesTexts {
+		nnpTexts = append(nnpTexts, regexp.MustCompile(t))
+	}
+}
+
+// knownSyscalls is the newest @known list: words in messages that are
+// syscall names followed by ':' or '(' name the operation.
+func knownSyscalls() map[string]bool {
+	g, _ := rules.GroupsFor(0)
+	return g.Groups["@known"]
+}
+
+// ParseErrnoText finds the errno a line of program output reports, and the
+// span of the text that said so. It understands errno names (EACCES),
+// numbers in the forms runtimes print ([Errno 13], (os error 13),
+// errno=13, errno: -13), strerror texts in any case, and runtime-specific
+// names (Rust's ErrorKind, Java exception classes).
+func ParseErrnoText(line string) (name string, start, end int) {
+	textOnce.Do(buildTextTables)
+	if m := reErrnoPy.FindStringSubmatchIndex(line); m != nil {
+		n, _ := strconv.Atoi(line[m[2]:m[3]])
+		if nm := errnoNameOf(n); nm != "" {
+			return nm, m[0], m[1]
+		}
+	}
+	if m := reErrnoRust.FindStringSubmatchIndex(line); m != nil {
+		g := 2
+		if m[2] < 0 {
+			g = 4
+		}
+		n, _ := strconv.Atoi(line[m[g]:m[g+1]])
+		if nm := errnoNameOf(n); nm != "" {
+			return nm, m[0], m[1]
+		}
+	}
+	for _, m := range reErrnoName.FindAllStringIndex(line, -1) {
+		if _, ok := rules.ErrnoByName(line[m[0]:m[1]]); ok {
+			return canonicalErrno(line[m[0]:m[1]]), m[0], m[1]
+		}
+	}
+	if m := reErrnoText.FindStringSubmatchIndex(line); m != nil {
+		return textToErrno[strings.ToLower(line[m[2]:m[3]])], m[2], m[3]
+	}
+	for _, a := range rules.TextAliases {
+		if i := strings.Index(line, a.Text); i >= 0 {
+			return a.Errno, i, i + len(a.Text)
+		}
+	}
+	if m := reErrnoNum.FindStringSubmatchIndex(line); m != nil {
+		n, _ := strconv.Atoi(line[m[2]:m[3]])
+		if nm := errnoNameOf(n); nm != "" {
+			return nm, m[0], m[1]
+		}
+	}
+	return "", -1, -1
+}
+
+func canonicalErrno(name string) string {
+	if e, ok := rules.ErrnoByName(name); ok {
+		return e.Name
+	}
+	return name
+}
+
+// errnoNameOf maps an errno number; negative numbers are getaddrinfo's
+// EAI_* codes as Python reports them, or -errno as Node reports it.
+func errnoNameOf(n int) string {
+	switch n {
+	case -2:
+		return "EAI_NONAME"
+	case -3:
+		return "EAI_AGAIN"
+	}
+	if n < 0 {
+		n = -n
+	}
+	if e, ok := rules.ErrnoByNum(n); ok {
+		return e.Name
+	}
+	return ""
+}
+
+// ParsePath returns the first file system path in a line that is not a
+// source-code location (traceback frames, "script: 9:" prefixes), with
+// systemd's namespace staging prefix removed.
+func ParsePath(line string) string {
+	type cand struct {
+		pos  int
+		path string
+	}
+	var cs []cand
+	for _, m := range reQuotedPath.FindAllStringSubmatchIndex(line, -1) {
+		cs = append(cs, cand{m[2], line[m[2]:m[3]]})
+	}
+	for _, m := range reBarePath.FindAllStringSubmatchIndex(line, -1) {
+		cs = append(cs, cand{m[2], line[m[2]:m[3]]})
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].pos < cs[j].pos })
+	for _, c := range cs {
+		after := line[c.pos+len(c.path):]
+		if len(after) > 0 && (after[0] == '"' || after[0] == '\'') {
+			after = after[1:]
+		}
+		if reCodeLoc.MatchString(after) || c.path == "/" || strings.HasPrefix(c.path, "//") {
+			continue
+		}
+		p := strings.TrimPrefix(c.path, rules.UnitRootPrefix)
+		if p == "" {
+			p = "/"
+		}
+		return p
+	}
+	return ""
+}
+
+// ParsePort finds a port (and address) in a line: "0.0.0.0:443",
+// "tcp :80", "port 25".
+func ParsePort(line string) (addr string, port int) {
+	if m := reAddrPort.FindStringSubmatch(line); m != nil {
+		p, _ := strconv.Atoi(m[2])
+		return strings.Trim(m[1], "[]"), p
+	}
+	clean := reTimeLike.ReplaceAllString(line, " ")
+	if m := reProtoPort.FindStringSubmatch(clean); m != nil {
+		p, _ := strconv.Atoi(m[2])
+		return m[1], p
+	}
+	if m := reWordPort.FindStringSubmatch(clean); m != nil {
+		p, _ := strconv.Atoi(m[1])
+		return "", p
+	}
+	return "", 0
+}
+
+// ParseOp names the operation a line reports as failed; the errno text is
+// removed first so that "Read-only file system" does not read as "read".
+func ParseOp(line string, errStart, errEnd int) string {
+	textOnce.Do(buildTextTables)
+	if errStart >= 0 {
+		line = line[:errStart] + " " + line[errEnd:]
+	}
+	line = strings.ReplaceAll(strings.ReplaceAll(line, "read-only", ""), "Read-only", "")
+	known := knownSyscalls()
+	for _, m := range reWordSyscall.FindAllStringSubmatch(line, -1) {
+		if known[m[1]] {
+			switch m[1] {
+			case "open", "openat", "creat":
+				return "open"
+			case "listen":
+				return "bind"
+			}
+			return m[1]
+		}
+	}
+	for _, w := range opWords {
+		if w.re.MatchString(line) {
+			return w.op
+		}
+	}
+	return ""
+}
+
+// ParseServiceLine extracts a symptom from one line of a program's output.
+func ParseServiceLine(line string) (Symptom, bool) {
+	textOnce.Do(buildTextTables)
+	for _, re := range nnpTexts {
+		if re.MatchString(line) {
+			return Symptom{Kind: KindNNP, Op: "setuid-helper", Text: line}, true
+		}
+	}
+	name, s, e := ParseErrnoText(line)
+	if name == "" {
+		return Symptom{}, false
+	}
+	sym := Symptom{Kind: KindErrno, Errno: name, Text: line}
+	sym.Path = ParsePath(line)
+	sym.Addr, sym.Port = ParsePort(line)
+	sym.Op = ParseOp(line, s, e)
+	if sym.Op == "" && sym.Port > 0 {
+		sym.Op = "bind"
+	}
+	if strings.HasPrefix(name, "EAI_") {
+		sym.Op = "resolve"
+	}
+	return sym, true
+}

@@ -1,0 +1,340 @@
+package journal
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	libaudit "github.com/elastic/go-libaudit/v2"
+	"github.com/elastic/go-libaudit/v2/auparse"
+)
+
+// AuditRecord is one audit record (one line of audit.log, or one
+// _TRANSPORT=audit journal entry).
+type AuditRecord struct {
+	Type   string            // SECCOMP, SYSCALL, AVC, …
+	Time   time.Time         // from audit(SEC.MSEC:SERIAL)
+	Serial uint32            //
+	Fields map[string]string // parsed by auparse: syscall and arch names, exit as errno name
+	Raw    map[string]string // the fields as written (syscall number, hex arch)
+	Text   string            // the record as logged, without the ENRICHED suffix
+}
+
+// AuditEvent groups the records of one kernel event (same time and serial).
+type AuditEvent struct {
+	Time    time.Time
+	Serial  uint32
+	Records []AuditRecord
+	Source  string // "audit.log" or "journal"
+}
+
+// Record returns the event's first record of a type, or nil.
+func (ev *AuditEvent) Record(typ string) *AuditRecord {
+	for i := range ev.Records {
+		if ev.Records[i].Type == typ {
+			return &ev.Records[i]
+		}
+	}
+	return nil
+}
+
+// PID of the event's subject process (0 when none of its records has one).
+func (ev *AuditEvent) PID() int {
+	for _, r := range ev.Records {
+		if p, err := strconv.Atoi(r.Raw["pid"]); err == nil && p > 0 {
+			return p
+		}
+	}
+	return 0
+}
+
+// interestingTypes are the record types that can be evidence of a sandbox
+// denial. Other lines are skipped before parsing, at the cost of a prefix
+// comparison, which keeps large logs cheap.
+var interestingTypes = map[string]bool{
+	"SECCOMP": true, "SYSCALL": true, "AVC": true, "USER_AVC": true, "ANOM_ABEND": true,
+	"PATH": true, "CWD": true, "SOCKADDR": true, "PROCTITLE": true, "EOE": true,
+	"SERVICE_START": true, "SERVICE_STOP": true, "APPARMOR_DENIED": true, "SELINUX_ERR": true,
+}
+
+// AuditWindow restricts which events are kept.
+type AuditWindow struct {
+	Since, Until time.Time
+}
+
+func (w AuditWindow) contains(t time.Time) bool {
+	return (w.Since.IsZero() || !t.Before(w.Since)) && (w.Until.IsZero() || !t.After(w.Until))
+}
+
+// AuditFiles lists the audit logs to read for a path: a file as it is, or
+// for a directory its audit.log and rotations (audit.log.1, .2, …), oldest
+// first.
+func AuditFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	matches, _ := filepath.Glob(filepath.Join(path, "audit.log*"))
+	rot := func(p string) int {
+		n, err := strconv.Atoi(strings.TrimPrefix(filepath.Ext(p), "."))
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	sort.Slice(matches, func(i, j int) bool { return rot(matches[i]) > rot(matches[j]) })
+	if len(matches) == 0 {
+		return nil, fmt.Errorf("no audit.log files in %s", path)
+	}
+	return matches, nil
+}
+
+// ReadAuditLogs reads audit log files (auditd's RAW or ENRICHED format),
+// groups their records into events with go-libaudit's reassembler (records
+// of one event may be interleaved with others or out of order), and keeps
+// the events inside the window. Unparseable lines are skipped and counted.
+func ReadAuditLogs(paths []string, win AuditWindow) ([]AuditEvent, []Warning) {
+	var (
+		warns []Warning
+		col   = &collector{}
+	)
+	re, _ := libaudit.NewReassembler(4096, 365*24*time.Hour, col)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			warns = append(warns, Warning{p, unreadable(err, "the audit log")})
+			continue
+		}
+		bad, first := readAuditStream(f, re, win)
+		f.Close()
+		if bad > 0 {
+			warns = append(warns, Warning{p, fmt.Sprintf("skipped %d line(s) that are not audit records (first at line %d)", bad, first)})
+		}
+	}
+	re.Close()
+	for i := range col.events {
+		col.events[i].Source = "audit.log"
+	}
+	sortEvents(col.events)
+	return col.events, warns
+}
+
+func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (bad, firstBad int) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	lineNo := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// An absurdly long line: skip the rest of it.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			lineNo++
+			bad++
+			if firstBad == 0 {
+				firstBad = lineNo
+			}
+			continue
+		}
+		if len(line) == 0 && err != nil {
+			return
+		}
+		lineNo++
+		typ, ok := recordType(line)
+		if !ok {
+			if len(strings.TrimSpace(string(line))) > 0 {
+				bad++
+				if firstBad == 0 {
+					firstBad = lineNo
+				}
+			}
+		} else if interestingTypes[typ] {
+			s := string(line)
+			if i := strings.IndexByte(s, 0x1d); i >= 0 { // ENRICHED: interpreted copies follow 0x1d
+				s = s[:i]
+			}
+			msg, perr := auparse.ParseLogLine(strings.TrimRight(s, "\r\n"))
+			if perr != nil {
+				bad++
+				if firstBad == 0 {
+					firstBad = lineNo
+				}
+			} else if win.contains(msg.Timestamp) {
+				re.PushMessage(msg)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// recordType returns NAME from a line starting "type=NAME ".
+func recordType(line []byte) (string, bool) {
+	if len(line) < 6 || string(line[:5]) != "type=" {
+		return "", false
+	}
+	end := 5
+	for end < len(line) && line[end] != ' ' {
+		end++
+	}
+	if end == len(line) || end == 5 {
+		return "", false
+	}
+	return string(line[5:end]), true
+}
+
+type collector struct{ events []AuditEvent }
+
+func (c *collector) ReassemblyComplete(msgs []*auparse.AuditMessage) {
+	if len(msgs) == 0 {
+		return
+	}
+	ev := AuditEvent{Time: msgs[0].Timestamp, Serial: msgs[0].Sequence}
+	for _, m := range msgs {
+		if m.RecordType == auparse.AUDIT_EOE {
+			continue
+		}
+		ev.Records = append(ev.Records, recordOf(m))
+	}
+	if len(ev.Records) > 0 {
+		c.events = append(c.events, ev)
+	}
+}
+
+// EventsLost is called for gaps in serial numbers; in files they are
+// normal (filtered or rotated logs), so they are not reported.
+func (c *collector) EventsLost(int) {}
+
+var kvRe = regexp.MustCompile(`([a-zA-Z0-9_-]+)=("[^"]*"|'[^']*'|[^\s]+)`)
+
+func recordOf(m *auparse.AuditMessage) AuditRecord {
+	text := m.RawData
+	rec := AuditRecord{Type: m.RecordType.String(), Time: m.Timestamp, Serial: m.Sequence, Text: text}
+	rec.Raw = rawFields(text)
+	if data, err := m.Data(); err == nil {
+		rec.Fields = data
+	} else {
+		// auparse refuses records with an unknown arch; keep the raw fields.
+		rec.Fields = rec.Raw
+	}
+	return rec
+}
+
+func rawFields(text string) map[string]string {
+	if i := strings.Index(text, "): "); i >= 0 {
+		text = text[i+3:]
+	}
+	out := map[string]string{}
+	for _, m := range kvRe.FindAllStringSubmatch(text, -1) {
+		if _, dup := out[m[1]]; !dup {
+			out[m[1]] = strings.Trim(m[2], `"'`)
+		}
+	}
+	return out
+}
+
+// AuditFromJournal turns the journal's audit entries (_TRANSPORT=audit,
+// and kernel-log lines "audit: type=1326 audit(…): …" written when no
+// auditd ran) into events, so a journal alone is enough evidence.
+func AuditFromJournal(entries []Entry) []AuditEvent {
+	col := &collector{}
+	re, _ := libaudit.NewReassembler(4096, 365*24*time.Hour, col)
+	for i := range entries {
+		e := &entries[i]
+		switch e.Fields["_TRANSPORT"] {
+		case "audit":
+			typ := e.Fields["_AUDIT_TYPE_NAME"]
+			body := strings.TrimPrefix(e.Message(), typ+" ")
+			ts := e.Fields["_SOURCE_REALTIME_TIMESTAMP"]
+			usec, err := strconv.ParseInt(ts, 10, 64)
+			if err != nil {
+				usec = e.Time.UnixMicro()
+			}
+			hdr := fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Fields["_AUDIT_ID"])
+			mt, err := auparse.GetAuditMessageType(typ)
+			if err != nil {
+				n, _ := strconv.Atoi(e.Fields["_AUDIT_TYPE"])
+				mt = auparse.AuditMessageType(n)
+			}
+			if msg, err := auparse.Parse(mt, hdr+body); err == nil {
+				re.PushMessage(msg)
+			}
+		case "kernel":
+			m := e.Message()
+			if !strings.HasPrefix(m, "audit: type=") {
+				continue
+			}
+			rest := strings.TrimPrefix(m, "audit: type=")
+			sp := strings.IndexByte(rest, ' ')
+			if sp < 0 {
+				continue
+			}
+			n, err := strconv.Atoi(rest[:sp])
+			if err != nil {
+				continue
+			}
+			if msg, err := auparse.Parse(auparse.AuditMessageType(n), rest[sp+1:]); err == nil {
+				re.PushMessage(msg)
+			}
+		}
+	}
+	re.Close()
+	for i := range col.events {
+		col.events[i].Source = "journal"
+	}
+	sortEvents(col.events)
+	return col.events
+}
+
+// MergeAudit joins events from audit.log and from the journal, dropping the
+// journal's copy of an event audit.log also has (same serial and second).
+func MergeAudit(a, b []AuditEvent) []AuditEvent {
+	type key struct {
+		serial uint32
+		sec    int64
+	}
+	seen := map[key]bool{}
+	var out []AuditEvent
+	for _, ev := range a {
+		seen[key{ev.Serial, ev.Time.Unix()}] = true
+		out = append(out, ev)
+	}
+	for _, ev := range b {
+		if !seen[key{ev.Serial, ev.Time.Unix()}] {
+			out = append(out, ev)
+		}
+	}
+	sortEvents(out)
+	return out
+}
+
+func sortEvents(evs []AuditEvent) {
+	sort.SliceStable(evs, func(i, j int) bool {
+		if !evs[i].Time.Equal(evs[j].Time) {
+			return evs[i].Time.Before(evs[j].Time)
+		}
+		return evs[i].Serial < evs[j].Serial
+	})
+}
+
+func unreadable(err error, what string) string {
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Sprintf("cannot read %s: permission denied (root, or a group allowed by auditd.conf log_group, can read it)", what)
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Sprintf("%s does not exist", what)
+	}
+	return fmt.Sprintf("cannot read %s: %v", what, err)
+}

@@ -1,0 +1,285 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Evidence is everything read for one question.
+type Evidence struct {
+	Entries []Entry      // journal entries matching the query, oldest first
+	Audit   []AuditEvent // audit events (audit.log and the journal's copy), oldest first
+	Unit    *UnitConfig  // nil when no configuration could be read
+	Host    HostInfo
+	// Warnings are problems with sources that were read; Missing says which
+	// evidence could not be had at all and how to get it.
+	Warnings []Warning
+	Missing  []string
+}
+
+// HostInfo is what is known of the machine the evidence comes from.
+type HostInfo struct {
+	SystemdVersion int    // 0 when unknown
+	SystemdBuild   string // e.g. "252.39-1~deb12u2"
+	Kernel         string
+	Arch           string // uname machine, e.g. x86_64
+}
+
+// Sources says where to read evidence from. With Bundle set, everything
+// comes from the bundle and nothing from the live host.
+type Sources struct {
+	Bundle    string   // folder in the bundle format
+	Directory string   // journal directory (journald or journal-remote output)
+	Files     []string // journal files: .journal, export or JSON
+	AuditLogs []string // audit log files or folders
+	// UnitShow and UnitCat override the unit configuration source (files
+	// holding systemctl show / systemctl cat output).
+	UnitShow, UnitCat string
+}
+
+// Collect reads the evidence for q from src. It only fails when nothing at
+// all can be read; otherwise every problem becomes a Warning or a Missing
+// sentence and the rest is returned.
+func Collect(src Sources, q Query, live LiveHost) (*Evidence, error) {
+	ev := &Evidence{}
+	if src.Bundle != "" {
+		if err := collectBundle(ev, src.Bundle, q); err != nil {
+			return nil, err
+		}
+	} else {
+		collectJournal(ev, src, q, live)
+		collectAudit(ev, src.AuditLogs, q, live)
+		collectUnit(ev, src, q.Unit, live)
+		if live != nil && src.UnitShow == "" {
+			ev.Host = live.Host()
+		}
+	}
+	ev.Audit = MergeAudit(ev.Audit, AuditFromJournal(ev.Entries))
+	if len(ev.Entries) == 0 && len(ev.Audit) == 0 && ev.Unit == nil {
+		return ev, fmt.Errorf("no evidence could be read for %s", q.Unit)
+	}
+	return ev, nil
+}
+
+// LiveHost is the running system: its journal, audit log and unit
+// properties. It is an interface so tests can stand in for a host.
+type LiveHost interface {
+	UnitConfig(unit string) (*UnitConfig, []Warning, error)
+	Host() HostInfo
+}
+
+func collectBundle(ev *Evidence, dir string, q Query) error {
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("bundle %s is not a readable folder", dir)
+	}
+	keep := q.Matches
+	found := false
+	for _, name := range []string{"journal.export", "journal.json"} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		found = true
+		es, ws, err := readJournalFile(p, keep)
+		if err != nil {
+			ev.Warnings = append(ev.Warnings, Warning{p, err.Error()})
+		}
+		ev.Entries = append(ev.Entries, es...)
+		ev.Warnings = append(ev.Warnings, ws...)
+	}
+	if jd := filepath.Join(dir, "journal"); isDir(jd) {
+		found = true
+		es, ws, err := ReadJournal(JournalSpec{Dir: jd}, q)
+		if err != nil {
+			ev.Warnings = append(ev.Warnings, Warning{jd, err.Error()})
+		}
+		ev.Entries = append(ev.Entries, es...)
+		ev.Warnings = append(ev.Warnings, ws...)
+	}
+	if !found {
+		ev.Missing = append(ev.Missing, "the bundle has no journal (journal.export, journal.json or journal/): collect it with `journalctl -o export > journal.export`")
+	}
+	if ad := filepath.Join(dir, "audit"); isDir(ad) {
+		collectAudit(ev, []string{ad}, q, nil)
+	} else {
+		ev.Missing = append(ev.Missing, "the bundle has no audit/ folder: seccomp kills are still visible in the journal, but SYSCALL and AVC records only in /var/log/audit/audit.log")
+	}
+	collectUnit(ev, Sources{
+		UnitShow: filepath.Join(dir, "units", q.Unit+".show"),
+		UnitCat:  filepath.Join(dir, "units", q.Unit+".cat"),
+	}, q.Unit, nil)
+	if b, err := os.ReadFile(filepath.Join(dir, "host.txt")); err == nil {
+		ev.Host = ParseHostInfo(b)
+	}
+	return nil
+}
+
+func collectJournal(ev *Evidence, src Sources, q Query, live LiveHost) {
+	var binaries []string
+	for _, f := range src.Files {
+		if isJournalFile(f) {
+			binaries = append(binaries, f)
+			continue
+		}
+		es, ws, err := readJournalFile(f, q.Matches)
+		if err != nil {
+			ev.Warnings = append(ev.Warnings, Warning{f, err.Error()})
+		}
+		ev.Entries = append(ev.Entries, es...)
+		ev.Warnings = append(ev.Warnings, ws...)
+	}
+	var spec *JournalSpec
+	switch {
+	case len(binaries) > 0:
+		spec = &JournalSpec{Files: binaries}
+	case src.Directory != "":
+		spec = &JournalSpec{Dir: src.Directory}
+	case len(src.Files) == 0 && live != nil:
+		spec = &JournalSpec{}
+	}
+	if spec == nil {
+		return
+	}
+	es, ws, err := ReadJournal(*spec, q)
+	if err != nil {
+		ev.Missing = append(ev.Missing, "journal: "+err.Error())
+	}
+	ev.Entries = append(ev.Entries, es...)
+	ev.Warnings = append(ev.Warnings, ws...)
+}
+
+// DefaultAuditLog is where auditd writes.
+const DefaultAuditLog = "/var/log/audit"
+
+func collectAudit(ev *Evidence, paths []string, q Query, live LiveHost) {
+	if len(paths) == 0 {
+		if live == nil {
+			return
+		}
+		paths = []string{DefaultAuditLog}
+	}
+	var files []string
+	for _, p := range paths {
+		fs, err := AuditFiles(p)
+		if err != nil {
+			ev.Missing = append(ev.Missing, "audit log: "+unreadable(err, p)+"; seccomp kills are still visible through the journal's audit entries")
+			continue
+		}
+		files = append(files, fs...)
+	}
+	// Audit records are kept for the window plus a margin: the unit's
+	// window is only known after the journal has been read.
+	evs, ws := ReadAuditLogs(files, AuditWindow{Since: q.Since, Until: q.Until})
+	ev.Audit = append(ev.Audit, evs...)
+	ev.Warnings = append(ev.Warnings, ws...)
+}
+
+func collectUnit(ev *Evidence, src Sources, unitName string, live LiveHost) {
+	if src.UnitShow != "" {
+		f, err := os.Open(src.UnitShow)
+		if err != nil {
+			ev.Missing = append(ev.Missing, fmt.Sprintf("unit configuration: %s; without it no directive can be evaluated (save `systemctl show %s` there)", unreadable(err, src.UnitShow), unitName))
+			return
+		}
+		props, err := ParseShow(f)
+		f.Close()
+		if err != nil {
+			ev.Missing = append(ev.Missing, fmt.Sprintf("unit configuration: %s: %v", src.UnitShow, err))
+			return
+		}
+		cfg := &UnitConfig{Name: unitName, Props: props}
+		if src.UnitCat != "" {
+			if f, err := os.Open(src.UnitCat); err == nil {
+				cfg.Settings, cfg.Files, err = ParseCat(f)
+				f.Close()
+				if err != nil {
+					ev.Warnings = append(ev.Warnings, Warning{src.UnitCat, err.Error()})
+				}
+			} else {
+				ev.Missing = append(ev.Missing, fmt.Sprintf("unit files: no `systemctl cat %s` output, so settings are named without file:line", unitName))
+			}
+		}
+		ev.Unit = cfg
+		return
+	}
+	if live == nil {
+		ev.Missing = append(ev.Missing, fmt.Sprintf("unit configuration: none given (--bundle with units/%s.show, or run on the host)", unitName))
+		return
+	}
+	cfg, ws, err := live.UnitConfig(unitName)
+	ev.Warnings = append(ev.Warnings, ws...)
+	if err != nil {
+		ev.Missing = append(ev.Missing, "unit configuration: "+err.Error())
+		return
+	}
+	ev.Unit = cfg
+}
+
+func readJournalFile(p string, keep func(*Entry) bool) ([]Entry, []Warning, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s", unreadable(err, "the journal file"))
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	head, _ := br.Peek(64)
+	if bytes.HasPrefix(bytes.TrimLeft(head, "\x1e \t\r\n"), []byte("{")) {
+		es, ws := ReadJSON(br, p, keep)
+		return es, ws, nil
+	}
+	es, ws := ReadExport(br, p, keep)
+	return es, ws, nil
+}
+
+// isJournalFile recognises journald's binary format by its signature.
+func isJournalFile(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return strings.HasSuffix(p, ".journal") || strings.HasSuffix(p, ".journal~")
+	}
+	defer f.Close()
+	sig := make([]byte, 8)
+	_, err = io.ReadFull(f, sig)
+	return err == nil && string(sig) == "LPKSHHRH"
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+var systemdVersionRe = regexp.MustCompile(`^systemd (\d+)(?: \(([^)]*)\))?`)
+
+// ParseHostInfo reads host.txt: `systemctl --version` then `uname -a`.
+func ParseHostInfo(b []byte) HostInfo {
+	var h HostInfo
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := systemdVersionRe.FindStringSubmatch(line); m != nil {
+			h.SystemdVersion, _ = strconv.Atoi(m[1])
+			h.SystemdBuild = m[2]
+		}
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "Linux" {
+			h.Kernel = f[2]
+			if len(f) >= 2 {
+				h.Arch = f[len(f)-2]
+				if h.Arch == "GNU/Linux" || h.Arch == "unknown" {
+					h.Arch = ""
+				}
+				for _, a := range []string{"x86_64", "aarch64", "i686", "i386", "armv7l", "ppc64le", "s390x", "riscv64"} {
+					if strings.Contains(line, " "+a+" ") {
+						h.Arch = a
+					}
+				}
+			}
+		}
+	}
+	return h
+}

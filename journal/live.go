@@ -1,0 +1,197 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+)
+
+// Live is the running host: unit properties over D-Bus (go-systemd's dbus
+// package), with `systemctl show` as the fallback when the bus cannot be
+// reached. It only reads; nothing here changes the system.
+type Live struct{}
+
+// Running reports whether systemd is the init system here.
+func Running() bool {
+	st, err := os.Stat("/run/systemd/system")
+	return err == nil && st.IsDir()
+}
+
+// UnitConfig reads a unit's properties and files.
+func (Live) UnitConfig(unit string) (*UnitConfig, []Warning, error) {
+	var warns []Warning
+	props, err := dbusProps(unit)
+	if err != nil {
+		warns = append(warns, Warning{"D-Bus", err.Error() + "; using systemctl show"})
+		props, err = systemctlShow(unit)
+		if err != nil {
+			return nil, warns, err
+		}
+	}
+	if props["LoadState"] == "not-found" {
+		return nil, warns, fmt.Errorf("unit %s is not loaded (LoadState=not-found): check the name with `systemctl list-units --all`", unit)
+	}
+	cfg := &UnitConfig{Name: unit, Props: props}
+	settings, files, ws := LoadUnitFiles(props["FragmentPath"], strings.Fields(props["DropInPaths"]))
+	cfg.Settings, cfg.Files = settings, files
+	return cfg, append(warns, ws...), nil
+}
+
+// Host describes the running system.
+func (Live) Host() HostInfo {
+	var h HostInfo
+	if c, err := sddbus.NewSystemConnectionContext(context.Background()); err == nil {
+		if v, err := c.GetManagerProperty("Version"); err == nil {
+			v = strings.Trim(v, `"`)
+			h.SystemdBuild = v
+			h.SystemdVersion, _ = strconv.Atoi(strings.SplitN(v, ".", 2)[0])
+		}
+		c.Close()
+	}
+	var u syscall.Utsname
+	if syscall.Uname(&u) == nil {
+		h.Kernel, h.Arch = utsString(u.Release[:]), utsString(u.Machine[:])
+	}
+	return h
+}
+
+func utsString(b []int8) string {
+	var out []byte
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		out = append(out, byte(c))
+	}
+	return string(out)
+}
+
+func dbusProps(unit string) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := sddbus.NewSystemConnectionContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach systemd over D-Bus: %w", err)
+	}
+	defer c.Close()
+	props := map[string]string{}
+	all, err := c.GetUnitPropertiesContext(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range all {
+		props[k] = dbusString(k, v)
+	}
+	typ := unit[strings.LastIndexByte(unit, '.')+1:]
+	if typ != "" {
+		sp, err := c.GetUnitTypePropertiesContext(ctx, unit, strings.ToUpper(typ[:1])+typ[1:])
+		if err == nil {
+			for k, v := range sp {
+				props[k] = dbusString(k, v)
+			}
+		}
+	}
+	return props, nil
+}
+
+// dbusString renders a D-Bus property the way systemctl show prints it,
+// for the properties harden reads.
+func dbusString(name string, v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		if x {
+			return "yes"
+		}
+		return "no"
+	case []string:
+		return strings.Join(x, " ")
+	case uint64:
+		if name == "CapabilityBoundingSet" || name == "AmbientCapabilities" {
+			return capNames(x)
+		}
+		return strconv.FormatUint(x, 10)
+	case int32, int64, uint32:
+		return fmt.Sprint(x)
+	case []any:
+		// (bas) for SystemCallFilter/RestrictAddressFamilies: allow flag + names
+		if len(x) == 2 {
+			if allow, ok := x[0].(bool); ok {
+				if names, ok := x[1].([]string); ok {
+					sort.Strings(names)
+					s := strings.Join(names, " ")
+					if !allow && s != "" {
+						s = "~" + s
+					}
+					return s
+				}
+			}
+		}
+		var parts []string
+		for _, e := range x {
+			parts = append(parts, dbusString("", e))
+		}
+		return strings.Join(parts, " ")
+	case [][]any:
+		var parts []string
+		for _, e := range x {
+			parts = append(parts, dbusPathEntry(e))
+		}
+		return strings.Join(parts, " ")
+	}
+	return fmt.Sprint(v)
+}
+
+// dbusPathEntry renders a(ssbt) BindPaths entries as SRC:DEST.
+func dbusPathEntry(e []any) string {
+	if len(e) >= 2 {
+		src, _ := e[0].(string)
+		dst, _ := e[1].(string)
+		if ign, ok := e[2].(bool); ok && ign {
+			src = "-" + src
+		}
+		return src + ":" + dst
+	}
+	return fmt.Sprint(e...)
+}
+
+// capabilityNames in kernel bit order (linux/capability.h).
+var capabilityNames = []string{"cap_chown", "cap_dac_override", "cap_dac_read_search", "cap_fowner", "cap_fsetid",
+	"cap_kill", "cap_setgid", "cap_setuid", "cap_setpcap", "cap_linux_immutable", "cap_net_bind_service",
+	"cap_net_broadcast", "cap_net_admin", "cap_net_raw", "cap_ipc_lock", "cap_ipc_owner", "cap_sys_module",
+	"cap_sys_rawio", "cap_sys_chroot", "cap_sys_ptrace", "cap_sys_pacct", "cap_sys_admin", "cap_sys_boot",
+	"cap_sys_nice", "cap_sys_resource", "cap_sys_time", "cap_sys_tty_config", "cap_mknod", "cap_lease",
+	"cap_audit_write", "cap_audit_control", "cap_setfcap", "cap_mac_override", "cap_mac_admin", "cap_syslog",
+	"cap_wake_alarm", "cap_block_suspend", "cap_audit_read", "cap_perfmon", "cap_bpf", "cap_checkpoint_restore"}
+
+func capNames(mask uint64) string {
+	var out []string
+	for i, n := range capabilityNames {
+		if mask&(1<<uint(i)) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// systemctlShow runs `systemctl show UNIT` (the unit name is the
+// operator's argument, never text from a log).
+func systemctlShow(unit string) (map[string]string, error) {
+	cmd := exec.Command("systemctl", "show", "--", unit)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("systemctl show %s: %w", unit, err)
+	}
+	return ParseShow(&out)
+}

@@ -1,0 +1,80 @@
+package journal
+
+import "time"
+
+// Query selects the journal entries that can matter for one unit: its own
+// output, PID 1's and the executor's lines about it (UNIT=), coredumps of
+// it, and every kernel and audit entry (correlated later by PID and time).
+type Query struct {
+	Unit       string    // full unit name, e.g. "web.service"; "" = every unit
+	Since      time.Time // zero = unbounded
+	Until      time.Time // zero = unbounded
+	Invocation string    // restrict the unit's own entries to this invocation
+	Hosts      []string  // _HOSTNAME or _MACHINE_ID values; empty = all
+}
+
+// Matches reports whether an entry belongs to the query. Kernel and audit
+// entries always match inside the time window: they carry no unit.
+func (q *Query) Matches(e *Entry) bool {
+	if !e.Time.IsZero() {
+		if !q.Since.IsZero() && e.Time.Before(q.Since) {
+			return false
+		}
+		if !q.Until.IsZero() && e.Time.After(q.Until) {
+			return false
+		}
+	}
+	if len(q.Hosts) > 0 && !q.hostMatches(e) {
+		return false
+	}
+	switch e.Fields["_TRANSPORT"] {
+	case "audit", "kernel":
+		return true
+	}
+	if q.Unit == "" {
+		return true
+	}
+	if e.Fields["_SYSTEMD_UNIT"] == q.Unit || e.Fields["UNIT"] == q.Unit ||
+		e.Fields["COREDUMP_UNIT"] == q.Unit || e.Fields["OBJECT_SYSTEMD_UNIT"] == q.Unit {
+		if q.Invocation != "" {
+			inv := e.Fields["_SYSTEMD_INVOCATION_ID"]
+			if inv == "" {
+				inv = e.Fields["INVOCATION_ID"]
+			}
+			return inv == "" || inv == q.Invocation
+		}
+		return true
+	}
+	return false
+}
+
+func (q *Query) hostMatches(e *Entry) bool {
+	for _, h := range q.Hosts {
+		if e.Fields["_HOSTNAME"] == h || e.Fields["_MACHINE_ID"] == h {
+			return true
+		}
+	}
+	return false
+}
+
+// MESSAGE_IDs of PID 1's structured messages (sd-messages.h, identical
+// v245…v262) that frame an invocation.
+const (
+	MsgUnitStarting      = "7d4958e842da4a758f6c1cdc7b36dcc5"
+	MsgUnitProcessExit   = "98e322203f7a4ed290d09fe03c09fe15"
+	MsgUnitFailureResult = "d9b373ed55a64feb8242e02dbe79a49c"
+	MsgUnitFailed        = "be02cf6855d2428ba40df7e9d022f03d"
+	MsgSpawnFailed       = "641257651c1b4ec9a8624d7a40a9e1e7"
+	MsgUnitOutOfMemory   = "fe6faa94e7774663a0da52717891d8ef"
+	MsgCoredump          = "fc2e22bc6ee647b6b90729ab34a250b1"
+)
+
+// IsManagerLine reports whether e is PID 1's (or its executor's) message
+// about unit with the given MESSAGE_ID ("" = any).
+func IsManagerLine(e *Entry, unit, messageID string) bool {
+	if e.Fields["UNIT"] != unit || (messageID != "" && e.Fields["MESSAGE_ID"] != messageID) {
+		return false
+	}
+	p := e.Provenance()
+	return p == FromManager || p == FromExecutor
+}

@@ -1,0 +1,157 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/sdjournal"
+)
+
+// JournalSpec says which journal to open through libsystemd: the local one
+// (Dir and Files empty), a directory (journald's or journal-remote's
+// output), or explicit journal files.
+type JournalSpec struct {
+	Dir   string
+	Files []string
+	// MaxEntries bounds the backwards walk when no --since is given.
+	MaxEntries int
+}
+
+// ReadJournal reads entries matching q through sdjournal, newest first, by
+// walking backwards from q.Until (or the tail) with the journal's field
+// index, so the work is proportional to the incident window rather than to
+// the size of the journal. Without q.Since it stops once it has passed the
+// start of the newest failed invocation of q.Unit (or of q.Invocation).
+// The entries are returned oldest first.
+func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, err error) {
+	defer func() { // libsystemd is loaded with dlopen; a broken one must not take us down
+		if r := recover(); r != nil {
+			err = fmt.Errorf("libsystemd failed while reading the journal: %v", r)
+		}
+	}()
+	j, name, err := openJournal(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer j.Close()
+
+	if q.Unit != "" {
+		for _, m := range []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit,
+			"_TRANSPORT=audit", "_TRANSPORT=kernel"} {
+			if err := j.AddMatch(m); err != nil {
+				return nil, nil, fmt.Errorf("failed to add journal match %s: %w", m, err)
+			}
+			if err := j.AddDisjunction(); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if !q.Until.IsZero() {
+		err = j.SeekRealtimeUsec(uint64(q.Until.UnixMicro()))
+	} else {
+		err = j.SeekTail()
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to seek in %s: %w", name, err)
+	}
+	max := spec.MaxEntries
+	if max <= 0 {
+		max = 200000
+	}
+	var (
+		rev         []Entry
+		sawFailure  bool
+		sawStart    bool
+		unitEntries int
+	)
+	for n := 0; ; n++ {
+		c, err := j.Previous()
+		if err != nil {
+			warns = append(warns, Warning{name, "stopped reading: " + err.Error()})
+			break
+		}
+		if c == 0 {
+			break
+		}
+		je, err := j.GetEntry()
+		if err != nil {
+			warns = append(warns, Warning{name, "skipped an unreadable entry: " + err.Error()})
+			continue
+		}
+		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
+		if !q.Since.IsZero() && e.Time.Before(q.Since) {
+			break
+		}
+		if !q.Until.IsZero() && e.Time.After(q.Until) {
+			continue
+		}
+		if !q.Matches(&e) {
+			continue
+		}
+		rev = append(rev, e)
+		if q.Unit != "" && e.Fields["_TRANSPORT"] != "audit" && e.Fields["_TRANSPORT"] != "kernel" {
+			unitEntries++
+		}
+		if q.Since.IsZero() && q.Unit != "" {
+			if q.Invocation != "" {
+				if e.Fields["INVOCATION_ID"] == q.Invocation || e.Fields["_SYSTEMD_INVOCATION_ID"] == q.Invocation {
+					sawFailure = true
+				}
+			} else if IsManagerLine(&e, q.Unit, MsgUnitFailureResult) {
+				sawFailure = true
+			}
+			if sawFailure && IsManagerLine(&e, q.Unit, MsgUnitStarting) {
+				sawStart = true
+			}
+			if sawStart {
+				break
+			}
+		}
+		if n >= max {
+			warns = append(warns, Warning{name, fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
+			break
+		}
+	}
+	if q.Unit != "" && unitEntries == 0 {
+		warns = append(warns, Warning{name, fmt.Sprintf("no entries of %s in this journal", q.Unit)})
+	}
+	for i := len(rev) - 1; i >= 0; i-- {
+		entries = append(entries, rev[i])
+	}
+	return entries, warns, nil
+}
+
+func openJournal(spec JournalSpec) (*sdjournal.Journal, string, error) {
+	switch {
+	case len(spec.Files) > 0:
+		for _, f := range spec.Files {
+			if _, err := os.Stat(f); err != nil {
+				return nil, "", fmt.Errorf("failed to open journal file: %w", err)
+			}
+		}
+		j, err := sdjournal.NewJournalFromFiles(spec.Files...)
+		return j, filepath.Base(spec.Files[0]), wrapOpen(err)
+	case spec.Dir != "":
+		if _, err := os.Stat(spec.Dir); err != nil {
+			return nil, "", fmt.Errorf("failed to open journal directory: %w", err)
+		}
+		j, err := sdjournal.NewJournalFromDir(spec.Dir)
+		return j, spec.Dir, wrapOpen(err)
+	default:
+		j, err := sdjournal.NewJournal()
+		return j, "local journal", wrapOpen(err)
+	}
+}
+
+func wrapOpen(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%w (membership of the systemd-journal or adm group, or root, is needed)", err)
+	}
+	return err
+}

@@ -1,0 +1,102 @@
+package rules
+
+// Directive is what harden knows of one systemd setting. Facts come from
+// shared/reference/directives.md (systemd's sources, v245…v262).
+type Directive struct {
+	Name     string
+	OldNames []string
+	Man      string // page and anchor under the systemd man pages
+	Since    int    // first release with the directive (0 = older than v200)
+	// Protects is one sentence on what the directive defends against: the
+	// thing an operator gives up when relaxing it.
+	Protects string
+}
+
+// ManURL is the man page anchor of a directive.
+func (d Directive) ManURL() string {
+	if d.Man == "" {
+		return ""
+	}
+	return "https://www.freedesktop.org/software/systemd/man/latest/" + d.Man
+}
+
+// Directives by name. Old names are listed on the entry of the new one.
+var Directives = map[string]Directive{}
+
+// LookupDirective finds a directive by its name or an old name.
+func LookupDirective(name string) (Directive, bool) {
+	if d, ok := Directives[name]; ok {
+		return d, true
+	}
+	for _, d := range Directives {
+		for _, o := range d.OldNames {
+			if o == name {
+				return d, true
+			}
+		}
+	}
+	return Directive{Name: name}, false
+}
+
+func init() {
+	for _, d := range directiveList {
+		Directives[d.Name] = d
+	}
+}
+
+func exec(name string) string { return "systemd.exec.html#" + name + "=" }
+
+var directiveList = []Directive{
+	{Name: "User", Man: exec("User"), Protects: "the service runs without root's rights"},
+	{Name: "Group", Man: exec("Group"), Protects: "the service runs with its own group"},
+	{Name: "SupplementaryGroups", Man: exec("SupplementaryGroups"), Protects: "group memberships are limited to those listed"},
+	{Name: "DynamicUser", Man: exec("DynamicUser"), Since: 232, Protects: "a throw-away UID owns nothing outside the service's own directories"},
+	{Name: "ProtectSystem", Man: exec("ProtectSystem"), Since: 214, Protects: "the service cannot modify the operating system's files"},
+	{Name: "ProtectHome", Man: exec("ProtectHome"), Since: 214, Protects: "users' home directories stay out of the service's reach"},
+	{Name: "ReadWritePaths", OldNames: []string{"ReadWriteDirectories"}, Man: exec("ReadWritePaths"), Since: 231, Protects: "only the listed paths are writable"},
+	{Name: "ReadOnlyPaths", OldNames: []string{"ReadOnlyDirectories"}, Man: exec("ReadOnlyPaths"), Since: 231, Protects: "the listed paths cannot be modified"},
+	{Name: "InaccessiblePaths", OldNames: []string{"InaccessibleDirectories"}, Man: exec("InaccessiblePaths"), Since: 231, Protects: "the listed paths are hidden from the service"},
+	{Name: "TemporaryFileSystem", Man: exec("TemporaryFileSystem"), Since: 238, Protects: "the host's content at these paths is hidden"},
+	{Name: "BindPaths", Man: exec("BindPaths"), Since: 233},
+	{Name: "BindReadOnlyPaths", Man: exec("BindReadOnlyPaths"), Since: 233, Protects: "the bound paths stay read-only"},
+	{Name: "NoExecPaths", Man: exec("NoExecPaths"), Since: 248, Protects: "nothing can be executed from these paths"},
+	{Name: "PrivateTmp", Man: exec("PrivateTmp"), Protects: "other processes' files in /tmp and /var/tmp are out of reach"},
+	{Name: "PrivateDevices", Man: exec("PrivateDevices"), Since: 209, Protects: "physical devices are out of reach"},
+	{Name: "ProtectKernelTunables", Man: exec("ProtectKernelTunables"), Since: 232, Protects: "kernel variables in /proc/sys and /sys cannot be changed"},
+	{Name: "ProtectKernelLogs", Man: exec("ProtectKernelLogs"), Since: 244, Protects: "the kernel log buffer cannot be read or written"},
+	{Name: "ProtectKernelModules", Man: exec("ProtectKernelModules"), Since: 232, Protects: "kernel modules cannot be loaded"},
+	{Name: "ProtectControlGroups", Man: exec("ProtectControlGroups"), Since: 232, Protects: "the cgroup tree cannot be modified"},
+	{Name: "NoNewPrivileges", Man: exec("NoNewPrivileges"), Since: 187, Protects: "setuid programs and file capabilities cannot raise the service's privileges"},
+	{Name: "CapabilityBoundingSet", Man: exec("CapabilityBoundingSet"), Protects: "capabilities outside the set can never be gained"},
+	{Name: "AmbientCapabilities", Man: exec("AmbientCapabilities"), Since: 229, Protects: "a non-root service holds no capability"},
+	{Name: "PrivateNetwork", Man: exec("PrivateNetwork"), Protects: "the service has no network but its own loopback"},
+	{Name: "IPAddressDeny", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235, Protects: "traffic to other addresses is dropped"},
+	{Name: "RestrictAddressFamilies", Man: exec("RestrictAddressFamilies"), Since: 211, Protects: "sockets of other address families cannot be created"},
+	{Name: "SystemCallFilter", Man: exec("SystemCallFilter"), Since: 187, Protects: "system calls outside the allowed set are refused"},
+	{Name: "SystemCallArchitectures", Man: exec("SystemCallArchitectures"), Since: 209, Protects: "system calls of other ABIs are refused"},
+	{Name: "ProtectHostname", Man: exec("ProtectHostname"), Since: 242, Protects: "the host name cannot be changed"},
+	{Name: "ProtectClock", Man: exec("ProtectClock"), Since: 245, Protects: "the system clock cannot be changed"},
+	{Name: "RestrictNamespaces", Man: exec("RestrictNamespaces"), Since: 233, Protects: "the service cannot create namespaces"},
+	{Name: "MemoryDenyWriteExecute", Man: exec("MemoryDenyWriteExecute"), Since: 231, Protects: "memory cannot be both writable and executable"},
+	{Name: "LockPersonality", Man: exec("LockPersonality"), Since: 235, Protects: "the execution domain cannot be changed"},
+	{Name: "RestrictRealtime", Man: exec("RestrictRealtime"), Since: 231, Protects: "realtime scheduling cannot be requested"},
+	{Name: "RestrictSUIDSGID", Man: exec("RestrictSUIDSGID"), Since: 242, Protects: "setuid and setgid files cannot be created"},
+	{Name: "StateDirectory", Man: exec("RuntimeDirectory"), Since: 235},
+	{Name: "CacheDirectory", Man: exec("RuntimeDirectory"), Since: 235},
+	{Name: "LogsDirectory", Man: exec("RuntimeDirectory"), Since: 235},
+	{Name: "RuntimeDirectory", Man: exec("RuntimeDirectory"), Since: 211},
+	{Name: "ConfigurationDirectory", Man: exec("RuntimeDirectory"), Since: 235},
+	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
+	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
+}
+
+// SourceFallbacks name, for a directive the unit never set, the settings
+// that brought it into play: the line to show the operator instead.
+var SourceFallbacks = map[string][]string{
+	"AmbientCapabilities": {"User", "DynamicUser"},
+	"ProtectSystem":       {"DynamicUser"},
+	"ProtectHome":         {"DynamicUser"},
+	"PrivateTmp":          {"DynamicUser"},
+	"NoNewPrivileges":     {"DynamicUser"},
+	"RestrictSUIDSGID":    {"DynamicUser"},
+}

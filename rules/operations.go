@@ -1,0 +1,63 @@
+package rules
+
+// OpCapability says which capability an operation needs when the caller
+// is not allowed by ordinary permissions (capabilities(7)).
+var OpCapability = map[string]string{
+	"bind-low":           "CAP_NET_BIND_SERVICE", // bind() to a port below 1024
+	"chown":              "CAP_CHOWN",
+	"sethostname":        "CAP_SYS_ADMIN",
+	"setdomainname":      "CAP_SYS_ADMIN",
+	"swapon":             "CAP_SYS_ADMIN",
+	"swapoff":            "CAP_SYS_ADMIN",
+	"mount":              "CAP_SYS_ADMIN",
+	"umount":             "CAP_SYS_ADMIN",
+	"raw-socket":         "CAP_NET_RAW",
+	"kill":               "CAP_KILL",
+	"setuid":             "CAP_SETUID",
+	"setgid":             "CAP_SETGID",
+	"mknod":              "CAP_MKNOD",
+	"settimeofday":       "CAP_SYS_TIME",
+	"clock_settime":      "CAP_SYS_TIME",
+	"adjtimex":           "CAP_SYS_TIME",
+	"chroot":             "CAP_SYS_CHROOT",
+	"ptrace":             "CAP_SYS_PTRACE",
+	"ioperm":             "CAP_SYS_RAWIO",
+	"iopl":               "CAP_SYS_RAWIO",
+	"init_module":        "CAP_SYS_MODULE",
+	"finit_module":       "CAP_SYS_MODULE",
+	"syslog":             "CAP_SYSLOG",
+	"setpriority":        "CAP_SYS_NICE",
+	"sched_setscheduler": "CAP_SYS_NICE",
+	"reboot":             "CAP_SYS_BOOT",
+	"net-admin":          "CAP_NET_ADMIN",
+	"dac":                "CAP_DAC_OVERRIDE", // root reading/writing files it does not own
+}
+
+// OperationWords map words in a program's error message to the operation
+// that failed. Syscall names found as "name:" or "name(" are recognised
+// separately, from the @known syscall list.
+var OperationWords = []struct {
+	Pattern string // regular expression, case-insensitive, matched on word boundaries
+	Op      string
+}{
+	{`listen|bind|BindException|AddrInUse|create_server`, "bind"},
+	{`connect|dial|ConnectException|create_connection|ECONNREFUSED|refused`, "connect"},
+	{`mkdir|create directory|create_dir|makedirs`, "mkdir"},
+	{`chown|lchown|fchown`, "chown"},
+	{`chmod|fchmod`, "chmod"},
+	{`exec|execve|spawn|posix_spawn`, "exec"},
+	{`socket`, "socket"},
+	{`read|reading|load|loading|cat|fopen\(.*\"r\"`, "read"},
+	{`write|writing|save|saving|cannot create|touch|truncate|creat|writeFileSync|store`, "write"},
+	{`open|openat|fopen|opening|readFileSync`, "open"},
+	{`unlink|remove|rename|delete|rmdir`, "unlink"},
+	{`sudo|su|pkexec|newgrp`, "setuid-helper"},
+}
+
+// NoNewPrivilegesTexts are what setuid helpers print when the no_new_privs
+// flag made the kernel ignore their setuid bit.
+var NoNewPrivilegesTexts = []string{
+	`"no new privileges" flag is set`,
+	`effective uid is not 0, is .* on a file system with the 'nosuid' option set`,
+	`must be setuid root`,
+}

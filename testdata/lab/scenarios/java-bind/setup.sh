@@ -1,0 +1,1 @@
+mkdir -p /opt/ledger; cp /lab/bin/JApp.class /opt/ledger/
