@@ -14,16 +14,16 @@ import (
 type causeKind string
 
 const (
-	causeMount      causeKind = "mount"       // a mount rule hides or protects the path
-	causeSetupPath  causeKind = "setup-path"  // a path setting names a path that cannot be mounted
-	causeSetup      causeKind = "setup"       // systemd could not apply a setting
-	causeCapability causeKind = "capability"  // the process lacks a capability
-	causeFilter     causeKind = "filter"      // SystemCallFilter= refuses a syscall
-	causeErrnoRule  causeKind = "errno-rule"  // another seccomp-based directive refuses a syscall
-	causeNNP        causeKind = "nnp"         // no_new_privs stops a setuid helper
-	causeNetwork    causeKind = "network"     // PrivateNetwork=
-	causeFamily     causeKind = "family"      // RestrictAddressFamilies=
-	causeMemory     causeKind = "memory"      // MemoryMax=
+	causeMount      causeKind = "mount"      // a mount rule hides or protects the path
+	causeSetupPath  causeKind = "setup-path" // a path setting names a path that cannot be mounted
+	causeSetup      causeKind = "setup"      // systemd could not apply a setting
+	causeCapability causeKind = "capability" // the process lacks a capability
+	causeFilter     causeKind = "filter"     // SystemCallFilter= refuses a syscall
+	causeErrnoRule  causeKind = "errno-rule" // another seccomp-based directive refuses a syscall
+	causeNNP        causeKind = "nnp"        // no_new_privs stops a setuid helper
+	causeNetwork    causeKind = "network"    // PrivateNetwork=
+	causeFamily     causeKind = "family"     // RestrictAddressFamilies=
+	causeMemory     causeKind = "memory"     // MemoryMax=
 )
 
 // cause is one way the sandbox explains a symptom.

@@ -57,7 +57,7 @@ const (
 
 // Evidence is one line that supports a finding, with who wrote it.
 type Evidence struct {
-	Source string `json:"source"` // journal | audit | kernel | unit
+	Source string `json:"source"`           // journal | audit | kernel | unit
 	Origin string `json:"origin,omitempty"` // pid1 | executor | service | kernel
 	Time   string `json:"time,omitempty"`
 	Text   string `json:"text"`

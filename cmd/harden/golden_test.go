@@ -22,8 +22,8 @@ const capturesDir = "../../testdata/captures"
 // that real run says. Keys are parsed strictly so a typo fails the test.
 type expectation struct {
 	unit, verdict, directive, relaxation, fix string
-	notDirectives, notRelaxations              []string
-	noControlChars                             bool
+	notDirectives, notRelaxations             []string
+	noControlChars                            bool
 }
 
 func readExpect(t *testing.T, path string) expectation {
