@@ -48,7 +48,7 @@ var OperationWords = []struct {
 	{`exec|execve|spawn|posix_spawn`, "exec"},
 	{`socket`, "socket"},
 	{`read|reading|load|loading|cat|fopen\(.*\"r\"`, "read"},
-	{`write|writing|save|saving|cannot create|touch|truncate|creat|writeFileSync|store`, "write"},
+	{`write|writing|save|saving|cannot create|could not create|create file|creating|touch|truncate|creat|writeFileSync|store`, "write"},
 	{`open|openat|fopen|opening|readFileSync`, "open"},
 	{`unlink|remove|rename|delete|rmdir`, "unlink"},
 	{`sudo|su|pkexec|newgrp`, "setuid-helper"},

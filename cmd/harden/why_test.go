@@ -1,0 +1,88 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+func TestNormalizeUnit(t *testing.T) {
+	for in, want := range map[string]string{"web": "web.service", "web.service": "web.service", "getty@tty1.service": "getty@tty1.service",
+		"a.socket": "a.socket", "my.app": "my.app.service", "foo@": "foo@.service"} {
+		if got, err := NormalizeUnit(in); err != nil || got != want {
+			t.Errorf("%s: %s %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"../etc/passwd", "a/b", "", "x y", ".hidden", "a..b"} {
+		if _, err := NormalizeUnit(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"":                     {},
+		"-2h":                  now.Add(-2 * time.Hour),
+		"30 min ago":           now.Add(-30 * time.Minute),
+		"yesterday":            time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+		"2026-01-02 15:04":     time.Date(2026, 1, 2, 15, 4, 0, 0, time.UTC),
+		"09:30":                time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC),
+		"@1767225600":          time.Unix(1767225600, 0),
+		"2026-01-02T03:04:05Z": time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+	} {
+		got, err := ParseTime(in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"soon", "-3 fortnights", "2026-13-45"} {
+		if _, err := ParseTime(bad, now); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestWhyFlags(t *testing.T) {
+	io, _, _ := TestStreams()
+	f := &Factory{IO: io, Live: func() journal.LiveHost { return nil }, Now: time.Now}
+	var got *WhyOptions
+	cmd := NewCmdWhy(f, func(o *WhyOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"web", "--bundle", "b", "--audit-log", "a1", "--audit-log", "a2", "--since", "-1h", "-o", "json", "--invocation", "abc"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Unit != "web" || got.Bundle != "b" || len(got.AuditLogs) != 2 || got.Output != "json" || got.Invocation != "abc" || got.Since != "-1h" {
+		t.Fatalf("%+v", got)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"why", "web", "--output", "yaml"}, "unknown output format"},
+		{[]string{"why", "web", "--bundle", "x", "--file", "y"}, "--bundle can't be used with"},
+		{[]string{"why", "web", "--bundle", "/nonexistent"}, "not a readable folder"},
+		{[]string{"why", "../x", "--bundle", "/tmp"}, "not a unit name"},
+		{[]string{"why", "web", "--since", "soon", "--bundle", "/tmp"}, "--since"},
+		{[]string{"why", "--nope"}, "unknown flag"},
+		{[]string{"why", "web"}, "systemd is not running here"},
+	} {
+		code, _, errOut := run(t, c.args...)
+		if code != ExitError || !strings.Contains(string(errOut), c.msg) || !strings.HasPrefix(string(errOut), "harden: error: ") {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, errOut)
+		}
+	}
+}
+
+func TestSampleWhenNoSystemd(t *testing.T) {
+	code, out, errOut := run(t, "why")
+	if code != ExitFindings || !strings.Contains(string(out), "StateDirectory=inventory") || !strings.Contains(string(errOut), "embedded sample") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

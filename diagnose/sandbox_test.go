@@ -1,0 +1,140 @@
+package diagnose
+
+import (
+	"testing"
+
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
+)
+
+func TestResolve(t *testing.T) {
+	cases := []struct {
+		props  map[string]string
+		path   string
+		effect rules.Effect
+		by     string
+	}{
+		{map[string]string{"ProtectSystem": "strict"}, "/var/lib/x/db", rules.ReadOnly, "ProtectSystem"},
+		{map[string]string{"ProtectSystem": "strict"}, "/home/u/x", rules.Host, ""},
+		{map[string]string{"ProtectSystem": "strict", "StateDirectory": "x"}, "/var/lib/x/db", rules.Writable, "StateDirectory"},
+		{map[string]string{"ProtectSystem": "strict", "ReadWritePaths": "-/srv/out"}, "/srv/out/a", rules.Writable, "ReadWritePaths"},
+		{map[string]string{"ProtectSystem": "full"}, "/var/lib/x", rules.Host, ""},
+		{map[string]string{"ProtectSystem": "full"}, "/etc/x", rules.ReadOnly, "ProtectSystem"},
+		{map[string]string{"ProtectSystem": "yes"}, "/etc/x", rules.Host, ""},
+		{map[string]string{"ProtectHome": "yes"}, "/root/.ssh/id", rules.Inaccessible, "ProtectHome"},
+		// ReadWritePaths= nested in an inaccessible tree has no effect.
+		{map[string]string{"ProtectHome": "yes", "ReadWritePaths": "/home/u"}, "/home/u/f", rules.Inaccessible, "ProtectHome"},
+		{map[string]string{"ProtectHome": "tmpfs", "BindReadOnlyPaths": "/home/u/f"}, "/home/u/f", rules.ReadOnly, "BindReadOnlyPaths"},
+		{map[string]string{"ProtectKernelTunables": "yes"}, "/proc/sys/net/ipv4/ip_forward", rules.ReadOnly, "ProtectKernelTunables"},
+		{map[string]string{"ProtectKernelTunables": "yes"}, "/sys/fs/cgroup/x", rules.Host, ""},
+		{map[string]string{"DynamicUser": "yes"}, "/var/lib/x", rules.ReadOnly, "ProtectSystem"},
+		{map[string]string{"PrivateDevices": "yes"}, "/dev/ttyUSB0", rules.PrivateDev, "PrivateDevices"},
+		{map[string]string{"TemporaryFileSystem": "/var:ro"}, "/var/x", rules.TmpfsRO, "TemporaryFileSystem"},
+		{map[string]string{"BindPaths": "/data:/srv/data"}, "/srv/data/x", rules.Writable, "BindPaths"},
+	}
+	for _, c := range cases {
+		sb := NewSandbox(c.props, 252)
+		eff, rule := sb.Resolve(c.path)
+		by := ""
+		if rule != nil {
+			by = rule.Directive
+		}
+		if eff != c.effect || by != c.by {
+			t.Errorf("%v %s: got %s by %q, want %s by %q", c.props, c.path, eff, by, c.effect, c.by)
+		}
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	root := NewSandbox(map[string]string{"CapabilityBoundingSet": "cap_dac_override"}, 252)
+	if root.HasCap("CAP_CHOWN") || !root.HasCap("CAP_DAC_OVERRIDE") {
+		t.Error("root's bounding set")
+	}
+	user := NewSandbox(map[string]string{"User": "svc", "AmbientCapabilities": "cap_net_bind_service", "CapabilityBoundingSet": "cap_net_raw"}, 252)
+	if user.HasCap("CAP_NET_BIND_SERVICE") {
+		t.Error("ambient outside the bounding set counted")
+	}
+	full := NewSandbox(map[string]string{"User": "svc", "AmbientCapabilities": "cap_net_bind_service"}, 252)
+	if !full.HasCap("CAP_NET_BIND_SERVICE") || full.HasCap("CAP_CHOWN") {
+		t.Error("non-root: only ambient capabilities")
+	}
+	mods := NewSandbox(map[string]string{"ProtectKernelModules": "yes"}, 252)
+	if mods.HasCap("CAP_SYS_MODULE") {
+		t.Error("ProtectKernelModules= drops CAP_SYS_MODULE")
+	}
+}
+
+func TestImpliedNoNewPrivileges(t *testing.T) {
+	p := map[string]string{"User": "svc", "SystemCallFilter": "read write"}
+	if sb := NewSandbox(p, 254); !sb.NNP {
+		t.Error("v254: seccomp option implies NNP for a non-root user")
+	}
+	if sb := NewSandbox(p, 255); sb.NNP {
+		t.Error("v255: no longer implied")
+	}
+	if sb := NewSandbox(map[string]string{"DynamicUser": "yes"}, 262); !sb.NNP {
+		t.Error("DynamicUser= implies NNP")
+	}
+}
+
+func TestApplyDropIn(t *testing.T) {
+	base := map[string]string{"SystemCallFilter": "read write", "ReadWritePaths": "/a", "CapabilityBoundingSet": "cap_chown", "ProtectSystem": "strict"}
+	got := ApplyDropIn(base, []string{"SystemCallFilter=swapon", "ReadWritePaths=/b", "CapabilityBoundingSet=CAP_KILL", "ProtectSystem=full", "ReadWriteDirectories=/c"})
+	if got["SystemCallFilter"] != "read swapon write" || got["ReadWritePaths"] != "/a /b /c" || got["CapabilityBoundingSet"] != "CAP_CHOWN CAP_KILL" || got["ProtectSystem"] != "full" {
+		t.Fatalf("%v", got)
+	}
+	deny := ApplyDropIn(map[string]string{"SystemCallFilter": "~mount swapon"}, []string{"SystemCallFilter=swapon"})
+	if deny["SystemCallFilter"] != "~mount" {
+		t.Fatalf("deny list: %q", deny["SystemCallFilter"])
+	}
+	reset := ApplyDropIn(base, []string{"ReadWritePaths=", "ReadWritePaths=-/x"})
+	if reset["ReadWritePaths"] != "-/x" {
+		t.Fatalf("reset: %q", reset["ReadWritePaths"])
+	}
+	grp := ApplyDropIn(map[string]string{"SystemCallFilter": "read"}, []string{"SystemCallFilter=@swap"})
+	if grp["SystemCallFilter"] != "read swapoff swapon" {
+		t.Fatalf("group: %q", grp["SystemCallFilter"])
+	}
+	if base["SystemCallFilter"] != "read write" {
+		t.Fatal("ApplyDropIn changed its input")
+	}
+}
+
+// A relaxation is only offered if the model then allows the operation:
+// ReadWritePaths= under ProtectHome=yes has no effect, so it is not.
+func TestRelaxationsAreVerified(t *testing.T) {
+	sb := NewSandbox(map[string]string{"User": "svc", "ProtectHome": "yes"}, 252)
+	sym := &Symptom{Kind: KindErrno, Errno: "EACCES", Path: "/home/u/data/f.txt", Op: "read", Origin: journal.FromKernel}
+	cs := explain(sym, sb)
+	if len(cs) != 1 || cs[0].directive != "ProtectHome" {
+		t.Fatalf("%+v", cs)
+	}
+	kept, _ := relaxations(sym, cs[0], sb)
+	if len(kept) == 0 || kept[0].Lines[0] != "ProtectHome=tmpfs" || kept[0].Lines[1] != "BindReadOnlyPaths=/home/u/data/f.txt" {
+		t.Fatalf("%+v", kept)
+	}
+	for _, r := range kept {
+		for _, l := range r.Lines {
+			if l == "ReadWritePaths=/home/u/data/f.txt" {
+				t.Fatal("ineffective ReadWritePaths= proposed")
+			}
+		}
+	}
+}
+
+// The same symptom, written by the service or seen by the kernel: broad
+// relaxations only for the latter.
+func TestBroadRelaxationsNeedTrustedEvidence(t *testing.T) {
+	sb := NewSandbox(map[string]string{"ProtectSystem": "strict"}, 252)
+	svc := &Symptom{Kind: KindErrno, Errno: "EROFS", Path: "/etc/shadow", Op: "write", Origin: journal.FromService}
+	kept, withheld := relaxations(svc, explain(svc, sb)[0], sb)
+	if len(kept) != 0 || len(withheld) == 0 {
+		t.Fatalf("service-only evidence: kept %+v", kept)
+	}
+	kern := *svc
+	kern.Origin = journal.FromKernel
+	kept, _ = relaxations(&kern, explain(&kern, sb)[0], sb)
+	if len(kept) == 0 {
+		t.Fatal("kernel evidence: nothing proposed")
+	}
+}
