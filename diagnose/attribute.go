@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/harden-tool/harden/rules"
@@ -24,6 +25,10 @@ const (
 	causeNetwork    causeKind = "network"    // PrivateNetwork=
 	causeFamily     causeKind = "family"     // RestrictAddressFamilies=
 	causeMemory     causeKind = "memory"     // MemoryMax=
+	causeLimit      causeKind = "limit"      // TasksMax=, LimitNOFILE=, … (numbers)
+	causeArch       causeKind = "arch"       // SystemCallArchitectures=
+	causeDevice     causeKind = "device"     // DevicePolicy=/DeviceAllow=
+	causeIP         causeKind = "ip"         // IPAddressDeny=
 )
 
 // cause is one way the sandbox explains a symptom.
@@ -145,15 +150,15 @@ func explainSeccompKill(sym *Symptom, sb *Sandbox) []cause {
 		}
 		return []cause{c}
 	}
-	if sym.Code == "0x0" && sb.Props["SystemCallArchitectures"] != "" && !sb.Filter.Denies(sym.Syscall) {
-		return []cause{{kind: causeSetup, directive: "SystemCallArchitectures", setting: "SystemCallArchitectures=" + sb.Props["SystemCallArchitectures"],
+	if sym.Code == "0x0" && sb.Props["SystemCallArchitectures"] != "" && !sb.Filter.Denies(sym.Syscall) && !archAllowed(sb, sym.Arch) {
+		return []cause{{kind: causeArch, directive: "SystemCallArchitectures", setting: "SystemCallArchitectures=" + sb.Props["SystemCallArchitectures"],
 			confidence: High, syscall: sym.Syscall,
 			reason: fmt.Sprintf("%s was called through the %s ABI, which SystemCallArchitectures= does not allow", sym.Syscall, sym.Arch)}}
 	}
 	conf := High
 	reason := fmt.Sprintf("the kernel killed the process for calling %s, which SystemCallFilter= does not allow", sym.Syscall)
 	residual := false
-	if sb.Filter != nil && !sb.Filter.Denies(sym.Syscall) {
+	if sb.Filter == nil || !sb.Filter.Denies(sym.Syscall) {
 		conf, residual = Medium, true
 		reason = fmt.Sprintf("the kernel killed the process for calling %s; the filter systemd reports seems to allow it, so the running filter differed (changed since, or a distribution backport)", sym.Syscall)
 	}
@@ -202,6 +207,14 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 				out = append(out, c)
 			}
 		}
+		if sb.NNP && helperLine(sym.Text) {
+			out = append(out, cause{kind: causeNNP, directive: directiveOf(sb.NNPWhy), setting: sb.NNPWhy, confidence: Medium,
+				reason: "the failing program gets its privileges from a setuid bit or file capabilities, which the kernel ignores under no_new_privs"})
+		}
+		if sym.Errno == "EPERM" && (op == "sendto" || op == "connect" || op == "send") && sb.AddressDenied(sym.Addr) {
+			out = append(out, cause{kind: causeIP, directive: "IPAddressDeny", setting: "IPAddressDeny=" + sb.Props["IPAddressDeny"], confidence: High,
+				reason: fmt.Sprintf("IPAddressDeny= makes the kernel drop outgoing packets to %s, and sendmsg()/connect() report EPERM", orDefault(sym.Addr, "that address"))})
+		}
 		if len(out) == 0 && op == "" && sym.Path == "" {
 			// A bare "permission denied": only configuration contradictions
 			// can be named, and only as a likelihood.
@@ -231,9 +244,35 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 			out = append(out, c)
 		}
 	case "EAFNOSUPPORT":
-		if v := sb.Props["RestrictAddressFamilies"]; v != "" {
-			out = append(out, cause{kind: causeFamily, directive: "RestrictAddressFamilies", setting: "RestrictAddressFamilies=" + v, confidence: High,
-				reason: "socket() of an address family outside RestrictAddressFamilies= fails with EAFNOSUPPORT"})
+		if v := sb.Props["RestrictAddressFamilies"]; v != "" && (sym.Family == "" || !sb.FamilyAllowed(sym.Family)) {
+			c := cause{kind: causeFamily, directive: "RestrictAddressFamilies", setting: "RestrictAddressFamilies=" + v, confidence: High,
+				reason:  fmt.Sprintf("socket() of %s, outside RestrictAddressFamilies=, fails with EAFNOSUPPORT; the kernel logs nothing for it", orDefault(sym.Family, "an address family")),
+				confirm: "strace -f -e trace=socket on the program shows which family it asks for"}
+			if sym.Family == "" {
+				c.confidence = Medium
+			}
+			out = append(out, c)
+		}
+	case "EAGAIN":
+		if sym.Op == "fork" {
+			if v := sb.Props["TasksMax"]; v != "" && v != "infinity" {
+				c := cause{kind: causeLimit, directive: "TasksMax", setting: "TasksMax=" + v, confidence: Medium,
+					reason: fmt.Sprintf("the unit may hold at most %s tasks (processes and threads); one more fork or thread fails with EAGAIN", v)}
+				if sym.Trusted() {
+					c.confidence = High
+					c.reason += "; the kernel's pids controller says it refused one"
+				}
+				out = append(out, c)
+			}
+			if v := sb.Props["LimitNPROC"]; v != "" && v != "infinity" && !sb.Root {
+				out = append(out, cause{kind: causeLimit, directive: "LimitNPROC", setting: "LimitNPROC=" + v, confidence: Low,
+					reason: "RLIMIT_NPROC counts every process of the user, inside the unit or not"})
+			}
+		}
+	case "ETIMEDOUT":
+		if sb.AddressDenied(sym.Addr) {
+			out = append(out, cause{kind: causeIP, directive: "IPAddressDeny", setting: "IPAddressDeny=" + sb.Props["IPAddressDeny"], confidence: Medium,
+				reason: "IPAddressDeny= drops the packets silently, so a TCP connect waits until it times out"})
 		}
 	case "ENOSYS":
 		if sb.Filter != nil && sb.Filter.Allow && sb.Version >= 255 {
@@ -241,7 +280,7 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 				reason: "an allow-list SystemCallFilter= answers ENOSYS for system calls newer than the systemd build"})
 		}
 	case "EMFILE":
-		out = append(out, cause{kind: causeSetup, directive: "LimitNOFILE", setting: "LimitNOFILE=" + sb.Props["LimitNOFILE"], confidence: Medium,
+		out = append(out, cause{kind: causeLimit, directive: "LimitNOFILE", setting: "LimitNOFILE=" + sb.Props["LimitNOFILE"], confidence: Medium,
 			reason: "the process hit its open-file limit"})
 	}
 	return out
@@ -322,6 +361,12 @@ func boundingSetting(sb *Sandbox) string {
 // explainPath: which mount rule makes this errno on this path.
 func explainPath(sym *Symptom, sb *Sandbox) []cause {
 	eff, rule := sb.Resolve(sym.Path)
+	if within(sym.Path, "/dev") && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && eff != rules.Inaccessible {
+		if ok, by := sb.DeviceAllowed(sym.Path); !ok {
+			return []cause{{kind: causeDevice, directive: directiveOf(by), setting: by, confidence: High, path: sym.Path,
+				reason: fmt.Sprintf("%s does not allow %s, so the device cgroup refuses opening it with EPERM", by, sym.Path)}}
+		}
+	}
 	if rule == nil {
 		if sym.Errno == "EACCES" && sb.Root && !sb.InBounding("CAP_DAC_OVERRIDE") {
 			return []cause{{kind: causeCapability, directive: "CapabilityBoundingSet", setting: boundingSetting(sb), confidence: Medium,
@@ -340,8 +385,11 @@ func explainPath(sym *Symptom, sb *Sandbox) []cause {
 		explains = eff == rules.ReadOnly || eff == rules.Inaccessible || eff == rules.TmpfsRO
 		how = "read-only"
 	case "EACCES":
-		explains = eff == rules.Inaccessible || (eff == rules.NoExec && sym.Op == "exec")
+		explains = eff == rules.Inaccessible || (eff == rules.NoExec && (sym.Op == "exec" || sym.Op == "" || sym.Op == "run"))
 		how = "inaccessible (an empty node of mode 0000)"
+		if eff == rules.NoExec {
+			how = "not executable (mounted noexec)"
+		}
 	case "EPERM":
 		explains = eff == rules.Inaccessible && (sym.Op == "open" || sym.Op == "read")
 		how = "inaccessible"
@@ -355,6 +403,13 @@ func explainPath(sym *Symptom, sb *Sandbox) []cause {
 			explains, how = sb.Root, "inaccessible (empty for root)"
 		case rules.PrivateDev:
 			explains, how = !keptDevice(sym.Path), "a private /dev without real devices"
+		case rules.ProcPIDOnly:
+			explains, how = !procPIDEntry(sym.Path), "a /proc holding only process directories"
+		case rules.ReadOnly:
+			if !rule.explicit && (sym.Op == "open" || sym.Op == "write" || sym.Op == "mkdir") {
+				r := fmt.Sprintf("%s does not exist, and %s makes %s read-only, so the service cannot create it", path.Dir(sym.Path), rule.Setting, rule.Path)
+				return []cause{{kind: causeMount, directive: rule.Directive, setting: rule.Setting, confidence: Medium, rule: rule, path: sym.Path, reason: r}}
+			}
 		}
 	}
 	if !explains {
@@ -365,6 +420,26 @@ func explainPath(sym *Symptom, sb *Sandbox) []cause {
 		r = fmt.Sprintf("%s makes %s %s; %s is below it, hence %s", rule.Setting, rule.Path, how, sym.Path, sym.Errno)
 	}
 	return []cause{{kind: causeMount, directive: rule.Directive, setting: rule.Setting, confidence: High, rule: rule, path: sym.Path, reason: r}}
+}
+
+func procPIDEntry(p string) bool {
+	rest := strings.TrimPrefix(p, "/proc/")
+	first := strings.SplitN(rest, "/", 2)[0]
+	if first == "self" || first == "thread-self" {
+		return true
+	}
+	_, err := strconv.Atoi(first)
+	return err == nil
+}
+
+func archAllowed(sb *Sandbox, auditArch string) bool {
+	want := rules.AuditArchToSystemd[auditArch]
+	for _, a := range strings.Fields(sb.Props["SystemCallArchitectures"]) {
+		if a == want || (a == "native" && auditArch == "x86_64") {
+			return true
+		}
+	}
+	return false
 }
 
 func keptDevice(p string) bool {
@@ -378,4 +453,19 @@ func keptDevice(p string) bool {
 
 func isLoopback(addr string) bool {
 	return strings.HasPrefix(addr, "127.") || addr == "::1" || addr == "localhost"
+}
+
+// helperLine reports whether a line is a privileged helper's own error
+// ("ping: socket: Operation not permitted").
+func helperLine(line string) bool {
+	name, _, ok := strings.Cut(strings.TrimSpace(line), ":")
+	if !ok {
+		return false
+	}
+	for _, h := range rules.PrivilegedHelpers {
+		if name == h {
+			return true
+		}
+	}
+	return false
 }

@@ -67,11 +67,20 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	sb := NewSandbox(props, ev.Host.SystemdVersion)
 	sb.FileNames = fileNames(cfg)
 
+	rep.Notes = configWarnings(ev.Entries, opts.Unit, inv.End)
 	syms := collectSymptoms(inv, ev, props)
 	var findings []Finding
 	var unexplained []*Symptom
+	hintAddr, hintPort := ParsePort(execArgv(props))
 	for i := range syms {
 		sym := &syms[i]
+		if sym.Addr == "" && sym.Kind == KindErrno && isNetworkErrno(sym.Errno, sym.Op) && hintAddr != "" {
+			// The message names no address; the command line does.
+			sym.Addr = hintAddr
+			if sym.Port == 0 {
+				sym.Port = hintPort
+			}
+		}
 		causes := explain(sym, sb)
 		if len(causes) == 0 {
 			unexplained = append(unexplained, sym)
@@ -143,6 +152,9 @@ func confRank(c Confidence) int {
 func mergeFinding(fs []Finding, f Finding) []Finding {
 	for i := range fs {
 		if fs[i].Directive == f.Directive && fs[i].Setting == f.Setting && sameRelaxations(fs[i].Relaxations, f.Relaxations) {
+			if confRank(f.Confidence) > confRank(fs[i].Confidence) {
+				fs[i].Confidence, fs[i].Reason = f.Confidence, f.Reason
+			}
 			for _, e := range f.Evidence {
 				if !hasEvidence(fs[i].Evidence, e) {
 					fs[i].Evidence = append(fs[i].Evidence, e)
@@ -274,9 +286,12 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 					lastService[pid] = appendRecent(lastService[pid], line)
 					continue
 				}
-				if s.Op == "" {
-					for i := len(lastService[pid]) - 1; i >= 0 && s.Op == ""; i-- {
+				for i := len(lastService[pid]) - 1; i >= 0 && (s.Op == "" || s.Family == ""); i-- {
+					if s.Op == "" {
 						s.Op = ParseOp(lastService[pid][i], -1, -1)
+					}
+					if s.Family == "" && s.Errno == "EAFNOSUPPORT" {
+						s.Family = ParseFamily(lastService[pid][i])
 					}
 				}
 				lastService[pid] = appendRecent(lastService[pid], line)
@@ -288,6 +303,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 	}
 	// The audit trail of the run's processes.
 	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
+	for _, k := range kernelSymptoms(ev.Entries, inv, props, from, to) {
+		syms = mergeSymptom(syms, k)
+	}
 	exe := execPath(props)
 	for i := range ev.Audit {
 		a := &ev.Audit[i]
@@ -358,15 +376,21 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 		if o.Kind != s.Kind || o.Errno != s.Errno {
 			continue
 		}
-		samePath := o.Path == s.Path || o.Path == "" || s.Path == ""
+		samePath := o.Path == s.Path || o.Path == "" || s.Path == "" || within(o.Path, s.Path) || within(s.Path, o.Path)
 		if !samePath || s.Time.Sub(o.Time) > 2*time.Second || o.Time.Sub(s.Time) > 2*time.Second {
 			continue
 		}
 		if s.Kind == KindSeccompKill && o.Syscall != s.Syscall && o.Syscall != "" && s.Syscall != "" {
 			continue
 		}
-		if o.Path == "" {
+		if o.Path == "" || (s.Path != "" && within(s.Path, o.Path) && s.Path != o.Path) {
 			o.Path = s.Path
+		}
+		if o.Mode == "" {
+			o.Mode = s.Mode
+		}
+		if o.Family == "" {
+			o.Family = s.Family
 		}
 		if o.Op == "" {
 			o.Op = s.Op
@@ -440,6 +464,28 @@ func setupFromStatus(status int) (Symptom, bool) {
 	return Symptom{}, false
 }
 
+func isNetworkErrno(errno, op string) bool {
+	switch errno {
+	case "ETIMEDOUT", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH":
+		return true
+	case "EPERM":
+		return op == "sendto" || op == "connect"
+	}
+	return false
+}
+
+// execArgv is the command line of ExecStart= as systemctl show prints it.
+func execArgv(props map[string]string) string {
+	v := props["ExecStart"]
+	if i := strings.Index(v, "argv[]="); i >= 0 {
+		rest := v[i+7:]
+		if j := strings.Index(rest, " ;"); j >= 0 {
+			return rest[:j]
+		}
+	}
+	return ""
+}
+
 func execPath(props map[string]string) string {
 	v := props["ExecStart"]
 	if i := strings.Index(v, "path="); i >= 0 {
@@ -458,6 +504,72 @@ func auditExe(a *journal.AuditEvent) string {
 		}
 	}
 	return ""
+}
+
+var (
+	rePidsRejected = regexp.MustCompile(`fork rejected by pids controller in (\S+)`)
+	reOOMKilled    = regexp.MustCompile(`(?:Memory cgroup out of memory|Out of memory): Killed process (\d+)`)
+)
+
+// kernelSymptoms reads the kernel log lines (_TRANSPORT=kernel) of the
+// window that concern the unit: the pids controller refusing a fork in its
+// cgroup, the OOM killer killing one of its processes.
+func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]string, from, to time.Time) []Symptom {
+	cg := props["ControlGroup"]
+	var out []Symptom
+	for i := range entries {
+		e := &entries[i]
+		if e.Fields["_TRANSPORT"] != "kernel" || e.Time.Before(from) || e.Time.After(to) {
+			continue
+		}
+		msg := e.Message()
+		if m := rePidsRejected.FindStringSubmatch(msg); m != nil && (m[1] == cg || strings.HasSuffix(m[1], "/"+invUnit(inv))) {
+			out = append(out, Symptom{Kind: KindErrno, Errno: "EAGAIN", Op: "fork", Text: msg, Origin: journal.FromKernel, Time: e.Time,
+				Evidence: []Evidence{journalEvidence(e)}})
+		}
+		if m := reOOMKilled.FindStringSubmatch(msg); m != nil {
+			if pid, _ := strconv.Atoi(m[1]); inv.PIDs[pid] {
+				out = append(out, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromKernel, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+			}
+		}
+	}
+	return out
+}
+
+// invUnit is the unit an invocation's entries belong to.
+func invUnit(inv *Invocation) string {
+	for _, e := range inv.Entries {
+		if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && u != "init.scope" {
+			return u
+		}
+		if u := e.Fields["UNIT"]; u != "" {
+			return u
+		}
+	}
+	return "\x00"
+}
+
+// configWarnings are PID 1's complaints about the unit's files: a setting
+// it ignored is a protection that is not in force.
+func configWarnings(entries []journal.Entry, unit string, until time.Time) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := range entries {
+		e := &entries[i]
+		if e.Fields["MESSAGE_ID"] != rules.ConfigWarningMessageID || e.Fields["UNIT"] != unit || e.Provenance() != journal.FromManager {
+			continue
+		}
+		if !until.IsZero() && e.Time.After(until) {
+			continue
+		}
+		m := e.Message()
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		out = append(out, "systemd ignored part of the unit's configuration: "+m+" — whatever that line was meant to enforce is not in force")
+	}
+	return out
 }
 
 // auditSymptom turns a kernel audit event into a symptom.
@@ -489,6 +601,8 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 	}
 	if r := a.Record("AVC"); r != nil && (r.Raw["apparmor"] == "DENIED" || strings.Contains(r.Text, "denied")) {
 		base.Kind = KindLSM
+		base.Text = describeLSM(r)
+		base.Path = orDefault(r.Raw["name"], r.Raw["path"])
 		return base, true
 	}
 	if r := a.Record("SYSCALL"); r != nil && r.Raw["success"] == "no" {
@@ -497,10 +611,22 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 			return Symptom{}, false
 		}
 		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
+		parent := ""
 		for _, rec := range a.Records {
-			if rec.Type == "PATH" && rec.Fields["name"] != "" && rec.Raw["nametype"] != "PARENT" {
-				base.Path = rec.Fields["name"]
+			if rec.Type != "PATH" || rec.Fields["name"] == "" {
+				continue
 			}
+			if rec.Raw["nametype"] == "PARENT" {
+				parent = strings.TrimSuffix(rec.Fields["name"], "/")
+				continue
+			}
+			base.Path = rec.Fields["name"]
+			if mode := rec.Raw["mode"]; mode != "" {
+				base.Mode = fmt.Sprintf("mode %s, owner uid %s gid %s", strings.TrimPrefix(mode, "0100"), rec.Raw["ouid"], rec.Raw["ogid"])
+			}
+		}
+		if base.Path == "" {
+			base.Path = parent
 		}
 		if base.Path != "" && !strings.HasPrefix(base.Path, "/") {
 			if cwd := a.Record("CWD"); cwd != nil {
@@ -524,6 +650,16 @@ func syscallName(r *journal.AuditRecord) string {
 		return fmt.Sprintf("unknown(%s)", r.Raw["syscall"])
 	}
 	return name
+}
+
+// describeLSM puts an AVC record in words, with the tool that explains or
+// adjusts the policy.
+func describeLSM(r *journal.AuditRecord) string {
+	f := r.Raw
+	if f["apparmor"] != "" {
+		return fmt.Sprintf("AppArmor profile %s denied %s of %s (requested %q); adjust the profile with aa-logprof, or see `aa-status`", f["profile"], f["operation"], orDefault(f["name"], "?"), f["requested_mask"])
+	}
+	return fmt.Sprintf("SELinux denied %s (source context %s, target context %s, class %s); `audit2why` explains it and `audit2allow` drafts a policy module", orDefault(f["name"], orDefault(f["path"], "an access")), f["scontext"], f["tcontext"], f["tclass"])
 }
 
 func sanitizeAuditText(text string, a *journal.AuditEvent) string {
@@ -596,7 +732,7 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 	s := syms[0]
 	for _, x := range syms {
 		if x.Kind == KindLSM {
-			return "a Linux security module denied the operation (" + clip(x.Text, 200) + "); this is SELinux or AppArmor policy, not systemd's sandbox: see audit2why/audit2allow (SELinux) or aa-logprof (AppArmor)"
+			return x.Text + ": this is security-module policy, not systemd's sandbox; no directive of the unit is involved"
 		}
 	}
 	who := "the service's user"
@@ -606,6 +742,8 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 		who = "User=" + sb.User
 	}
 	switch {
+	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM") && s.Mode != "":
+		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the kernel reports the file as %s, which refuses %s (grant access with ownership, group membership via SupplementaryGroups=, or an ACL)", describe(s), s.Path, s.Mode, who)
 	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM"):
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":

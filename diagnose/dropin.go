@@ -40,6 +40,8 @@ func ApplyDropIn(props map[string]string, lines []string) map[string]string {
 		switch {
 		case name == "SystemCallFilter":
 			out[name] = mergeFilter(out[name], value)
+		case name == "RestrictAddressFamilies" && value != "" && strings.HasPrefix(strings.TrimSpace(out[name]), "~") != strings.HasPrefix(value, "~"):
+			out[name] = mergeFilter(out[name], value) // other kind than the first: removes
 		case name == "CapabilityBoundingSet" && value != "":
 			set := capSet(out[name])
 			if _, had := props[name]; !had {
@@ -64,6 +66,18 @@ func ApplyDropIn(props map[string]string, lines []string) map[string]string {
 				out[name] = out[name] + " " + value
 			}
 		default:
+			// Turning off a directive that drops capabilities implicitly
+			// gives them back: systemctl show prints the bounding set
+			// after those drops.
+			if caps, ok := rules.ImpliedCapabilityDrops[name]; ok && isYes(out[name]) && !isYes(value) {
+				if _, had := out["CapabilityBoundingSet"]; had {
+					set := capSet(out["CapabilityBoundingSet"])
+					for _, c := range caps {
+						set[c] = true
+					}
+					out["CapabilityBoundingSet"] = joinSet(set)
+				}
+			}
 			out[name] = value
 		}
 	}

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/harden-tool/harden/rules"
@@ -57,8 +58,15 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 			}
 		}
 	}
-	if c.kind == causeSetup && c.directive == "User" {
+	switch {
+	case c.kind == causeSetup && c.directive == "User":
 		return next.Dynamic || props["User"] != sb.Props["User"]
+	case c.kind == causeSetup && c.directive == "SupplementaryGroups":
+		return strings.TrimSpace(props["SupplementaryGroups"]) == ""
+	case c.kind == causeLimit || c.kind == causeMemory:
+		// A limit is relaxed by raising it; how far is enough only the
+		// workload knows.
+		return limitValue(props[c.directive]) > limitValue(sb.Props[c.directive])
 	}
 	for _, nc := range explain(sym, next) {
 		if nc.confidence != Low && !nc.residual {
@@ -95,7 +103,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 			if c.directive == "ProtectKernelTunables" {
 				out[len(out)-1].Rationale += "; better still, set the value once at boot in /etc/sysctl.d/ and keep the service away from /proc/sys"
 			}
-		case rules.Inaccessible, rules.TmpfsRO, rules.Tmpfs:
+		case rules.Inaccessible, rules.TmpfsRO, rules.Tmpfs, rules.PrivateTmp:
 			if target == c.rule.Path || !within(target, c.rule.Path) {
 				break // a bind mount onto the hidden path itself is not something systemd orders reliably
 			}
@@ -109,9 +117,27 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 			}
 			add(lines, fmt.Sprintf("exposes only %s inside the otherwise empty %s", target, c.rule.Path),
 				fmt.Sprintf("the service sees %s%s; the rest of %s stays hidden", target, map[bool]string{true: " read-only", false: ""}[bind == "BindReadOnlyPaths="], c.rule.Path))
-		case rules.PrivateTmp:
-			add([]string{"JoinsNamespaceOf=" + "<unit that owns the file>.service"}, "share one private /tmp with the unit that creates the file", "the two units share their /tmp")
-			out = out[:len(out)-1] // not paste-ready: kept as a hint in the reason instead
+		case rules.NoExec:
+			add([]string{"ExecPaths=" + sym.Path}, fmt.Sprintf("lets %s alone be executed from the noexec tree", sym.Path), "that one file may be executed; "+keeps)
+		case rules.PrivateDev:
+			mode := "r"
+			if sym.Op == "write" || sym.Errno == "EROFS" {
+				mode = "rw"
+			}
+			add([]string{"PrivateDevices=no", "DevicePolicy=closed", "DeviceAllow=" + sym.Path + " " + mode},
+				fmt.Sprintf("shows the real /dev but keeps a device allow-list: only %s (%s) besides the pseudo devices", sym.Path, mode),
+				"the service sees the host's device nodes, but may open only the allowed ones")
+		}
+		if c.rule.explicit {
+			if relisted, ok := relistWithout(sb, c.rule); ok {
+				name := settingName(sb, c.directive)
+				lines := []string{name + "="}
+				if relisted != "" {
+					lines = append(lines, name+"="+relisted)
+				}
+				add(lines, fmt.Sprintf("removes %s from %s", c.rule.Setting[len(c.directive)+1:], name),
+					fmt.Sprintf("%s is no longer covered by %s", c.rule.Path, name))
+			}
 		}
 		for _, weaker := range weakerValues(c.directive, sb.Props[c.directive]) {
 			add([]string{c.directive + "=" + weaker}, fmt.Sprintf("lowers %s from %s to %s", c.directive, sb.Props[c.directive], weaker),
@@ -129,6 +155,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		entries := splitList(sb.Props[c.directive])
 		var relisted []string
 		for _, e := range entries {
+			e = strings.TrimSuffix(e, ":rbind") // systemctl show spells out the default
 			if q, _ := listEntryPath(c.directive, e, rules.Writable); q == p && !strings.HasPrefix(e, "-") {
 				e = "-" + e
 			}
@@ -142,6 +169,8 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		case "User":
 			add([]string{"DynamicUser=yes"}, "systemd allocates a transient account for the service instead of the missing one; or create the account (`useradd --system "+sb.Props["User"]+"`, or a sysusers.d entry)",
 				"the service gets a UID that can change between runs; give it StateDirectory= for data that must persist")
+		case "SupplementaryGroups":
+			add([]string{"SupplementaryGroups="}, "drops the supplementary groups, of which one does not exist; or create the group (`groupadd --system NAME`)", "the service loses the access the listed groups would have given")
 		case "AmbientCapabilities", "CapabilityBoundingSet":
 			for cp := range sb.Ambient {
 				if !sb.InBounding(cp) {
@@ -202,10 +231,55 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 			add(lines, "the service shares the host's network, with IP traffic limited by systemd's BPF filter", "the host's network namespace becomes visible")
 		}
 	case causeFamily:
-		// The family is rarely named in the program's message.
+		fams := []string{sym.Family}
+		if sym.Family == "" {
+			fams = nil
+			for _, f := range rules.CommonAddressFamilies {
+				if !sb.FamilyAllowed(f) {
+					fams = append(fams, f)
+				}
+			}
+		}
+		for _, f := range fams {
+			r := fmt.Sprintf("allows %s sockets too", f)
+			if sym.Family == "" {
+				r += " (the message does not name the family; this is a common one the list lacks)"
+			}
+			add([]string{"RestrictAddressFamilies=" + f}, r, "the service may create "+f+" sockets; other families stay refused")
+		}
+	case causeLimit:
+		cur := limitValue(sb.Props[c.directive])
+		next := cur * 4
+		if c.directive == "LimitNOFILE" && next < 1024 {
+			next = 1024
+		}
+		if c.directive == "TasksMax" && next < 64 {
+			next = 64
+		}
+		add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next),
+			"a runaway service can use more of the resource before it is stopped")
+	case causeArch:
+		if a := rules.AuditArchToSystemd[sym.Arch]; a != "" {
+			add([]string{"SystemCallArchitectures=" + a}, fmt.Sprintf("allows system calls of the %s ABI too", a), "calls through the "+a+" ABI are no longer refused")
+		}
+		add([]string{"SystemCallArchitectures="}, "removes the ABI restriction", "system calls of every ABI are allowed")
+	case causeDevice:
+		mode := "r"
+		if sym.Op == "write" {
+			mode = "rw"
+		}
+		add([]string{"DeviceAllow=" + sym.Path + " " + mode}, fmt.Sprintf("adds %s (%s) to the device allow-list", sym.Path, mode), "the service may open "+sym.Path)
+	case causeIP:
+		if sym.Addr != "" {
+			add([]string{"IPAddressAllow=" + sym.Addr}, fmt.Sprintf("lets traffic to %s through IPAddressDeny=", sym.Addr), "traffic to "+sym.Addr+" is allowed; everything else stays denied")
+		}
 	case causeMemory:
-		add([]string{"MemoryMax=" + "<higher limit>"}, "raise the limit to what the service needs; MemoryHigh= throttles before the kill", "more memory for the service")
-		out = out[:len(out)-1]
+		cur := limitValue(sb.Props["MemoryMax"])
+		if cur > 0 {
+			next := (cur * 2) >> 20
+			add([]string{fmt.Sprintf("MemoryMax=%dM", next)}, fmt.Sprintf("doubles the limit (from %dM); size it to the service's real peak, and consider MemoryHigh= below it to throttle before the kill", cur>>20),
+				"the service may use more memory before the kernel kills it")
+		}
 	}
 	return out
 }
@@ -280,6 +354,8 @@ func weakerValues(directive, current string) []string {
 		"PrivateTmp":            {"yes", "no"},
 		"PrivateDevices":        {"yes", "no"},
 		"ProtectHostname":       {"yes", "no"},
+		"ProcSubset":            {"pid", "all"},
+		"ProtectProc":           {"invisible", "ptraceable", "default"},
 	}
 	ladder := ladders[directive]
 	if isYes(current) {
@@ -317,7 +393,7 @@ func broadness(lines []string) string {
 			}
 		case "ProtectKernelTunables":
 			return "makes all of /proc/sys and /sys writable"
-		case "SystemCallFilter", "RestrictAddressFamilies", "InaccessiblePaths", "CapabilityBoundingSet":
+		case "SystemCallFilter", "RestrictAddressFamilies", "CapabilityBoundingSet":
 			if value == "" || value == "~" {
 				return "empties " + name + "="
 			}
@@ -343,4 +419,48 @@ func corroboration(sym *Symptom, sb *Sandbox) string {
 		}
 	}
 	return "kernel or systemd evidence of the failure would corroborate it"
+}
+
+// limitValue reads a limit as systemctl show prints it ("infinity" is the
+// largest; units K, M, G, T accepted for values written by hand).
+func limitValue(v string) int64 {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "infinity" {
+		return 1 << 62
+	}
+	mult := int64(1)
+	switch v[len(v)-1] {
+	case 'K':
+		mult = 1 << 10
+	case 'M':
+		mult = 1 << 20
+	case 'G':
+		mult = 1 << 30
+	case 'T':
+		mult = 1 << 40
+	}
+	if mult > 1 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n * mult
+}
+
+// relistWithout is an explicit path-list setting without the entry behind
+// a rule: what a drop-in must say after resetting the list.
+func relistWithout(sb *Sandbox, r *mountRule) (string, bool) {
+	entry := strings.TrimPrefix(r.Setting, r.Directive+"=")
+	var keep []string
+	found := false
+	for _, e := range splitList(sb.Props[r.Directive]) {
+		if e == entry && !found {
+			found = true
+			continue
+		}
+		keep = append(keep, e)
+	}
+	return strings.Join(keep, " "), found
 }

@@ -52,6 +52,7 @@ func (r *Report) Sanitized() *Report {
 	c.Unit = Sanitize(r.Unit)
 	c.MissingEvidence = mapStrings(r.MissingEvidence)
 	c.SeeAlso = mapStrings(r.SeeAlso)
+	c.Notes = mapStrings(r.Notes)
 	c.Findings = make([]Finding, len(r.Findings))
 	for i, f := range r.Findings {
 		f.Symptom = Sanitize(f.Symptom)
@@ -187,6 +188,12 @@ func (r *Report) WriteText(w io.Writer, c Colors) error {
 	}
 	if lines := r.DropIn(); len(lines) > 0 {
 		p("\nDrop-in (systemctl edit %s):\n\n[Service]\n%s\n", r.Unit, strings.Join(lines, "\n"))
+	}
+	if len(r.Notes) > 0 {
+		p("\nNotes:\n")
+		for _, n := range r.Notes {
+			p("  - %s\n", n)
+		}
 	}
 	if len(r.MissingEvidence) > 0 {
 		p("\nMissing or partial evidence:\n")

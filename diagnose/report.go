@@ -11,6 +11,9 @@ type Report struct {
 	Findings   []Finding `json:"findings"`
 	// MissingEvidence says which evidence could not be read and how to get it.
 	MissingEvidence []string `json:"missing_evidence"`
+	// Notes are facts about the unit worth knowing beside the verdict, such
+	// as hardening systemd ignored when it loaded the unit.
+	Notes []string `json:"notes,omitempty"`
 	// Commands the operator can run to see the evidence themselves.
 	SeeAlso []string `json:"see_also,omitempty"`
 }

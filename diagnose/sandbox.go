@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"net"
 	"path"
 	"sort"
 	"strconv"
@@ -216,7 +217,10 @@ func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
 		if len(covering[i].Path) != len(covering[j].Path) {
 			return len(covering[i].Path) > len(covering[j].Path)
 		}
-		return covering[i].explicit && !covering[j].explicit
+		if covering[i].explicit != covering[j].explicit {
+			return covering[i].explicit
+		}
+		return covering[i].Effect != rules.Host && covering[j].Effect == rules.Host
 	})
 	best := covering[0]
 	for _, m := range covering[1:] {
@@ -276,4 +280,95 @@ func isYes(v string) bool {
 		return true
 	}
 	return false
+}
+
+// DeviceAllowed says whether the device cgroup lets the service open a
+// node, and the setting that decides.
+func (s *Sandbox) DeviceAllowed(p string) (bool, string) {
+	policy := s.Props["DevicePolicy"]
+	allow := s.Props["DeviceAllow"]
+	if (policy == "" || policy == "auto") && strings.TrimSpace(allow) == "" {
+		return true, ""
+	}
+	f := strings.Fields(allow)
+	for i := 0; i < len(f); i++ {
+		if f[i] == p || (strings.HasSuffix(f[i], "*") && strings.HasPrefix(p, strings.TrimSuffix(f[i], "*"))) {
+			return true, ""
+		}
+	}
+	if policy != "strict" {
+		for _, d := range rules.DevicesKeptByPolicy {
+			if within(p, d) {
+				return true, ""
+			}
+		}
+	}
+	if policy == "closed" || policy == "strict" {
+		return false, "DevicePolicy=" + policy
+	}
+	return false, "DeviceAllow=" + allow
+}
+
+// AddressDenied says whether IPAddressDeny=/IPAddressAllow= drop traffic
+// to an address ("" = unknown: denied if anything is denied).
+func (s *Sandbox) AddressDenied(addr string) bool {
+	deny := strings.Fields(s.Props["IPAddressDeny"])
+	if len(deny) == 0 {
+		return false
+	}
+	if addr == "" {
+		return true
+	}
+	if addr == "localhost" {
+		addr = "127.0.0.1"
+	}
+	ip := net.ParseIP(addr)
+	if ip == nil {
+		return true
+	}
+	in := func(list []string) bool {
+		for _, p := range list {
+			switch p {
+			case "any":
+				return true
+			case "localhost":
+				p = "127.0.0.0/8"
+			case "link-local":
+				p = "169.254.0.0/16"
+			case "multicast":
+				p = "224.0.0.0/4"
+			}
+			if !strings.Contains(p, "/") {
+				if ip.Equal(net.ParseIP(p)) {
+					return true
+				}
+				continue
+			}
+			if _, n, err := net.ParseCIDR(p); err == nil && n.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	return in(deny) && !in(strings.Fields(s.Props["IPAddressAllow"]))
+}
+
+// FamilyAllowed says whether RestrictAddressFamilies= lets socket() create
+// a family.
+func (s *Sandbox) FamilyAllowed(fam string) bool {
+	v := strings.TrimSpace(s.Props["RestrictAddressFamilies"])
+	if v == "" {
+		return true
+	}
+	if v == "none" {
+		return false
+	}
+	deny := strings.HasPrefix(v, "~")
+	listed := false
+	for _, f := range strings.Fields(strings.TrimPrefix(v, "~")) {
+		if f == fam {
+			listed = true
+		}
+	}
+	return listed != deny
 }

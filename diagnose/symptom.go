@@ -35,6 +35,8 @@ type Symptom struct {
 	Syscall string // for seccomp records
 	Arch    string
 	Code    string // seccomp action code
+	Family  string // address family (AF_INET6) when named
+	Mode    string // file mode and owner, when the kernel reported them
 	Step    string // setup step (exit status name)
 	Setup   *rules.SetupMessage
 	Text    string // the line it was read from
@@ -60,7 +62,9 @@ var (
 	reWordPort    = regexp.MustCompile(`(?i)\bport[\s:=]+(\d{1,5})\b`)
 	reAddrPort    = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b`)
 	reTimeLike    = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
-	reWordSyscall = regexp.MustCompile(`(?:^|[\s"'(\[])([a-z][a-z0-9_]{2,23})(?:: |\()`)
+	reFamily      = regexp.MustCompile(`\bAF_[A-Z0-9]+\b`)
+	reWordSyscall = regexp.MustCompile(`(?:^|[\s"'(\[])([a-z][a-z0-9_]{2,23})(?:: |\()|\.([a-z][a-z0-9_]{2,23})\(`)
+	reOpenMode    = regexp.MustCompile(`\bf?open\([^)]*,\s*(?:mode\s*=\s*)?['"]([rwax+bt]+)['"]`)
 )
 
 var (
@@ -235,16 +239,29 @@ func ParseOp(line string, errStart, errEnd int) string {
 		line = line[:errStart] + " " + line[errEnd:]
 	}
 	line = strings.ReplaceAll(strings.ReplaceAll(line, "read-only", ""), "Read-only", "")
+	if m := reOpenMode.FindStringSubmatch(line); m != nil {
+		if strings.ContainsAny(m[1], "wax+") {
+			return "write"
+		}
+		return "read"
+	}
 	known := knownSyscalls()
 	for _, m := range reWordSyscall.FindAllStringSubmatch(line, -1) {
-		if known[m[1]] {
-			switch m[1] {
+		name := m[1]
+		if name == "" {
+			name = m[2]
+		}
+		if known[name] {
+			switch name {
 			case "open", "openat", "creat":
+				if strings.Contains(line, "open(") && !strings.Contains(line, ",") {
+					return "read" // open(path) without a mode: Python's and C's default is reading
+				}
 				return "open"
 			case "listen":
 				return "bind"
 			}
-			return m[1]
+			return name
 		}
 	}
 	for _, w := range opWords {
@@ -277,5 +294,22 @@ func ParseServiceLine(line string) (Symptom, bool) {
 	if strings.HasPrefix(name, "EAI_") {
 		sym.Op = "resolve"
 	}
+	sym.Family = ParseFamily(line)
 	return sym, true
+}
+
+// ParseFamily finds an address family named in a line (AF_INET6, or the
+// words runtimes use for it).
+func ParseFamily(line string) string {
+	if m := reFamily.FindString(line); m != "" {
+		return m
+	}
+	l := strings.ToLower(line)
+	switch {
+	case strings.Contains(l, "ipv6") || strings.Contains(l, "inet6") || strings.Contains(l, "tcp6") || strings.Contains(l, "udp6"):
+		return "AF_INET6"
+	case strings.Contains(l, "netlink"):
+		return "AF_NETLINK"
+	}
+	return ""
 }

@@ -91,6 +91,13 @@ var directiveList = []Directive{
 	{Name: "LogsDirectory", Man: exec("RuntimeDirectory"), Since: 235},
 	{Name: "RuntimeDirectory", Man: exec("RuntimeDirectory"), Since: 211},
 	{Name: "ConfigurationDirectory", Man: exec("RuntimeDirectory"), Since: 235},
+	{Name: "ProcSubset", Man: exec("ProcSubset"), Since: 247, Protects: "system-wide /proc files are hidden"},
+	{Name: "ProtectProc", Man: exec("ProtectProc"), Since: 247, Protects: "other users' processes are hidden"},
+	{Name: "DevicePolicy", Man: "systemd.resource-control.html#DevicePolicy=auto%7Cclosed%7Cstrict", Since: 208, Protects: "only the listed device nodes can be opened"},
+	{Name: "DeviceAllow", Man: "systemd.resource-control.html#DeviceAllow=", Since: 208, Protects: "only the listed device nodes can be opened"},
+	{Name: "IPAddressAllow", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235},
+	{Name: "TasksMax", Man: "systemd.resource-control.html#TasksMax=N", Since: 227, Protects: "the service cannot fork without bound"},
+	{Name: "LimitNPROC", Man: exec("LimitCPU"), Protects: "the user cannot run more processes than allowed"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
 }

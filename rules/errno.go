@@ -80,4 +80,8 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"Temporary failure in name resolution", "EAI_AGAIN"},
 	{"Name or service not known", "EAI_NONAME"},
 	{"EAI_AGAIN", "EAI_AGAIN"},
+	{"TimeoutError", "ETIMEDOUT"},
+	{"socket.timeout", "ETIMEDOUT"},
+	{"not found in directory", "ENOENT"}, // modprobe: "Module x not found in directory /lib/modules/…"
+	{"can't start new thread", "EAGAIN"}, // Python's threading on EAGAIN
 }

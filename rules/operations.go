@@ -40,12 +40,18 @@ var OperationWords = []struct {
 	Pattern string // regular expression, case-insensitive, matched on word boundaries
 	Op      string
 }{
+	{`set pid .* policy|chrt|sched_setscheduler|sched_setattr`, "sched_setscheduler"},
+	{`set date|settimeofday|clock_settime|set the clock`, "settimeofday"},
+	{`insert|insmod|modprobe|init_module|finit_module`, "finit_module"},
+	{`kernel buffer|klogctl|dmesg`, "syslog"},
+	{`changing permissions|chmod|fchmod`, "chmod"},
+	{`fork|pthread_create|clone|start new thread|spawn`, "fork"},
+	{`sendto|sendmsg|send`, "sendto"},
 	{`listen|bind|BindException|AddrInUse|create_server`, "bind"},
 	{`connect|dial|ConnectException|create_connection|ECONNREFUSED|refused`, "connect"},
 	{`mkdir|create directory|create_dir|makedirs`, "mkdir"},
 	{`chown|lchown|fchown`, "chown"},
-	{`chmod|fchmod`, "chmod"},
-	{`exec|execve|spawn|posix_spawn`, "exec"},
+	{`exec|execve|posix_spawn`, "exec"},
 	{`socket`, "socket"},
 	{`read|reading|load|loading|cat|fopen\(.*\"r\"`, "read"},
 	{`write|writing|save|saving|cannot create|could not create|create file|creating|touch|truncate|creat|writeFileSync|store`, "write"},
@@ -61,3 +67,10 @@ var NoNewPrivilegesTexts = []string{
 	`effective uid is not 0, is .* on a file system with the 'nosuid' option set`,
 	`must be setuid root`,
 }
+
+// PrivilegedHelpers are programs that get their privileges from a setuid
+// bit or file capabilities, which no_new_privs makes the kernel ignore;
+// their own "NAME: … Operation not permitted" then points at
+// NoNewPrivileges=.
+var PrivilegedHelpers = []string{"sudo", "su", "ping", "ping6", "mount", "umount", "newgrp", "passwd", "chsh", "crontab",
+	"traceroute", "arping", "unix_chkpwd", "newuidmap", "newgidmap", "pkexec", "fusermount", "fusermount3", "gpasswd", "ssh-keysign"}

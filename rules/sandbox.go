@@ -4,14 +4,15 @@ package rules
 type Effect string
 
 const (
-	ReadOnly     Effect = "read-only"    // writes: EROFS
-	Inaccessible Effect = "inaccessible" // mode-0000 node: EACCES (ENOENT-like for root); writes EROFS
-	TmpfsRO      Effect = "empty-ro"     // empty read-only tmpfs: ENOENT, creates EROFS
-	Tmpfs        Effect = "empty"        // empty writable tmpfs: host content ENOENT
-	PrivateTmp   Effect = "private-tmp"  // private /tmp: other processes' files ENOENT
-	PrivateDev   Effect = "private-dev"  // private /dev: real devices ENOENT
-	Writable     Effect = "writable"     // explicitly writable (exempt from read-only rules)
-	NoExec       Effect = "noexec"       // execve EACCES
+	ReadOnly     Effect = "read-only"     // writes: EROFS
+	Inaccessible Effect = "inaccessible"  // mode-0000 node: EACCES (ENOENT-like for root); writes EROFS
+	TmpfsRO      Effect = "empty-ro"      // empty read-only tmpfs: ENOENT, creates EROFS
+	Tmpfs        Effect = "empty"         // empty writable tmpfs: host content ENOENT
+	PrivateTmp   Effect = "private-tmp"   // private /tmp: other processes' files ENOENT
+	PrivateDev   Effect = "private-dev"   // private /dev: real devices ENOENT
+	Writable     Effect = "writable"      // explicitly writable (exempt from read-only rules)
+	NoExec       Effect = "noexec"        // execve EACCES
+	ProcPIDOnly  Effect = "proc-pid-only" // ProcSubset=pid: only /proc/PID entries: ENOENT
 	Exec         Effect = "exec"
 	Host         Effect = "host" // no rule: as on the host
 )
@@ -62,6 +63,9 @@ var MountTables = map[string]map[string][]PathEffect{
 	},
 	"ProtectHostname": {
 		"yes": {{"/proc/sys/kernel/hostname", ReadOnly}, {"/proc/sys/kernel/domainname", ReadOnly}},
+	},
+	"ProcSubset": {
+		"pid": {{"/proc", ProcPIDOnly}},
 	},
 }
 
@@ -151,4 +155,25 @@ var SyscallErrnoFilters = []struct {
 	{"RestrictRealtime", []string{"sched_setscheduler", "sched_setattr"}, "EPERM"},
 	{"MemoryDenyWriteExecute", []string{"mmap", "mprotect", "pkey_mprotect", "shmat"}, "EPERM"},
 	{"RestrictAddressFamilies", []string{"socket"}, "EAFNOSUPPORT"},
+	{"RestrictSUIDSGID", []string{"chmod", "fchmod", "fchmodat", "fchmodat2", "mkdir", "mkdirat", "mknod", "mknodat", "open", "openat", "creat"}, "EPERM"},
 }
+
+// DevicesKeptByPolicy are the nodes DevicePolicy=closed always allows.
+var DevicesKeptByPolicy = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"}
+
+// CommonAddressFamilies are proposed, in this order, when a program's
+// message does not name the address family RestrictAddressFamilies=
+// refused.
+var CommonAddressFamilies = []string{"AF_INET6", "AF_INET", "AF_UNIX", "AF_NETLINK", "AF_PACKET"}
+
+// AuditArchToSystemd maps auparse's architecture names to the names
+// SystemCallArchitectures= takes.
+var AuditArchToSystemd = map[string]string{
+	"x86_64": "x86-64", "i386": "x86", "i686": "x86", "aarch64": "arm64", "arm": "arm", "armeb": "arm",
+	"ppc64le": "ppc64-le", "ppc64": "ppc64", "ppc": "ppc", "s390x": "s390x", "s390": "s390",
+	"riscv64": "riscv64", "mips": "mips", "mipsel": "mips-le", "loongarch64": "loongarch64",
+}
+
+// ConfigWarningMessageID is PID 1's MESSAGE_ID for problems in unit files
+// ("Unknown key", "Failed to parse …, ignoring").
+const ConfigWarningMessageID = "c772d24e9a884cbeb9ea12625c306c01"

@@ -30,10 +30,10 @@ if [ ! -e "$root/.harden-lab-ready" ]; then
 	echo '/dev/vda / ext4 rw 0 1' > "$root/etc/fstab"
 	touch "$root/.harden-lab-ready"
 fi
-if [ ! -x "$root/usr/bin/java" ]; then # Java workloads (added after the first captures)
+if [ ! -x "$root/usr/bin/java" ] || [ ! -x "$root/sbin/apparmor_parser" ]; then # Java workloads (added after the first captures)
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mount -t proc proc "$root/proc"
-	chroot "$root" apt-get install -y -q --no-install-recommends openjdk-17-jre-headless || true
+	chroot "$root" apt-get install -y -q --no-install-recommends openjdk-17-jre-headless apparmor util-linux kmod || true
 	umount "$root/proc"
 fi
 
@@ -41,13 +41,16 @@ fi
 bin=$(mktemp -d); trap 'rm -rf "$bin"' EXIT
 w=$here/workloads
 (cd "$w/go" && CGO_ENABLED=0 go build -o "$bin/goapp" main.go)
-gcc -O2 -o "$bin/capp" "$w/c/capp.c"
+gcc -O2 -o "$bin/capp" "$w/c/capp.c" -lpthread
+# A 32-bit build for SystemCallArchitectures= (gcc-multilib).
+command -v i686-linux-gnu-gcc >/dev/null || [ -e /usr/lib/gcc/x86_64-linux-gnu/12/32 ] || apt-get install -y -q gcc-multilib >/dev/null
+gcc -m32 -static -O2 -o "$bin/capp32" "$w/c/capp.c" -lpthread
 (cd "$w/rust" && CARGO_TARGET_DIR="$bin/rust-target" cargo build --release --offline -q && cp "$bin/rust-target/release/rsapp" "$bin/")
 (cd "$w/java" && javac --release 17 -d "$bin" JApp.java)
 cp "$w/python/pyapp.py" "$w/node/nodeapp.js" "$w/shell/shapp.sh" "$w/shell/hostile.sh" "$bin/"
 
 rm -rf "$root/lab"; mkdir -p "$root/lab/bin"
-cp "$bin"/goapp "$bin"/capp "$bin"/rsapp "$bin"/JApp.class "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$bin"/hostile.sh "$root/lab/bin/"
+cp "$bin"/goapp "$bin"/capp "$bin"/capp32 "$bin"/rsapp "$bin"/JApp.class "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$bin"/hostile.sh "$root/lab/bin/"
 cp -r "$here/scenarios" "$root/lab/scenarios"
 cp "$here/run-in-vm.sh" "$root/lab/run-in-vm.sh"
 cat > "$root/etc/systemd/system/harden-lab.service" <<UNIT
@@ -69,7 +72,7 @@ rm -f "$img"; mkfs.ext4 -q -d "$root" -L root "$img" 3G
 kernel=$(ls "$root"/boot/vmlinuz-* | tail -1); initrd=$(ls "$root"/boot/initrd.img-* | tail -1)
 echo "booting $(basename "$kernel") under TCG..."
 timeout 1200 qemu-system-x86_64 -accel tcg -m 2048 -smp 1 -kernel "$kernel" -initrd "$initrd" \
-	-append "root=/dev/vda rw console=ttyS0 audit=1 systemd.show_status=0" \
+	-append "root=/dev/vda rw console=ttyS0 audit=1 apparmor=1 security=apparmor systemd.show_status=0" \
 	-drive "file=$img,if=virtio,format=raw" -display none -nic none -serial "file:$cache/console.log" -no-reboot
 
 out=$cache/out; rm -rf "$out"; mkdir -p "$out"

@@ -12,7 +12,7 @@ OUT=/lab/out
 mkdir -p "$OUT"
 exec > "$OUT/runner.log" 2>&1
 install -m 0755 /lab/bin/shapp.sh /lab/bin/hostile.sh /usr/local/bin/
-install -m 0755 /lab/bin/goapp /lab/bin/rsapp /usr/local/bin/
+install -m 0755 /lab/bin/goapp /lab/bin/rsapp /lab/bin/capp32 /usr/local/bin/
 install -m 0755 /lab/bin/capp /usr/local/sbin/capp
 install -m 0644 /lab/bin/pyapp.py /lab/bin/nodeapp.js /usr/local/bin/
 install -m 0644 /lab/bin/nodeapp.js /usr/local/lib/nodeapp.js
@@ -57,6 +57,7 @@ for dir in /lab/scenarios/*/; do
 		rm -f "/etc/systemd/system/$unit.d/zz-harden-fix.conf"; systemctl daemon-reload
 	fi
 	systemctl stop "$unit" fake-cache.service 2>/dev/null
+	auditctl -D >/dev/null 2>&1 # audit rules a scenario added
 	systemctl reset-failed "$unit" 2>/dev/null
 done
 # One whole-boot journal directory, for the sdjournal (--directory) reader.

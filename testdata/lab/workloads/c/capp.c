@@ -9,6 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sys/io.h>
+#include <sys/personality.h>
+#include <sys/time.h>
+#include <pthread.h>
+
+static void *idle(void *arg) { (void)arg; sleep(5); return NULL; }
 
 int main(int argc, char **argv) {
 	if (argc < 3) { fprintf(stderr, "usage: capp ACTION ARG\n"); return 64; }
@@ -29,6 +34,21 @@ int main(int argc, char **argv) {
 		if (swapon(p, 0) < 0) { perror("swapon"); return 1; }
 	} else if (!strcmp(a, "ioperm")) {
 		if (ioperm(0x80, 1, 1) < 0) { perror("ioperm"); return 1; }
+	} else if (!strcmp(a, "personality")) {
+		if (personality(PER_LINUX32) < 0) { perror("personality"); return 1; }
+	} else if (!strcmp(a, "settime")) {
+		struct timeval tv; gettimeofday(&tv, NULL);
+		if (settimeofday(&tv, NULL) < 0) { fprintf(stderr, "capp: settimeofday: %s\n", strerror(errno)); return 1; }
+	} else if (!strcmp(a, "threads")) {
+		int n = atoi(p);
+		for (int i = 0; i < n; i++) {
+			pthread_t t; int rc = pthread_create(&t, NULL, idle, NULL);
+			if (rc) { fprintf(stderr, "capp: pthread_create (thread %d): %s\n", i, strerror(rc)); return 1; }
+		}
+	} else if (!strcmp(a, "openrw")) {
+		int fd = open(p, O_RDWR);
+		if (fd < 0) { fprintf(stderr, "capp: open %s: %s\n", p, strerror(errno)); return 1; }
+		close(fd);
 	} else {
 		fprintf(stderr, "capp: unknown action %s\n", a); return 64;
 	}

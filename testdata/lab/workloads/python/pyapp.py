@@ -27,6 +27,25 @@ elif action == "connect":
     host, port = arg.rsplit(":", 1)
     s = socket.create_connection((host, int(port)), timeout=5)
     s.close()
+elif action == "socket6":
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.close()
+elif action == "jit":
+    import mmap
+    m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    m.close()
+elif action == "openmany":
+    files = [open(arg) for _ in range(int(sys.argv[3]))]
+elif action == "alloc":
+    blob = bytearray(int(sys.argv[3]) * 1024 * 1024)
+    for i in range(0, len(blob), 4096):
+        blob[i] = 1
+elif action == "resolve":
+    socket.getaddrinfo(arg, 443)
+elif action == "udp":
+    host, port = arg.rsplit(":", 1)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.sendto(b"metric:1|c", (host, int(port)))
 elif action == "config":
     # a configuration error of the program itself: nothing to do with the sandbox
     log.error("invalid configuration: key 'listen_address' is missing in %s", arg)

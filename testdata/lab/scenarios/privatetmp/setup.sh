@@ -1,0 +1,1 @@
+echo locked > /tmp/orchestrator.lock

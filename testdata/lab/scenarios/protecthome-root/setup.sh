@@ -1,0 +1,1 @@
+mkdir -p /root/.config/sync; echo '[sync]' > /root/.config/sync/settings.ini

@@ -1,0 +1,1 @@
+mkdir -p /var/lib/feeds; echo '[]' > /var/lib/feeds/sources.json
