@@ -73,6 +73,31 @@ func explain(sym *Symptom, sb *Sandbox) []cause {
 		return nil
 	case KindErrno:
 		return explainErrno(sym, sb)
+	case KindSignal:
+		var out []cause
+		for _, d := range rules.SignalLimits[sym.Signal] {
+			if v := sb.Props[d]; v != "" && v != "infinity" {
+				conf := High
+				if sym.Signal == 9 {
+					conf = Medium // SIGKILL has other senders
+				}
+				out = append(out, cause{kind: causeLimit, directive: d, setting: d + "=" + v, confidence: conf,
+					reason: fmt.Sprintf("%s=%s: the kernel sends this signal when the process exceeds it", d, v)})
+			}
+		}
+		return out
+	case KindTimeout:
+		if sb.Props["Type"] == "notify" || sb.Props["Type"] == "notify-reload" {
+			if !sb.FamilyAllowed("AF_UNIX") {
+				return []cause{{kind: causeFamily, directive: "RestrictAddressFamilies", setting: "RestrictAddressFamilies=" + sb.Props["RestrictAddressFamilies"], confidence: Medium,
+					reason: "a Type=notify service reports readiness over an AF_UNIX socket, which RestrictAddressFamilies= refuses; systemd never hears it and times out"}}
+			}
+			if sb.Props["NotifyAccess"] == "none" {
+				return []cause{{kind: causeSetup, directive: "NotifyAccess", setting: "NotifyAccess=none", confidence: Medium,
+					reason: "NotifyAccess=none makes systemd drop the readiness notification"}}
+			}
+		}
+		return nil
 	}
 	return nil
 }
@@ -207,6 +232,9 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 				out = append(out, c)
 			}
 		}
+		if (op == "mlock" || op == "mlockall") && sb.Props["LimitMEMLOCK"] == "0" {
+			out = append(out, limitCause(sb, "LimitMEMLOCK", "with LimitMEMLOCK=0 and no CAP_IPC_LOCK, mlock() fails with EPERM"))
+		}
 		if sb.NNP && helperLine(sym.Text) {
 			out = append(out, cause{kind: causeNNP, directive: directiveOf(sb.NNPWhy), setting: sb.NNPWhy, confidence: Medium,
 				reason: "the failing program gets its privileges from a setuid bit or file capabilities, which the kernel ignores under no_new_privs"})
@@ -278,6 +306,15 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		if sb.Filter != nil && sb.Filter.Allow && sb.Version >= 255 {
 			out = append(out, cause{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb), confidence: Low, syscall: op,
 				reason: "an allow-list SystemCallFilter= answers ENOSYS for system calls newer than the systemd build"})
+		}
+	case "EINVAL":
+		if op == "chown" && isYes(sb.Props["PrivateUsers"]) {
+			out = append(out, cause{kind: causeErrnoRule, directive: "PrivateUsers", setting: "PrivateUsers=" + sb.Props["PrivateUsers"], confidence: High, syscall: "chown",
+				reason: "in PrivateUsers= only root and the unit's own user and group are mapped: chown to any other ID fails with EINVAL"})
+		}
+	case "ENOMEM":
+		if op == "mlock" || op == "mlockall" || op == "mlock2" {
+			out = append(out, limitCause(sb, "LimitMEMLOCK", "locking more memory than LimitMEMLOCK= allows fails"))
 		}
 	case "EMFILE":
 		out = append(out, cause{kind: causeLimit, directive: "LimitNOFILE", setting: "LimitNOFILE=" + sb.Props["LimitNOFILE"], confidence: Medium,
@@ -360,6 +397,12 @@ func boundingSetting(sb *Sandbox) string {
 
 // explainPath: which mount rule makes this errno on this path.
 func explainPath(sym *Symptom, sb *Sandbox) []cause {
+	if pp := sb.Props["ProtectProc"]; within(sym.Path, "/proc") && procPIDEntry(sym.Path) && !sb.Root && !sb.HasCap("CAP_SYS_PTRACE") &&
+		((pp == "invisible" || pp == "ptraceable") && sym.Errno == "ENOENT" || pp == "noaccess" && sym.Errno == "EACCES") {
+		return []cause{{kind: causeMount, directive: "ProtectProc", setting: "ProtectProc=" + pp, confidence: High, path: sym.Path,
+			rule:   &mountRule{Path: "/proc", Effect: rules.Host, Directive: "ProtectProc", Setting: "ProtectProc=" + pp},
+			reason: fmt.Sprintf("ProtectProc=%s hides other users' processes from the service, so %s is not there for it", pp, sym.Path)}}
+	}
 	eff, rule := sb.Resolve(sym.Path)
 	if within(sym.Path, "/dev") && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && eff != rules.Inaccessible {
 		if ok, by := sb.DeviceAllowed(sym.Path); !ok {
@@ -468,4 +511,8 @@ func helperLine(line string) bool {
 		}
 	}
 	return false
+}
+
+func limitCause(sb *Sandbox, d, why string) cause {
+	return cause{kind: causeLimit, directive: d, setting: d + "=" + sb.Props[d], confidence: High, reason: why}
 }

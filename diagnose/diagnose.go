@@ -320,6 +320,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			syms = mergeSymptom(syms, s)
 		}
 	}
+	if inv.Result == "timeout" {
+		syms = append(syms, Symptom{Kind: KindTimeout, Text: "start timed out", Origin: journal.FromManager, Time: inv.End})
+	}
 	// PID 1's exit status, when nothing more telling was found.
 	if inv.ExitLine != nil {
 		ex := journalEvidence(inv.ExitLine)
@@ -335,6 +338,8 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			if !found {
 				syms = append(syms, Symptom{Kind: KindSeccompKill, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
 			}
+		case (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && rules.SignalLimits[inv.ExitStatus] != nil:
+			syms = append(syms, Symptom{Kind: KindSignal, Signal: inv.ExitStatus, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
 		case inv.ExitCode == "exited" && rules.IsSetupStatus(inv.ExitStatus):
 			found := false
 			for i := range syms {
@@ -699,6 +704,10 @@ func describe(s *Symptom) string {
 		return "a setuid helper refused to run: the no_new_privs flag is set"
 	case KindOOM:
 		return "killed by the kernel's OOM killer"
+	case KindSignal:
+		return fmt.Sprintf("killed by signal %d (%s)", s.Signal, map[int]string{9: "SIGKILL", 24: "SIGXCPU", 25: "SIGXFSZ"}[s.Signal])
+	case KindTimeout:
+		return "the service did not report readiness before its start timeout"
 	case KindLSM:
 		return "denied by a Linux security module (SELinux or AppArmor)"
 	}

@@ -217,6 +217,10 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 			add([]string{"NoNewPrivileges=no"}, "lets setuid helpers such as sudo elevate again", "any setuid program or file capability can raise the service's privileges")
 		}
 	case causeErrnoRule:
+		if c.directive == "PrivateUsers" {
+			add([]string{"PrivateUsers=no"}, "the service sees the host's user IDs again", "the user namespace that unmaps other users")
+			break
+		}
 		add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), "everything "+c.directive+"= protects")
 	case causeNetwork:
 		if sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)) {
@@ -232,6 +236,9 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		}
 	case causeFamily:
 		fams := []string{sym.Family}
+		if sym.Kind == KindTimeout {
+			fams = []string{"AF_UNIX"}
+		}
 		if sym.Family == "" {
 			fams = nil
 			for _, f := range rules.CommonAddressFamilies {
@@ -255,6 +262,9 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		}
 		if c.directive == "TasksMax" && next < 64 {
 			next = 64
+		}
+		if c.directive == "LimitMEMLOCK" && next < 64<<20 {
+			next = 64 << 20
 		}
 		add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next),
 			"a runaway service can use more of the resource before it is stopped")

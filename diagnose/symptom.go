@@ -22,6 +22,8 @@ const (
 	KindNNP         SymptomKind = "no-new-privileges" // a setuid helper refused to run
 	KindLSM         SymptomKind = "lsm"               // SELinux or AppArmor denial
 	KindOOM         SymptomKind = "oom"               // killed by the OOM killer
+	KindSignal      SymptomKind = "signal"            // killed by a resource-limit signal
+	KindTimeout     SymptomKind = "timeout"           // the start timed out
 )
 
 // Symptom is one observed failure, with what could be read from it.
@@ -35,6 +37,7 @@ type Symptom struct {
 	Syscall string // for seccomp records
 	Arch    string
 	Code    string // seccomp action code
+	Signal  int    // the signal that killed the process
 	Family  string // address family (AF_INET6) when named
 	Mode    string // file mode and owner, when the kernel reported them
 	Step    string // setup step (exit status name)
@@ -51,20 +54,20 @@ type Symptom struct {
 func (s *Symptom) Trusted() bool { return s.Origin != journal.FromService }
 
 var (
-	reErrnoPy     = regexp.MustCompile(`\[Errno (-?\d+)\]`)
-	reErrnoRust   = regexp.MustCompile(`\(os error (\d+)\)|Os \{ code: (\d+)`)
-	reErrnoNum    = regexp.MustCompile(`(?i)\berrno[=:\s]+(-?\d+)`)
-	reErrnoName   = regexp.MustCompile(`\bE[A-Z0-9]{2,15}\b`)
-	reQuotedPath  = regexp.MustCompile(`['"‘“](/[^'"’”\n]*)['"’”]`)
-	reBarePath    = regexp.MustCompile(`(?:^|[\s=(\[,])(/[^\s'",()\[\]]*[^\s'",()\[\]:.])`)
-	reCodeLoc     = regexp.MustCompile(`^(?::\s?\d+(?::|\b)|", line \d+|\.\w+:\d+)`)
-	reProtoPort   = regexp.MustCompile(`(?i)\b(?:tcp|udp)[46]?\s+\[?([0-9a-f:.]*?)\]?:(\d{1,5})\b`)
-	reWordPort    = regexp.MustCompile(`(?i)\bport[\s:=]+(\d{1,5})\b`)
-	reAddrPort    = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b`)
-	reTimeLike    = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
-	reFamily      = regexp.MustCompile(`\bAF_[A-Z0-9]+\b`)
-	reWordSyscall = regexp.MustCompile(`(?:^|[\s"'(\[])([a-z][a-z0-9_]{2,23})(?:: |\()|\.([a-z][a-z0-9_]{2,23})\(`)
-	reOpenMode    = regexp.MustCompile(`\bf?open\([^)]*,\s*(?:mode\s*=\s*)?['"]([rwax+bt]+)['"]`)
+	reErrnoPy    = regexp.MustCompile(`\[Errno (-?\d+)\]`)
+	reErrnoRust  = regexp.MustCompile(`\(os error (\d+)\)|Os \{ code: (\d+)`)
+	reErrnoNum   = regexp.MustCompile(`(?i)\berrno[=:\s]+(-?\d+)`)
+	reErrnoName  = regexp.MustCompile(`\bE[A-Z0-9]{2,15}\b`)
+	reQuotedPath = regexp.MustCompile(`['"‘“](/[^'"’”\n]*)['"’”]`)
+	reBarePath   = regexp.MustCompile(`(?:^|[\s=(\[,])(/[^\s'",()\[\]]*[^\s'",()\[\]:.])`)
+	reCodeLoc    = regexp.MustCompile(`^(?::\s?\d+(?::|\b)|", line \d+|\.\w+:\d+)`)
+	reProtoPort  = regexp.MustCompile(`(?i)\b(?:tcp|udp)[46]?\s+\[?([0-9a-f:.]*?)\]?:(\d{1,5})\b`)
+	reWordPort   = regexp.MustCompile(`(?i)\bport[\s:=]+(\d{1,5})\b`)
+	reAddrPort   = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b`)
+	reTimeLike   = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
+	reFamily     = regexp.MustCompile(`\bAF_[A-Z0-9]+\b`)
+	reWord       = regexp.MustCompile(`[a-z][a-z0-9_]{2,23}`)
+	reOpenMode   = regexp.MustCompile(`\bf?open\([^)]*,\s*(?:mode\s*=\s*)?['"]([rwax+bt]+)['"]`)
 )
 
 var (
@@ -246,11 +249,7 @@ func ParseOp(line string, errStart, errEnd int) string {
 		return "read"
 	}
 	known := knownSyscalls()
-	for _, m := range reWordSyscall.FindAllStringSubmatch(line, -1) {
-		name := m[1]
-		if name == "" {
-			name = m[2]
-		}
+	for _, name := range syscallWords(line) {
 		if known[name] {
 			switch name {
 			case "open", "openat", "creat":
@@ -310,6 +309,38 @@ func ParseFamily(line string) string {
 		return "AF_INET6"
 	case strings.Contains(l, "netlink"):
 		return "AF_NETLINK"
+	case strings.Contains(l, "notify") || strings.Contains(l, "journal socket") || strings.Contains(l, "unix socket"):
+		return "AF_UNIX" // sd_notify and the journal speak AF_UNIX
 	}
 	return ""
+}
+
+// syscallWords are the words of a line placed as a failing call is named:
+// "name: …" or "name(" after a space, quote or bracket, or "x.name(" for a
+// method call. Scanned by hand because each word's neighbours matter and
+// Go's regexp has no lookaround.
+func syscallWords(line string) []string {
+	var out []string
+	for _, m := range reWord.FindAllStringIndex(line, -1) {
+		start, end := m[0], m[1]
+		before := byte(' ')
+		if start > 0 {
+			before = line[start-1]
+		}
+		if before >= 'a' && before <= 'z' || before >= 'A' && before <= 'Z' || before >= '0' && before <= '9' || before == '_' {
+			continue // inside a longer word
+		}
+		after := line[end:]
+		switch {
+		case strings.HasPrefix(after, "("):
+			if before == '.' || strings.ContainsRune(" \t\"'([", rune(before)) {
+				out = append(out, line[start:end])
+			}
+		case strings.HasPrefix(after, ": ") || after == ":":
+			if strings.ContainsRune(" \t\"'([", rune(before)) || start == 0 {
+				out = append(out, line[start:end])
+			}
+		}
+	}
+	return out
 }

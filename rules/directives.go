@@ -98,6 +98,10 @@ var directiveList = []Directive{
 	{Name: "IPAddressAllow", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235},
 	{Name: "TasksMax", Man: "systemd.resource-control.html#TasksMax=N", Since: 227, Protects: "the service cannot fork without bound"},
 	{Name: "LimitNPROC", Man: exec("LimitCPU"), Protects: "the user cannot run more processes than allowed"},
+	{Name: "LimitFSIZE", Man: exec("LimitCPU"), Protects: "the service cannot write files beyond the size limit"},
+	{Name: "LimitCPU", Man: exec("LimitCPU"), Protects: "the service cannot use more CPU time than allowed"},
+	{Name: "LimitMEMLOCK", Man: exec("LimitCPU"), Protects: "the service cannot lock more memory than allowed"},
+	{Name: "NotifyAccess", Man: "systemd.service.html#NotifyAccess=", Protects: "only the listed processes may report readiness"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
 }
@@ -112,3 +116,8 @@ var SourceFallbacks = map[string][]string{
 	"NoNewPrivileges":     {"DynamicUser"},
 	"RestrictSUIDSGID":    {"DynamicUser"},
 }
+
+// SignalLimits: a process killed by one of these signals hit the resource
+// limit named (SIGXFSZ at LimitFSIZE=, SIGXCPU at LimitCPU='s soft limit,
+// SIGKILL at its hard limit).
+var SignalLimits = map[int][]string{25: {"LimitFSIZE"}, 24: {"LimitCPU"}, 9: {"LimitCPU"}}

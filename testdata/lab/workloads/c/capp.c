@@ -11,6 +11,8 @@
 #include <sys/io.h>
 #include <sys/personality.h>
 #include <sys/time.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <pthread.h>
 
 static void *idle(void *arg) { (void)arg; sleep(5); return NULL; }
@@ -45,6 +47,16 @@ int main(int argc, char **argv) {
 			pthread_t t; int rc = pthread_create(&t, NULL, idle, NULL);
 			if (rc) { fprintf(stderr, "capp: pthread_create (thread %d): %s\n", i, strerror(rc)); return 1; }
 		}
+	} else if (!strcmp(a, "mlock")) {
+		size_t n = (size_t)atoi(p) << 20; char *m = malloc(n);
+		if (!m || mlock(m, n) < 0) { fprintf(stderr, "capp: mlock: %s\n", strerror(errno)); return 1; }
+	} else if (!strcmp(a, "bigfile")) {
+		FILE *f = fopen(p, "w"); if (!f) { perror(p); return 1; }
+		static char buf[1 << 16];
+		for (int i = 0; i < 64; i++) fwrite(buf, 1, sizeof buf, f);
+		fclose(f);
+	} else if (!strcmp(a, "spin")) {
+		volatile unsigned long x = 0; for (;;) x++;
 	} else if (!strcmp(a, "openrw")) {
 		int fd = open(p, O_RDWR);
 		if (fd < 0) { fprintf(stderr, "capp: open %s: %s\n", p, strerror(errno)); return 1; }

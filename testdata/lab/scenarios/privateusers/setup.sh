@@ -1,0 +1,1 @@
+touch /var/tmp/spool.dat
