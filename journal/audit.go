@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -116,7 +117,16 @@ func ReadAuditLogs(paths []string, win AuditWindow) ([]AuditEvent, []Warning) {
 			warns = append(warns, Warning{p, unreadable(err, "the audit log")})
 			continue
 		}
-		bad, first := readAuditStream(f, re, win)
+		var r io.Reader = f
+		if !win.Since.IsZero() || !win.Until.IsZero() {
+			skip, err := seekWindow(f, win)
+			if err != nil || skip {
+				f.Close()
+				continue
+			}
+			r = f
+		}
+		bad, first := readAuditStream(r, re, win)
 		f.Close()
 		if bad > 0 {
 			warns = append(warns, Warning{p, fmt.Sprintf("skipped %d line(s) that are not audit records (first at line %d)", bad, first)})
@@ -151,6 +161,11 @@ func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (ba
 			return
 		}
 		lineNo++
+		if !win.Until.IsZero() {
+			if t, ok := lineTime(line); ok && t.After(win.Until.Add(auditSlack)) {
+				return // logs are in time order (give or take the slack): the rest is later
+			}
+		}
 		typ, ok := recordType(line)
 		if !ok {
 			if len(strings.TrimSpace(string(line))) > 0 {
@@ -337,4 +352,98 @@ func unreadable(err error, what string) string {
 		return fmt.Sprintf("%s does not exist", what)
 	}
 	return fmt.Sprintf("cannot read %s: %v", what, err)
+}
+
+// auditSlack is how far out of time order auditd may write records (the
+// kernel stamps them when the event starts, auditd writes them when they
+// arrive).
+const auditSlack = 5 * time.Second
+
+// lineTime reads the "audit(SEC.MSEC:" stamp of a log line without
+// parsing the rest.
+func lineTime(line []byte) (time.Time, bool) {
+	i := bytes.Index(line, []byte("audit("))
+	if i < 0 {
+		return time.Time{}, false
+	}
+	j := i + 6
+	var sec int64
+	n := 0
+	for j < len(line) && line[j] >= '0' && line[j] <= '9' && n < 12 {
+		sec = sec*10 + int64(line[j]-'0')
+		j++
+		n++
+	}
+	if n == 0 || j >= len(line) || line[j] != '.' {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0), true
+}
+
+// seekWindow positions f at the first line that can be inside the window,
+// by binary search over byte offsets (audit logs are written in time
+// order), so a large log costs a few reads plus the window itself. skip
+// reports that the whole file lies outside the window.
+func seekWindow(f *os.File, win AuditWindow) (skip bool, err error) {
+	st, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	size := st.Size()
+	timeAt := func(off int64) (time.Time, int64, bool) {
+		// The first complete line at or after off.
+		buf := make([]byte, 8192)
+		n, _ := f.ReadAt(buf, off)
+		buf = buf[:n]
+		start := 0
+		if off > 0 {
+			k := bytes.IndexByte(buf, '\n')
+			if k < 0 {
+				return time.Time{}, 0, false
+			}
+			start = k + 1
+		}
+		for start < len(buf) {
+			end := bytes.IndexByte(buf[start:], '\n')
+			if end < 0 {
+				end = len(buf) - start
+			}
+			if t, ok := lineTime(buf[start : start+end]); ok {
+				return t, off + int64(start), true
+			}
+			start += end + 1
+		}
+		return time.Time{}, 0, false
+	}
+	if first, _, ok := timeAt(0); ok && !win.Until.IsZero() && first.After(win.Until.Add(auditSlack)) {
+		return true, nil
+	}
+	if !win.Since.IsZero() && size > 64<<10 {
+		if last, _, ok := timeAt(max(size-8192, 0)); ok && last.Before(win.Since.Add(-auditSlack)) {
+			return true, nil
+		}
+		lo, hi := int64(0), size
+		target := win.Since.Add(-auditSlack)
+		for hi-lo > 64<<10 {
+			mid := lo + (hi-lo)/2
+			t, _, ok := timeAt(mid)
+			if !ok || t.Before(target) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		_, err = f.Seek(lo, io.SeekStart)
+		if err == nil && lo > 0 {
+			// Drop the partial line the seek landed in.
+			var one [1]byte
+			for {
+				if _, err := f.Read(one[:]); err != nil || one[0] == '\n' {
+					break
+				}
+			}
+		}
+		return false, err
+	}
+	return false, nil
 }

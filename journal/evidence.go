@@ -3,13 +3,16 @@ package journal
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Evidence is everything read for one question.
@@ -30,6 +33,8 @@ type HostInfo struct {
 	SystemdBuild   string // e.g. "252.39-1~deb12u2"
 	Kernel         string
 	Arch           string // uname machine, e.g. x86_64
+	Uname          string // the uname -a line, when known
+	Raw            string // host.txt as read
 }
 
 // Sources says where to read evidence from. With Bundle set, everything
@@ -55,7 +60,7 @@ func Collect(src Sources, q Query, live LiveHost) (*Evidence, error) {
 		}
 	} else {
 		collectJournal(ev, src, q, live)
-		collectAudit(ev, src.AuditLogs, q, live)
+		collectAudit(ev, src.AuditLogs, auditWindow(ev.Entries, q), live)
 		collectUnit(ev, src, q.Unit, live)
 		if live != nil && src.UnitShow == "" {
 			ev.Host = live.Host()
@@ -75,11 +80,13 @@ type LiveHost interface {
 	Host() HostInfo
 }
 
-func collectBundle(ev *Evidence, dir string, q Query) error {
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return fmt.Errorf("bundle %s is not a readable folder", dir)
+func collectBundle(ev *Evidence, bundle string, q Query) error {
+	dir, cleanup, warns, err := OpenBundle(bundle)
+	if err != nil {
+		return fmt.Errorf("bundle %s is not a readable folder or archive: %w", bundle, errors.Unwrap(err))
 	}
+	defer cleanup()
+	ev.Warnings = append(ev.Warnings, warns...)
 	keep := q.Matches
 	found := false
 	for _, name := range []string{"journal.export", "journal.json"} {
@@ -108,7 +115,7 @@ func collectBundle(ev *Evidence, dir string, q Query) error {
 		ev.Missing = append(ev.Missing, "the bundle has no journal (journal.export, journal.json or journal/): collect it with `journalctl -o export > journal.export`")
 	}
 	if ad := filepath.Join(dir, "audit"); isDir(ad) {
-		collectAudit(ev, []string{ad}, q, nil)
+		collectAudit(ev, []string{ad}, auditWindow(ev.Entries, q), nil)
 	} else {
 		ev.Missing = append(ev.Missing, "the bundle has no audit/ folder: seccomp kills are still visible in the journal, but SYSCALL and AVC records only in /var/log/audit/audit.log")
 	}
@@ -159,7 +166,41 @@ func collectJournal(ev *Evidence, src Sources, q Query, live LiveHost) {
 // DefaultAuditLog is where auditd writes.
 const DefaultAuditLog = "/var/log/audit"
 
-func collectAudit(ev *Evidence, paths []string, q Query, live LiveHost) {
+// auditWindow is the part of the audit log worth reading: the span of the
+// unit's journal entries (the journal is read first), with a margin, or the
+// query's own window.
+func auditWindow(entries []Entry, q Query) AuditWindow {
+	win := AuditWindow{Since: q.Since, Until: q.Until}
+	if q.Unit == "" {
+		return win
+	}
+	var first, last time.Time
+	for i := range entries {
+		e := &entries[i]
+		if e.Fields["_TRANSPORT"] == "audit" || e.Fields["_TRANSPORT"] == "kernel" || e.Time.IsZero() {
+			continue
+		}
+		if first.IsZero() || e.Time.Before(first) {
+			first = e.Time
+		}
+		if e.Time.After(last) {
+			last = e.Time
+		}
+	}
+	if first.IsZero() {
+		return win
+	}
+	const margin = 30 * time.Second
+	if win.Since.IsZero() || first.Add(-margin).After(win.Since) {
+		win.Since = first.Add(-margin)
+	}
+	if win.Until.IsZero() || last.Add(margin).Before(win.Until) {
+		win.Until = last.Add(margin)
+	}
+	return win
+}
+
+func collectAudit(ev *Evidence, paths []string, win AuditWindow, live LiveHost) {
 	if len(paths) == 0 {
 		if live == nil {
 			return
@@ -175,9 +216,7 @@ func collectAudit(ev *Evidence, paths []string, q Query, live LiveHost) {
 		}
 		files = append(files, fs...)
 	}
-	// Audit records are kept for the window plus a margin: the unit's
-	// window is only known after the journal has been read.
-	evs, ws := ReadAuditLogs(files, AuditWindow{Since: q.Since, Until: q.Until})
+	evs, ws := ReadAuditLogs(files, win)
 	ev.Audit = append(ev.Audit, evs...)
 	ev.Warnings = append(ev.Warnings, ws...)
 }
@@ -197,9 +236,9 @@ func collectUnit(ev *Evidence, src Sources, unitName string, live LiveHost) {
 		}
 		cfg := &UnitConfig{Name: unitName, Props: props}
 		if src.UnitCat != "" {
-			if f, err := os.Open(src.UnitCat); err == nil {
-				cfg.Settings, cfg.Files, err = ParseCat(f)
-				f.Close()
+			if b, err := os.ReadFile(src.UnitCat); err == nil {
+				cfg.Cat = string(b)
+				cfg.Settings, cfg.Files, err = ParseCat(bytes.NewReader(b))
 				if err != nil {
 					ev.Warnings = append(ev.Warnings, Warning{src.UnitCat, err.Error()})
 				}
@@ -260,7 +299,7 @@ var systemdVersionRe = regexp.MustCompile(`^systemd (\d+)(?: \(([^)]*)\))?`)
 
 // ParseHostInfo reads host.txt: `systemctl --version` then `uname -a`.
 func ParseHostInfo(b []byte) HostInfo {
-	var h HostInfo
+	h := HostInfo{Raw: string(b)}
 	for _, line := range strings.Split(string(b), "\n") {
 		if m := systemdVersionRe.FindStringSubmatch(line); m != nil {
 			h.SystemdVersion, _ = strconv.Atoi(m[1])
@@ -282,4 +321,82 @@ func ParseHostInfo(b []byte) HostInfo {
 		}
 	}
 	return h
+}
+
+// WriteBundle writes evidence in the bundle format: journal.export,
+// audit/audit.log (the raw records of the events read from audit logs),
+// units/NAME.show and NAME.cat, host.txt, and MISSING.txt listing what
+// could not be collected.
+func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
+	if err := os.MkdirAll(filepath.Join(dir, "units"), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "journal.export"))
+	if err != nil {
+		return err
+	}
+	if err := WriteExport(f, ev.Entries); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	var audit strings.Builder
+	for _, a := range ev.Audit {
+		if a.Source != "audit.log" {
+			continue // the journal's copies travel in journal.export
+		}
+		for _, r := range a.Records {
+			fmt.Fprintf(&audit, "type=%s msg=%s\n", r.Type, r.Text)
+		}
+	}
+	if audit.Len() > 0 {
+		if err := os.MkdirAll(filepath.Join(dir, "audit"), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "audit", "audit.log"), []byte(audit.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, u := range units {
+		if u == nil {
+			continue
+		}
+		keys := make([]string, 0, len(u.Props))
+		for k := range u.Props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var show strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&show, "%s=%s\n", k, u.Props[k])
+		}
+		if err := os.WriteFile(filepath.Join(dir, "units", u.Name+".show"), []byte(show.String()), 0o644); err != nil {
+			return err
+		}
+		if u.Cat != "" {
+			if err := os.WriteFile(filepath.Join(dir, "units", u.Name+".cat"), []byte(u.Cat), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	host := ev.Host.Raw
+	if host == "" && ev.Host.SystemdVersion > 0 {
+		host = fmt.Sprintf("systemd %d (%s)\n%s\n", ev.Host.SystemdVersion, ev.Host.SystemdBuild, ev.Host.Uname)
+	}
+	if host != "" {
+		if err := os.WriteFile(filepath.Join(dir, "host.txt"), []byte(host), 0o644); err != nil {
+			return err
+		}
+	}
+	var missing []string
+	missing = append(missing, ev.Missing...)
+	for _, w := range ev.Warnings {
+		missing = append(missing, w.String())
+	}
+	if len(missing) > 0 {
+		return os.WriteFile(filepath.Join(dir, "MISSING.txt"), []byte(strings.Join(missing, "\n")+"\n"), 0o644)
+	}
+	return nil
 }

@@ -41,8 +41,8 @@ func (Live) UnitConfig(unit string) (*UnitConfig, []Warning, error) {
 		return nil, warns, fmt.Errorf("unit %s is not loaded (LoadState=not-found): check the name with `systemctl list-units --all`", unit)
 	}
 	cfg := &UnitConfig{Name: unit, Props: props}
-	settings, files, ws := LoadUnitFiles(props["FragmentPath"], strings.Fields(props["DropInPaths"]))
-	cfg.Settings, cfg.Files = settings, files
+	settings, files, cat, ws := LoadUnitFiles(props["FragmentPath"], strings.Fields(props["DropInPaths"]))
+	cfg.Settings, cfg.Files, cfg.Cat = settings, files, cat
 	return cfg, append(warns, ws...), nil
 }
 
@@ -60,6 +60,7 @@ func (Live) Host() HostInfo {
 	var u syscall.Utsname
 	if syscall.Uname(&u) == nil {
 		h.Kernel, h.Arch = utsString(u.Release[:]), utsString(u.Machine[:])
+		h.Uname = fmt.Sprintf("%s %s %s %s %s GNU/Linux", utsString(u.Sysname[:]), utsString(u.Nodename[:]), h.Kernel, utsString(u.Version[:]), h.Arch)
 	}
 	return h
 }

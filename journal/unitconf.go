@@ -21,6 +21,8 @@ type UnitConfig struct {
 	Settings []Setting
 	// Files are the unit file and drop-ins that were read.
 	Files []string
+	// Cat is their text as `systemctl cat` prints it.
+	Cat string
 }
 
 // Setting is one Name=Value line of a unit file or drop-in.
@@ -193,24 +195,31 @@ func assignmentLines(data []byte) []assignment {
 
 // LoadUnitFiles reads a unit's fragment and drop-ins from disk (paths as
 // FragmentPath and DropInPaths report them).
-func LoadUnitFiles(fragment string, dropins []string) ([]Setting, []string, []Warning) {
+func LoadUnitFiles(fragment string, dropins []string) ([]Setting, []string, string, []Warning) {
 	var (
 		settings []Setting
 		files    []string
 		warns    []Warning
+		cat      strings.Builder
 	)
 	for _, p := range append([]string{fragment}, dropins...) {
 		if p == "" {
 			continue
 		}
-		f, err := os.Open(p)
+		b, err := os.ReadFile(p)
 		if err != nil {
 			warns = append(warns, Warning{p, unreadable(err, "the unit file")})
 			continue
 		}
-		settings = append(settings, ParseUnitFile(p, f)...)
-		f.Close()
+		settings = append(settings, ParseUnitFile(p, bytes.NewReader(b))...)
 		files = append(files, p)
+		if cat.Len() > 0 {
+			cat.WriteString("\n")
+		}
+		fmt.Fprintf(&cat, "# %s\n%s", p, b)
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			cat.WriteString("\n")
+		}
 	}
-	return settings, files, warns
+	return settings, files, cat.String(), warns
 }

@@ -83,5 +83,6 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 		return withHints(err, "see `"+c.CommandPath()+" --help`")
 	})
 	root.AddCommand(NewCmdWhy(f, nil))
+	root.AddCommand(NewCmdCollect(f, nil))
 	return root
 }

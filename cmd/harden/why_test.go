@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/harden-tool/harden/diagnose"
 	"github.com/harden-tool/harden/journal"
 )
 
@@ -84,5 +88,39 @@ func TestSampleWhenNoSystemd(t *testing.T) {
 	code, out, errOut := run(t, "why")
 	if code != ExitFindings || !strings.Contains(string(out), "StateDirectory=inventory") || !strings.Contains(string(errOut), "embedded sample") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// collect → bundle → why gives the same answer as why on the original.
+func TestCollectRoundTrip(t *testing.T) {
+	for _, c := range []struct{ capture, unit string }{
+		{"syscallfilter-kill", "swapmgr.service"},
+		{"readwritedirectories-missing", "legacy-cron"},
+		{"hostile-output", "telemetry-agent"},
+		{"audited-protectsystem", "state-writer"},
+	} {
+		src := filepath.Join(capturesDir, c.capture)
+		out := filepath.Join(t.TempDir(), "b.tar.gz")
+		if code, _, errOut := run(t, "collect", "--bundle", src, c.unit, "-o", out); code != 0 {
+			t.Fatalf("collect: %d %s", code, errOut)
+		}
+		_, want, _ := run(t, "why", "--bundle", src, c.unit, "-o", "json")
+		_, got, errOut := run(t, "why", "--bundle", out, c.unit, "-o", "json")
+		var a, b diagnose.Report
+		if err := json.Unmarshal(want, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got, &b); err != nil {
+			t.Fatalf("%v: %s", err, errOut)
+		}
+		a.MissingEvidence, b.MissingEvidence = nil, nil
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("%s: the answer changed through collect:\n%s\n%s", c.capture, ja, jb)
+		}
+		if code, _, _ := run(t, "collect", "--bundle", src, c.unit, "-o", out); code != ExitError {
+			t.Error("collect overwrote an existing file")
+		}
 	}
 }

@@ -1,0 +1,222 @@
+package journal
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Archive limits: a bundle is evidence from one incident, not a disk
+// image. Exceeding them refuses the archive (a decompression bomb, or the
+// wrong file).
+var (
+	MaxArchiveBytes   int64 = 4 << 30 // total uncompressed size
+	MaxArchiveEntries       = 100000
+)
+
+// OpenBundle returns a folder holding the bundle at p: p itself when it is
+// a folder; for a .tar.gz/.tgz/.tar archive, a private temporary folder it
+// was safely extracted to, which cleanup removes. Archive members that are
+// links, devices or FIFOs, or whose names are absolute or climb out with
+// "..", are refused; the warnings say which.
+func OpenBundle(p string) (dir string, cleanup func(), warns []Warning, err error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("bundle %s: %w", p, err)
+	}
+	if st.IsDir() {
+		return p, func() {}, nil, nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("bundle %s: %w", p, err)
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReader(f)
+	if head, _ := r.(*bufio.Reader).Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("bundle %s: not a gzip archive: %w", p, err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	dir, err = os.MkdirTemp("", "harden-bundle-")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	warns, err = extractTar(r, dir, p)
+	if err != nil {
+		cleanup()
+		return "", nil, warns, err
+	}
+	// An archive of a folder: use the folder.
+	if ents, _ := os.ReadDir(dir); len(ents) == 1 && ents[0].IsDir() {
+		if _, err := os.Stat(filepath.Join(dir, ents[0].Name(), "units")); err == nil {
+			return filepath.Join(dir, ents[0].Name()), cleanup, warns, nil
+		}
+	}
+	return dir, cleanup, warns, nil
+}
+
+func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
+	tr := tar.NewReader(r)
+	var (
+		warns []Warning
+		total int64
+		count int
+	)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if count == 0 {
+				return warns, fmt.Errorf("bundle %s: not a tar archive: %w", name, err)
+			}
+			warns = append(warns, Warning{name, "archive truncated or corrupt after " + fmt.Sprint(count) + " members: " + err.Error()})
+			break
+		}
+		count++
+		if count > MaxArchiveEntries {
+			return warns, fmt.Errorf("bundle %s: more than %d members, refusing it", name, MaxArchiveEntries)
+		}
+		clean := path.Clean(strings.ReplaceAll(h.Name, "\\", "/"))
+		if h.Name == "" || path.IsAbs(h.Name) || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsRune(h.Name, 0) {
+			warns = append(warns, Warning{name, fmt.Sprintf("refused member %q: its name leaves the bundle", h.Name)})
+			continue
+		}
+		target := filepath.Join(dir, filepath.FromSlash(clean))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o700); err != nil {
+				return warns, err
+			}
+		case tar.TypeReg:
+			if h.Size < 0 || total+h.Size > MaxArchiveBytes {
+				return warns, fmt.Errorf("bundle %s: more than %d bytes uncompressed, refusing it", name, MaxArchiveBytes)
+			}
+			if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+				return warns, err
+			}
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+			if err != nil {
+				warns = append(warns, Warning{name, fmt.Sprintf("skipped member %q: %v", h.Name, err)})
+				continue
+			}
+			n, err := io.Copy(out, io.LimitReader(tr, MaxArchiveBytes-total+1))
+			out.Close()
+			total += n
+			if total > MaxArchiveBytes {
+				return warns, fmt.Errorf("bundle %s: more than %d bytes uncompressed, refusing it", name, MaxArchiveBytes)
+			}
+			if err != nil {
+				warns = append(warns, Warning{name, fmt.Sprintf("member %q truncated: %v", h.Name, err)})
+			}
+		default:
+			warns = append(warns, Warning{name, fmt.Sprintf("refused member %q: links, devices and FIFOs are not evidence", h.Name)})
+		}
+	}
+	return warns, nil
+}
+
+// WriteExport writes entries in the journal export format; values with a
+// newline or other control bytes use the binary-safe form.
+func WriteExport(w io.Writer, entries []Entry) error {
+	bw := bufio.NewWriter(w)
+	for _, e := range entries {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			// journalctl puts the address fields first.
+			ai, aj := strings.HasPrefix(keys[i], "__"), strings.HasPrefix(keys[j], "__")
+			if ai != aj {
+				return ai
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			v := e.Fields[k]
+			if binaryValue(v) {
+				bw.WriteString(k)
+				bw.WriteByte('\n')
+				var size [8]byte
+				n := uint64(len(v))
+				for i := 0; i < 8; i++ {
+					size[i] = byte(n >> (8 * i))
+				}
+				bw.Write(size[:])
+				bw.WriteString(v)
+				bw.WriteByte('\n')
+				continue
+			}
+			bw.WriteString(k)
+			bw.WriteByte('=')
+			bw.WriteString(v)
+			bw.WriteByte('\n')
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+func binaryValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteArchive packs a bundle folder as a .tar.gz stream, its members
+// under one folder named base.
+func WriteArchive(w io.Writer, dir, base string) error {
+	gz := gzip.NewWriter(w)
+	tw := tar.NewWriter(gz)
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		name := path.Join(base, filepath.ToSlash(rel))
+		if info.IsDir() {
+			return tw.WriteHeader(&tar.Header{Name: name + "/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: info.ModTime()})
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: info.Size(), ModTime: info.ModTime()}); err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(tw, f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return gz.Close()
+}
