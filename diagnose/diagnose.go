@@ -18,6 +18,9 @@ import (
 type Options struct {
 	Unit       string
 	Invocation string // "" = newest failed run
+	// IncludeRunning also explains denials in a run that has not failed
+	// (seccomp kills of children, refused calls of a running service).
+	IncludeRunning bool
 }
 
 // Diagnose answers "why did this unit fail?" from the evidence.
@@ -47,14 +50,18 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	}
 	rep.Invocation = inv.ID
 	rep.Result = inv.Result
+	rep.Time = stamp(inv.End)
 	rep.SeeAlso = append(rep.SeeAlso, fmt.Sprintf("journalctl -o verbose _SYSTEMD_INVOCATION_ID=%s + INVOCATION_ID=%s", inv.ID, inv.ID))
-	if !inv.Failed {
+	if !inv.Failed && !opts.IncludeRunning {
 		rep.Verdict = VerdictNoFailure
 		rep.Result = "success"
 		return rep
 	}
 	if rep.Result == "" {
 		rep.Result = "failed"
+		if !inv.Failed {
+			rep.Result = "running"
+		}
 	}
 
 	props := map[string]string{}
@@ -130,6 +137,14 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	switch {
 	case len(findings) > 0:
 		rep.Verdict = VerdictSandbox
+	case !inv.Failed:
+		rep.Verdict, rep.Result = VerdictNoFailure, "success"
+	case cfg == nil:
+		rep.Verdict = VerdictUnknown
+		rep.Cause = "the unit's configuration is missing, so no directive can be judged; give `systemctl show` output (--bundle, or --units DIR)"
+		if len(unexplained) > 0 {
+			rep.Cause = describe(unexplained[0]) + "; " + rep.Cause
+		}
 	case len(unexplained) > 0:
 		rep.Verdict = VerdictNotSandbox
 		rep.Cause = notSandboxCause(unexplained, sb)

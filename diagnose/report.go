@@ -5,8 +5,10 @@ package diagnose
 type Report struct {
 	Unit       string    `json:"unit"`
 	Invocation string    `json:"invocation"`
-	Result     string    `json:"result"`  // the unit's result for that run, e.g. exit-code, signal
-	Verdict    Verdict   `json:"verdict"` // sandbox | not-sandbox | no-failure | unknown
+	Result     string    `json:"result"`          // the unit's result for that run, e.g. exit-code, signal
+	Time       string    `json:"time,omitempty"`  // when that run ended
+	Hosts      []string  `json:"hosts,omitempty"` // hosts the answer holds for (triage across a fleet)
+	Verdict    Verdict   `json:"verdict"`         // sandbox | not-sandbox | no-failure | unknown
 	Cause      string    `json:"cause,omitempty"`
 	Findings   []Finding `json:"findings"`
 	// MissingEvidence says which evidence could not be read and how to get it.

@@ -35,6 +35,7 @@ type AuditEvent struct {
 	Serial  uint32
 	Records []AuditRecord
 	Source  string // "audit.log" or "journal"
+	Host    string // _HOSTNAME of the journal entry it came from; "" for audit.log
 }
 
 // Record returns the event's first record of a type, or nil.
@@ -266,8 +267,12 @@ func rawFields(text string) map[string]string {
 func AuditFromJournal(entries []Entry) []AuditEvent {
 	col := &collector{}
 	re, _ := libaudit.NewReassembler(4096, 365*24*time.Hour, col)
+	hostOf := map[uint32]string{}
 	for i := range entries {
 		e := &entries[i]
+		if id, err := strconv.ParseUint(e.Fields["_AUDIT_ID"], 10, 32); err == nil {
+			hostOf[uint32(id)] = e.Fields["_HOSTNAME"]
+		}
 		switch e.Fields["_TRANSPORT"] {
 		case "audit":
 			typ := e.Fields["_AUDIT_TYPE_NAME"]
@@ -308,6 +313,7 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 	re.Close()
 	for i := range col.events {
 		col.events[i].Source = "journal"
+		col.events[i].Host = hostOf[col.events[i].Serial]
 	}
 	sortEvents(col.events)
 	return col.events
@@ -322,8 +328,16 @@ func MergeAudit(a, b []AuditEvent) []AuditEvent {
 	}
 	seen := map[key]bool{}
 	var out []AuditEvent
+	hostOf := map[key]string{}
+	for _, ev := range b {
+		hostOf[key{ev.Serial, ev.Time.Unix()}] = ev.Host
+	}
 	for _, ev := range a {
-		seen[key{ev.Serial, ev.Time.Unix()}] = true
+		k := key{ev.Serial, ev.Time.Unix()}
+		seen[k] = true
+		if ev.Host == "" {
+			ev.Host = hostOf[k]
+		}
 		out = append(out, ev)
 	}
 	for _, ev := range b {

@@ -61,14 +61,20 @@ func Collect(src Sources, q Query, live LiveHost) (*Evidence, error) {
 	} else {
 		collectJournal(ev, src, q, live)
 		collectAudit(ev, src.AuditLogs, auditWindow(ev.Entries, q), live)
-		collectUnit(ev, src, q.Unit, live)
+		if q.Unit != "" {
+			collectUnit(ev, src, q.Unit, live)
+		}
 		if live != nil && src.UnitShow == "" {
 			ev.Host = live.Host()
 		}
 	}
 	ev.Audit = MergeAudit(ev.Audit, AuditFromJournal(ev.Entries))
 	if len(ev.Entries) == 0 && len(ev.Audit) == 0 && ev.Unit == nil {
-		return ev, fmt.Errorf("no evidence could be read for %s", q.Unit)
+		what := q.Unit
+		if what == "" {
+			what = "the window"
+		}
+		return ev, fmt.Errorf("no evidence could be read for %s", what)
 	}
 	return ev, nil
 }
@@ -119,10 +125,12 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 	} else {
 		ev.Missing = append(ev.Missing, "the bundle has no audit/ folder: seccomp kills are still visible in the journal, but SYSCALL and AVC records only in /var/log/audit/audit.log")
 	}
-	collectUnit(ev, Sources{
-		UnitShow: filepath.Join(dir, "units", q.Unit+".show"),
-		UnitCat:  filepath.Join(dir, "units", q.Unit+".cat"),
-	}, q.Unit, nil)
+	if q.Unit != "" {
+		collectUnit(ev, Sources{
+			UnitShow: filepath.Join(dir, "units", q.Unit+".show"),
+			UnitCat:  filepath.Join(dir, "units", q.Unit+".cat"),
+		}, q.Unit, nil)
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "host.txt")); err == nil {
 		ev.Host = ParseHostInfo(b)
 	}

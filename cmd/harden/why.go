@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ type WhyOptions struct {
 	Invocation string
 	Output     string
 	Sample     bool
+	Units      string
+	Hosts      []string
 }
 
 // NewCmdWhy builds `harden why`; runF replaces the run in tests of flag
@@ -75,6 +78,8 @@ Exit status: 0 no failure caused by the sandbox, 1 findings reported,
 	fl.StringVar(&opts.Until, "until", "", "only runs up to `TIME`")
 	fl.StringVar(&opts.Invocation, "invocation", "", "explain the run with this invocation `ID`")
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
+	fl.StringVar(&opts.Units, "units", "", "read the unit's configuration from `DIR` (UNIT.show, UNIT.cat), for --directory/--file")
+	fl.StringArrayVar(&opts.Hosts, "host", nil, "only entries of this `HOST` (_HOSTNAME or _MACHINE_ID; repeatable)")
 	fl.BoolVar(&opts.Sample, "sample", false, "explain the embedded sample bundle (a real capture) instead of this host")
 	return cmd
 }
@@ -143,7 +148,7 @@ func whyRun(opts *WhyOptions) error {
 			"read evidence copied from the host: `harden why --bundle DIR "+opts.Unit+"`",
 			"or try the embedded sample: `harden why --sample`")
 	}
-	q := journal.Query{Unit: unit, Invocation: opts.Invocation}
+	q := journal.Query{Unit: unit, Invocation: opts.Invocation, Hosts: opts.Hosts}
 	now := opts.Now()
 	if q.Since, err = ParseTime(opts.Since, now); err != nil {
 		return withHints(fmt.Errorf("--since: %w", err), `times look like "2026-01-02 15:04:05", "15:04", "-2h", "2h ago", "yesterday" or "@1767225600"`)
@@ -152,6 +157,10 @@ func whyRun(opts *WhyOptions) error {
 		return withHints(fmt.Errorf("--until: %w", err), `times look like "2026-01-02 15:04:05", "15:04", "-2h", "2h ago", "today" or "@1767225600"`)
 	}
 	src := journal.Sources{Bundle: opts.Bundle, Directory: opts.Directory, Files: opts.Files, AuditLogs: opts.AuditLogs}
+	if opts.Units != "" {
+		src.UnitShow = filepath.Join(opts.Units, unit+".show")
+		src.UnitCat = filepath.Join(opts.Units, unit+".cat")
+	}
 	ev, err := journal.Collect(src, q, live)
 	if err != nil {
 		hints := []string{"reading the journal needs root or membership of the systemd-journal or adm group"}

@@ -4,6 +4,8 @@
 #
 #   testdata/lab/lab.sh             all scenarios (about 5 minutes)
 #   LAB_ONLY="a b" testdata/lab/lab.sh   only the named scenarios
+#   LAB_HOSTNAME=web2 LAB_DEST=testdata/fleet/web2 LAB_ONLY=… testdata/lab/lab.sh
+#                                   the same scenarios on another host (fleets)
 #
 # Needs root (debootstrap) and network access to the Debian mirror the first
 # time; the root file system is cached in $LAB_CACHE (default
@@ -66,6 +68,8 @@ WantedBy=multi-user.target
 UNIT
 ln -sf /etc/systemd/system/harden-lab.service "$root/etc/systemd/system/multi-user.target.wants/harden-lab.service"
 rm -rf "$root/var/log/journal"/* "$root/var/log/audit/audit.log"* 2>/dev/null || true
+# LAB_HOSTNAME boots the VM as another host (fleet captures).
+echo "${LAB_HOSTNAME:-labvm}" > "$root/etc/hostname"
 
 img=$cache/lab.img
 rm -f "$img"; mkfs.ext4 -q -d "$root" -L root "$img" 3G
@@ -80,7 +84,7 @@ debugfs -R "rdump /lab/out $out" "$img" >/dev/null 2>&1
 [ -e "$out/out/DONE" ] || { echo "lab run did not finish; see $cache/console.log and $out/out/runner.log" >&2; exit 1; }
 for b in "$out"/out/*/; do
 	name=$(basename "$b"); [ "$name" = _journal ] && continue
-	dest=$repo/testdata/captures/$name
+	dest=${LAB_DEST:-$repo/testdata/captures}/$name
 	rm -rf "$dest"; mkdir -p "$dest"
 	cp -r "$b"/. "$dest"/
 	cp "$here/scenarios/$name/expect" "$dest/expect"

@@ -1,7 +1,11 @@
 #!/bin/bash
-# Rebuilds testdata/journal-remote/: real journal files written by
-# systemd-journal-remote from the export streams of lab captures, as a
-# fleet's journal-remote server would store them (one file per host).
+# Rebuilds the journal files under testdata/ that systemd-journal-remote
+# writes from the lab's captured export streams, as a journal-remote
+# server stores what hosts upload (one file per host):
+#   testdata/journal-remote/        one host, one capture (sdjournal reader test)
+#   testdata/journal-remote-fleet/  two hosts (labvm, web2) with the same three
+#                                   failures (fleet triage), and fleet/units/
+#                                   the units' systemctl show/cat output.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 remote=/lib/systemd/systemd-journal-remote
@@ -9,3 +13,15 @@ remote=/lib/systemd/systemd-journal-remote
 out=$repo/testdata/journal-remote
 rm -rf "$out"; mkdir -p "$out"
 "$remote" --output="$out/remote-labvm.journal" "$repo/testdata/captures/protectsystem-strict/journal.export"
+
+fleet=$repo/testdata/journal-remote-fleet
+rm -rf "$fleet" "$repo/testdata/fleet/units"; mkdir -p "$fleet" "$repo/testdata/fleet/units"
+scen="protectsystem-strict capability-bind syscallfilter-kill"
+for host in labvm web2; do
+	src=$repo/testdata/captures
+	[ "$host" = web2 ] && src=$repo/testdata/fleet/web2
+	files=()
+	for s in $scen; do files+=("$src/$s/journal.export"); done
+	"$remote" --output="$fleet/remote-$host.journal" "${files[@]}"
+done
+for s in $scen; do cp "$repo/testdata/captures/$s/units/"* "$repo/testdata/fleet/units/"; done

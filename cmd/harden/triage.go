@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/harden-tool/harden/diagnose"
+	"github.com/harden-tool/harden/journal"
+)
+
+// TriageOptions are the dependencies and flags of `harden triage`.
+type TriageOptions struct {
+	IO   *IOStreams
+	Live func() journal.LiveHost
+	Now  func() time.Time
+
+	Since, Until string
+	Bundle       string
+	Directory    string
+	Files        []string
+	AuditLogs    []string
+	Units        string
+	Hosts        []string
+	Output       string
+}
+
+// NewCmdTriage builds `harden triage`.
+func NewCmdTriage(f *Factory, runF func(*TriageOptions) error) *cobra.Command {
+	opts := &TriageOptions{IO: f.IO, Live: f.Live, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "triage",
+		Short: "List every unit that failed or was denied something, worst first",
+		Long: `Explain, one line each, every unit that failed or was refused something by the
+kernel (seccomp kills and denials of running units included) in the window:
+unit, when, verdict, directive, relaxation, and the hosts where the same
+answer holds. Each source is read once. --output json prints an array of the
+objects harden why prints.
+
+With a journal-remote folder (--directory) the units' configuration is not in
+the journal: give it with --units DIR (files NAME.show and NAME.cat, as in a
+bundle's units/ folder, or per host in DIR/HOST/).`,
+		Example: `  harden triage --since -2h
+  harden triage --directory /var/log/journal/remote --units ./units --host web1 --host web2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return triageRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Since, "since", "", "from `TIME` on (default: 24 hours ago on a live host)")
+	fl.StringVar(&opts.Until, "until", "", "up to `TIME`")
+	fl.StringVar(&opts.Bundle, "bundle", "", "read all evidence from a bundle `DIR` or archive")
+	fl.StringVarP(&opts.Directory, "directory", "D", "", "read the journal from `DIR` (journald or journal-remote output)")
+	fl.StringSliceVar(&opts.Files, "file", nil, "read the journal from `FILE`s")
+	fl.StringArrayVar(&opts.AuditLogs, "audit-log", nil, "read the audit log from `PATH`")
+	fl.StringVar(&opts.Units, "units", "", "unit configuration folder `DIR` (NAME.show/NAME.cat, or HOST/NAME.show)")
+	fl.StringArrayVar(&opts.Hosts, "host", nil, "only this `HOST` (_HOSTNAME or _MACHINE_ID; repeatable)")
+	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
+	return cmd
+}
+
+func triageRun(opts *TriageOptions) error {
+	if opts.Output != "text" && opts.Output != "json" {
+		return withHints(fmt.Errorf("unknown output format %q", opts.Output), "use --output text or --output json")
+	}
+	offline := opts.Bundle != "" || opts.Directory != "" || len(opts.Files) > 0
+	var live journal.LiveHost
+	if !offline {
+		if live = opts.Live(); live == nil {
+			return withHints(errors.New("systemd is not running here, so there is no live journal to read"),
+				"triage evidence copied from hosts: --bundle, --directory (journal-remote output) or --file")
+		}
+	}
+	now := opts.Now()
+	since, err := ParseTime(opts.Since, now)
+	if err != nil {
+		return withHints(fmt.Errorf("--since: %w", err))
+	}
+	if since.IsZero() && live != nil {
+		since = now.Add(-24 * time.Hour)
+	}
+	until, err := ParseTime(opts.Until, now)
+	if err != nil {
+		return withHints(fmt.Errorf("--until: %w", err))
+	}
+	bundleDir := ""
+	if opts.Bundle != "" {
+		dir, cleanup, _, err := journal.OpenBundle(opts.Bundle)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		bundleDir = dir
+	}
+	src := journal.Sources{Bundle: bundleDir, Directory: opts.Directory, Files: opts.Files, AuditLogs: opts.AuditLogs}
+	ev, err := journal.Collect(src, journal.Query{Since: since, Until: until, Hosts: opts.Hosts}, live)
+	if err != nil {
+		return withHints(err, "reading the journal needs root or membership of the systemd-journal or adm group")
+	}
+	unitsDir := opts.Units
+	if unitsDir == "" && bundleDir != "" {
+		unitsDir = filepath.Join(bundleDir, "units")
+	}
+	configs := func(host, unit string) *journal.UnitConfig {
+		if unitsDir != "" {
+			for _, dir := range []string{filepath.Join(unitsDir, host), unitsDir} {
+				if cfg := loadUnitFiles(dir, unit); cfg != nil {
+					return cfg
+				}
+			}
+			return nil
+		}
+		if live != nil {
+			cfg, _, err := live.UnitConfig(unit)
+			if err == nil {
+				return cfg
+			}
+		}
+		return nil
+	}
+	reps := diagnose.Triage(ev, configs)
+	for _, m := range ev.Missing {
+		fmt.Fprintf(opts.IO.ErrOut, "harden: missing evidence: %s\n", m)
+	}
+	if opts.Output == "json" {
+		out := make([]*diagnose.Report, len(reps))
+		for i, r := range reps {
+			out[i] = r.Sanitized()
+		}
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else if err := diagnose.WriteTriageText(opts.IO.Out, reps, diagnose.Colors{Enabled: opts.IO.ColorEnabled()}); err != nil {
+		return err
+	}
+	for _, r := range reps {
+		if r.Verdict == diagnose.VerdictSandbox {
+			return exitWith{ExitFindings}
+		}
+	}
+	return nil
+}
+
+// loadUnitFiles reads DIR/UNIT.show (and .cat) as a bundle holds them.
+func loadUnitFiles(dir, unit string) *journal.UnitConfig {
+	b, err := os.ReadFile(filepath.Join(dir, unit+".show"))
+	if err != nil {
+		return nil
+	}
+	props, err := journal.ParseShow(strings.NewReader(string(b)))
+	if err != nil {
+		return nil
+	}
+	cfg := &journal.UnitConfig{Name: unit, Props: props}
+	if c, err := os.ReadFile(filepath.Join(dir, unit+".cat")); err == nil {
+		cfg.Cat = string(c)
+		cfg.Settings, cfg.Files, _ = journal.ParseCat(strings.NewReader(cfg.Cat))
+	}
+	return cfg
+}

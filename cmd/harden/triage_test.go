@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/harden-tool/harden/diagnose"
+)
+
+const fleetDir = "../../testdata/journal-remote-fleet"
+
+// Real journal-remote output of two lab hosts with the same three failures:
+// triage folds each into one line naming both hosts.
+func TestTriageFleet(t *testing.T) {
+	code, out, errOut := run(t, "triage", "--directory", fleetDir, "--units", "../../testdata/fleet/units", "--output", "json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var reps []diagnose.Report
+	if err := json.Unmarshal(out, &reps); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"inventory-api.service": "StateDirectory=inventory", "edge-proxy.service": "AmbientCapabilities=CAP_NET_BIND_SERVICE", "swapmgr.service": "SystemCallFilter=swapon"}
+	if len(reps) != len(want) {
+		t.Fatalf("%d reports, want %d: %s", len(reps), len(want), out)
+	}
+	for _, r := range reps {
+		if len(r.Hosts) != 2 || !strings.Contains(strings.Join(r.Hosts, ","), "web2") {
+			t.Errorf("%s: hosts %v", r.Unit, r.Hosts)
+		}
+		if len(r.Findings) == 0 || r.Findings[0].Relaxations[0].Lines[0] != want[r.Unit] {
+			t.Errorf("%s: %+v", r.Unit, r.Findings)
+		}
+	}
+	_, text, _ := run(t, "triage", "--directory", fleetDir, "--units", "../../testdata/fleet/units", "--host", "web2")
+	if lines := strings.Split(strings.TrimSpace(string(text)), "\n"); len(lines) != 3 || strings.Contains(string(text), "labvm") {
+		t.Errorf("--host web2:\n%s", text)
+	}
+	code, out, _ = run(t, "why", "--directory", fleetDir, "--units", "../../testdata/fleet/units", "--host", "web2", "inventory-api", "-o", "json")
+	var r diagnose.Report
+	if json.Unmarshal(out, &r); code != ExitFindings || r.Findings[0].Directive != "ProtectSystem" {
+		t.Errorf("why on the fleet folder: %d %s", code, out)
+	}
+}
+
+// Without the units' configuration, nothing is blamed on the sandbox and
+// nothing is cleared either.
+func TestTriageWithoutConfiguration(t *testing.T) {
+	_, out, _ := run(t, "triage", "--directory", fleetDir, "--host", "labvm", "--output", "json")
+	var reps []diagnose.Report
+	json.Unmarshal(out, &reps)
+	for _, r := range reps {
+		if r.Verdict == diagnose.VerdictNotSandbox {
+			t.Errorf("%s judged not-sandbox without its configuration", r.Unit)
+		}
+	}
+}
