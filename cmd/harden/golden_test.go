@@ -199,15 +199,6 @@ func run(t *testing.T, args ...string) (ExitCode, []byte, []byte) {
 	return code, out.Bytes(), errOut.Bytes()
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func first(fs []diagnose.Finding) any {
 	if len(fs) == 0 {
 		return "no findings"

@@ -85,5 +85,6 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 	root.AddCommand(NewCmdWhy(f, nil))
 	root.AddCommand(NewCmdCollect(f, nil))
 	root.AddCommand(NewCmdTriage(f, nil))
+	root.AddCommand(NewCmdWatch(f, nil))
 	return root
 }

@@ -49,10 +49,11 @@ command -v i686-linux-gnu-gcc >/dev/null || [ -e /usr/lib/gcc/x86_64-linux-gnu/1
 gcc -m32 -static -O2 -o "$bin/capp32" "$w/c/capp.c" -lpthread
 (cd "$w/rust" && CARGO_TARGET_DIR="$bin/rust-target" cargo build --release --offline -q && cp "$bin/rust-target/release/rsapp" "$bin/")
 (cd "$w/java" && javac --release 17 -d "$bin" JApp.java)
+(cd "$repo" && go build -o "$bin/harden" ./cmd/harden) # for the watch-session scenario
 cp "$w/python/pyapp.py" "$w/node/nodeapp.js" "$w/shell/shapp.sh" "$w/shell/hostile.sh" "$bin/"
 
 rm -rf "$root/lab"; mkdir -p "$root/lab/bin"
-cp "$bin"/goapp "$bin"/capp "$bin"/capp32 "$bin"/rsapp "$bin"/JApp.class "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$bin"/hostile.sh "$root/lab/bin/"
+cp "$bin"/goapp "$bin"/capp "$bin"/capp32 "$bin"/rsapp "$bin"/JApp.class "$bin"/harden "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$bin"/hostile.sh "$root/lab/bin/"
 cp -r "$here/scenarios" "$root/lab/scenarios"
 cp "$here/run-in-vm.sh" "$root/lab/run-in-vm.sh"
 cat > "$root/etc/systemd/system/harden-lab.service" <<UNIT

@@ -56,6 +56,7 @@ for dir in /lab/scenarios/*/; do
 		echo "with fix.conf: Result=$res ExecMainStatus=$st" > "$b/fix-result"
 		rm -f "/etc/systemd/system/$unit.d/zz-harden-fix.conf"; systemctl daemon-reload
 	fi
+	[ -f "$dir/teardown.sh" ] && bash -x "$dir/teardown.sh"
 	systemctl stop "$unit" fake-cache.service 2>/dev/null
 	auditctl -D >/dev/null 2>&1 # audit rules a scenario added
 	systemctl reset-failed "$unit" 2>/dev/null

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/harden-tool/harden/diagnose"
+	"github.com/harden-tool/harden/journal"
+)
+
+// WatchOptions are the dependencies and flags of `harden watch`.
+type WatchOptions struct {
+	IO   *IOStreams
+	Live func() journal.LiveHost
+	// Context ends the watch; nil = until SIGINT or SIGTERM.
+	Context context.Context
+
+	Units     []string
+	Directory string
+	UnitsDir  string
+	NoNetlink bool
+}
+
+// NewCmdWatch builds `harden watch`.
+func NewCmdWatch(f *Factory, runF func(*WatchOptions) error) *cobra.Command {
+	opts := &WatchOptions{IO: f.IO, Live: f.Live}
+	cmd := &cobra.Command{
+		Use:   "watch UNIT...",
+		Short: "Explain each failure of the units as it happens; print one drop-in at the end",
+		Long: `Follow the journal (and the kernel's audit stream, when allowed) and explain
+every failed run of the units as it happens, with the drop-in so far. On
+Ctrl-C, print one consolidated minimal drop-in per unit for the session: the
+loop for tuning a newly locked-down service. Nothing is changed on the host.`,
+		Example: `  harden watch my-web-app      # then, elsewhere: systemctl restart my-web-app`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Units = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return watchRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Directory, "directory", "D", "", "follow the journal in `DIR` instead of the local one")
+	fl.StringVar(&opts.UnitsDir, "units", "", "read units' configuration from `DIR` (UNIT.show, UNIT.cat) instead of D-Bus")
+	fl.BoolVar(&opts.NoNetlink, "no-netlink", false, "do not subscribe to the kernel's audit stream; use the journal's audit entries")
+	return cmd
+}
+
+// watcher holds the session's state.
+type watcher struct {
+	opts    *WatchOptions
+	live    journal.LiveHost
+	mu      sync.Mutex
+	units   map[string]bool
+	entries map[string][]journal.Entry // per unit, bounded
+	kernel  []journal.Entry            // bounded
+	audit   []journal.AuditEvent       // from netlink, bounded
+	done    map[string]bool            // invocations explained
+	dropIn  map[string][]string        // unit → consolidated lines
+	order   []string
+}
+
+const watchKeep = 5000
+
+func watchRun(opts *WatchOptions) error {
+	units := make([]string, 0, len(opts.Units))
+	for _, u := range opts.Units {
+		n, err := NormalizeUnit(u)
+		if err != nil {
+			return err
+		}
+		units = append(units, n)
+	}
+	var live journal.LiveHost
+	spec := journal.JournalSpec{Dir: opts.Directory}
+	if opts.Directory == "" {
+		if live = opts.Live(); live == nil {
+			return withHints(errors.New("systemd is not running here, so there is no journal to follow"), "follow a journal folder with --directory DIR")
+		}
+	}
+	ctx := opts.Context
+	if ctx == nil {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
+	w := &watcher{opts: opts, live: live, units: map[string]bool{}, entries: map[string][]journal.Entry{},
+		done: map[string]bool{}, dropIn: map[string][]string{}}
+	for _, u := range units {
+		w.units[u] = true
+	}
+	if live != nil && !opts.NoNetlink {
+		if st, err := journal.OpenAuditStream(); err == nil {
+			go st.Run(ctx)
+			go func() {
+				for ev := range st.Events() {
+					w.mu.Lock()
+					w.audit = append(w.audit, ev)
+					if len(w.audit) > watchKeep {
+						w.audit = w.audit[len(w.audit)-watchKeep:]
+					}
+					w.mu.Unlock()
+				}
+			}()
+			defer func() {
+				if n := st.Lost(); n > 0 {
+					fmt.Fprintf(opts.IO.ErrOut, "harden: %d audit records were lost (kernel backlog or a full queue)\n", n)
+				}
+			}()
+		} else {
+			fmt.Fprintf(opts.IO.ErrOut, "harden: the kernel's audit stream is not available (%v): using the journal's audit entries\n", err)
+		}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "harden: watching %s; Ctrl-C prints the drop-in for the session\n", strings.Join(units, ", "))
+	err := journal.Follow(ctx, spec, units, w.add)
+	w.summary()
+	return err
+}
+
+// add takes one new journal entry; a failure line of a watched unit
+// triggers its diagnosis.
+func (w *watcher) add(e journal.Entry) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch e.Get("_TRANSPORT") {
+	case "audit", "kernel":
+		w.kernel = append(w.kernel, e)
+		if len(w.kernel) > watchKeep {
+			w.kernel = w.kernel[len(w.kernel)-watchKeep:]
+		}
+		return
+	}
+	u := e.Get("_SYSTEMD_UNIT")
+	if !w.units[u] {
+		u = e.Get("UNIT")
+	}
+	if !w.units[u] {
+		return
+	}
+	w.entries[u] = append(w.entries[u], e)
+	if len(w.entries[u]) > watchKeep {
+		w.entries[u] = w.entries[u][len(w.entries[u])-watchKeep:]
+	}
+	if journal.IsManagerLine(&e, u, journal.MsgUnitFailureResult) {
+		inv := e.Get("INVOCATION_ID")
+		if !w.done[inv] {
+			w.done[inv] = true
+			w.explain(u, inv)
+		}
+	}
+}
+
+func (w *watcher) explain(unit, inv string) {
+	ev := &journal.Evidence{Entries: append(append([]journal.Entry{}, w.entries[unit]...), w.kernel...)}
+	sortByTime(ev.Entries)
+	ev.Audit = journal.MergeAudit(w.audit, journal.AuditFromJournal(w.kernel))
+	switch {
+	case w.opts.UnitsDir != "":
+		ev.Unit = loadUnitFiles(w.opts.UnitsDir, unit)
+	case w.live != nil:
+		ev.Unit, _, _ = w.live.UnitConfig(unit)
+		ev.Host = w.live.Host()
+	}
+	if ev.Unit == nil {
+		ev.Missing = append(ev.Missing, "no configuration for "+unit)
+	}
+	rep := diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv})
+	out := w.opts.IO.Out
+	fmt.Fprintf(out, "── %s %s\n", time.Now().Format("15:04:05"), unit)
+	rep.WriteText(out, diagnose.Colors{Enabled: w.opts.IO.ColorEnabled()})
+	for _, l := range rep.DropIn() {
+		if !contains(w.dropIn[unit], l) {
+			if len(w.dropIn[unit]) == 0 {
+				w.order = append(w.order, unit)
+			}
+			w.dropIn[unit] = append(w.dropIn[unit], l)
+		}
+	}
+	if lines := w.dropIn[unit]; len(lines) > 0 {
+		fmt.Fprintf(out, "\nDrop-in for %s so far:\n[Service]\n%s\n\n", unit, strings.Join(lines, "\n"))
+	}
+}
+
+// summary prints the session's consolidated drop-ins.
+func (w *watcher) summary() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.opts.IO.Out
+	if len(w.order) == 0 {
+		fmt.Fprintln(out, "\nharden watch: no failure caused by the sandbox in this session")
+		return
+	}
+	sort.Strings(w.order)
+	fmt.Fprintln(out, "\nConsolidated drop-ins for this session:")
+	for _, u := range w.order {
+		fmt.Fprintf(out, "\n# systemctl edit %s\n# (%s)\n[Service]\n%s\n", u,
+			filepath.Join("/etc/systemd/system", u+".d", "override.conf"), strings.Join(w.dropIn[u], "\n"))
+	}
+}
+
+func sortByTime(es []journal.Entry) {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Time.Before(es[j].Time) })
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// watch follows a journal folder while systemd-journal-remote writes real
+// captured failures into it, explains each, and ends with the drop-in.
+func TestWatchFollowsJournalRemote(t *testing.T) {
+	remote := "/lib/systemd/systemd-journal-remote"
+	if _, err := os.Stat(remote); err != nil {
+		t.Skip("systemd-journal-remote not installed")
+	}
+	dir := t.TempDir()
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	io := &IOStreams{Out: out, ErrOut: &bytes.Buffer{}}
+	opts := &WatchOptions{IO: io, Live: func() journal.LiveHost { return nil }, Context: ctx,
+		Units: []string{"inventory-api", "swapmgr"}, Directory: dir, UnitsDir: "../../testdata/fleet/units"}
+	done := make(chan error)
+	go func() { done <- watchRun(opts) }()
+	time.Sleep(500 * time.Millisecond)
+	cmd := exec.Command(remote, "--output="+filepath.Join(dir, "remote-web2.journal"),
+		"../../testdata/fleet/web2/protectsystem-strict/journal.export", "../../testdata/fleet/web2/syscallfilter-kill/journal.export")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("journal-remote: %v %s", err, b)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !(strings.Contains(out.String(), "StateDirectory=inventory") && strings.Contains(out.String(), "SystemCallFilter=swapon")) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"── ", "inventory-api.service", "Drop-in for swapmgr.service so far", "Consolidated drop-ins for this session", "StateDirectory=inventory", "SystemCallFilter=swapon"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("missing %q in:\n%s", want, got)
+		}
+	}
+}
+
+// The lab ran harden watch inside the VM against real systemd 252 (journal
+// through sdjournal, audit through netlink) while two hardened units
+// failed, stopped it with SIGINT, and kept its output.
+func TestWatchLabSession(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(capturesDir, "watch-session", "watch.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{
+		"watched-swap.service failed", "killed by SIGSYS for calling swapon",
+		"watched-api.service failed", "Consolidated drop-ins for this session",
+		"# systemctl edit watched-api.service\n# (/etc/systemd/system/watched-api.service.d/override.conf)\n[Service]\nStateDirectory=watched-api",
+		"# systemctl edit watched-swap.service\n# (/etc/systemd/system/watched-swap.service.d/override.conf)\n[Service]\nSystemCallFilter=swapon",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lab watch session lacks %q", want)
+		}
+	}
+	if e, _ := os.ReadFile(filepath.Join(capturesDir, "watch-session", "watch.err")); strings.Contains(string(e), "not available") {
+		t.Errorf("the audit stream was not used in the lab: %s", e)
+	}
+}
