@@ -682,8 +682,10 @@ func describeLSM(r *journal.AuditRecord) string {
 	return fmt.Sprintf("SELinux denied %s (source context %s, target context %s, class %s); `audit2why` explains it and `audit2allow` drafts a policy module", orDefault(f["name"], orDefault(f["path"], "an access")), f["scontext"], f["tcontext"], f["tclass"])
 }
 
-func sanitizeAuditText(text string, a *journal.AuditEvent) string {
-	return fmt.Sprintf("audit(%d.%03d:%d): %s", a.Time.Unix(), a.Time.Nanosecond()/1e6, a.Serial, text)
+// sanitizeAuditText is the record as ausearch would show it raw: the type,
+// then the audit(SEC.MSEC:SERIAL) stamp and fields it already carries.
+func sanitizeAuditText(text string, _ *journal.AuditEvent) string {
+	return text
 }
 
 func journalEvidence(e *journal.Entry) Evidence {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/harden-tool/harden/journal"
 )
@@ -14,120 +15,230 @@ import (
 type UnitConfigs func(host, unit string) *journal.UnitConfig
 
 // Triage explains every unit that failed, or was refused something by the
-// kernel, in the evidence: one report per unit and host, the same answer
-// seen on several hosts folded into one report naming them, worst first.
-// The evidence is read once: entries are indexed by host and unit, audit
-// events by PID.
+// kernel, in the evidence. See TriageStream.
 func Triage(ev *journal.Evidence, configs UnitConfigs) []*Report {
-	type key struct{ host, unit string }
-	own := map[key][]journal.Entry{}
-	kernel := map[string][]journal.Entry{}
-	pidUnit := map[string]map[int]string{}
-	var hosts []string
-	hostOf := func(e *journal.Entry) string {
-		if h := e.Fields["_HOSTNAME"]; h != "" {
-			return h
-		}
-		return e.Fields["_MACHINE_ID"]
-	}
-	candidates := map[key]bool{}
+	t := NewTriageStream(ev.Audit, configs, ev.Host)
 	for i := range ev.Entries {
-		e := &ev.Entries[i]
-		h := hostOf(e)
-		if _, ok := pidUnit[h]; !ok {
-			pidUnit[h] = map[int]string{}
-			hosts = append(hosts, h)
-		}
-		switch e.Fields["_TRANSPORT"] {
-		case "audit", "kernel":
-			kernel[h] = append(kernel[h], *e)
-			continue
-		}
-		u := e.Fields["_SYSTEMD_UNIT"]
-		if u == "init.scope" || u == "" {
-			u = e.Fields["UNIT"]
-		}
-		if u == "" {
-			continue
-		}
-		own[key{h, u}] = append(own[key{h, u}], *e)
-		if p := e.PID(); p > 1 && e.Fields["_SYSTEMD_UNIT"] == u {
-			pidUnit[h][p] = u
-		}
-		if journal.IsManagerLine(e, u, journal.MsgUnitFailureResult) {
-			candidates[key{h, u}] = true
-		}
+		t.Add(&ev.Entries[i])
 	}
-	// Units whose processes the kernel refused something, failed or not.
-	auditByHostPID := map[string]map[int][]journal.AuditEvent{}
-	for _, a := range ev.Audit {
-		on := hosts // an audit.log record names no host: it may belong to any
-		if a.Host != "" {
-			on = []string{a.Host}
-		}
-		p := a.PID()
-		for _, h := range on {
-			if auditByHostPID[h] == nil {
-				auditByHostPID[h] = map[int][]journal.AuditEvent{}
-			}
-			auditByHostPID[h][p] = append(auditByHostPID[h][p], a)
-			if u := pidUnit[h][p]; u != "" && (a.Record("SECCOMP") != nil || a.Record("AVC") != nil) {
-				if r := a.Record("SECCOMP"); r == nil || r.Raw["code"] != "0x7ffc0000" { // SystemCallLog= records are not denials
-					candidates[key{h, u}] = true
-				}
-			}
-		}
-	}
-	var reports []*Report
-	for k := range candidates {
-		sub := &journal.Evidence{Entries: append(append([]journal.Entry{}, own[k]...), kernel[k.host]...), Host: ev.Host}
-		for p, u := range pidUnit[k.host] {
-			if u == k.unit {
-				sub.Audit = append(sub.Audit, auditByHostPID[k.host][p]...)
-			}
-		}
-		sortEntries(sub.Entries)
-		if configs != nil {
-			sub.Unit = configs(k.host, k.unit)
-		}
-		rep := Diagnose(sub, Options{Unit: k.unit, IncludeRunning: true})
-		if k.host != "" {
-			rep.Hosts = []string{k.host}
-		}
-		if rep.Verdict == VerdictNoFailure {
-			continue
-		}
-		reports = append(reports, rep)
-	}
-	return groupReports(reports)
+	return t.Finish()
 }
 
-func sortEntries(es []journal.Entry) {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Time.Before(es[j].Time) })
+// TriageStream explains units as their journal entries go by, in time
+// order, so that memory is bounded by the runs in flight, not by the size
+// of the journal: per unit and host only the current run's entries are
+// kept (at most runKeep), a failure is explained when PID 1 logs it, and
+// kernel lines are kept for kernelKeep. Audit denials are indexed by PID
+// once. The same answer on several hosts is folded into one report.
+type TriageStream struct {
+	configs UnitConfigs
+	host    journal.HostInfo
+	runs    map[triageKey]*run
+	kernel  map[string][]journal.Entry // per host, rolling
+	denials map[string]map[int][]journal.AuditEvent
+	anyHost map[int][]journal.AuditEvent // audit.log events: no host named
+	pidUnit map[string]map[int]string
+	reports []*Report
+	// latest holds, per unit, host and answer, the index of its newest
+	// report: repeated failures fold as they happen.
+	latest map[string]int
+}
+
+type triageKey struct{ host, unit string }
+
+type run struct {
+	inv      string
+	entries  []journal.Entry
+	denied   bool // the kernel refused its processes something
+	reported bool
+}
+
+const (
+	runKeep    = 400
+	kernelKeep = 10 * time.Minute
+	kernelMax  = 5000
+)
+
+// NewTriageStream starts a triage; audit holds the audit log's events.
+func NewTriageStream(audit []journal.AuditEvent, configs UnitConfigs, host journal.HostInfo) *TriageStream {
+	t := &TriageStream{configs: configs, host: host, runs: map[triageKey]*run{}, kernel: map[string][]journal.Entry{},
+		denials: map[string]map[int][]journal.AuditEvent{}, anyHost: map[int][]journal.AuditEvent{}, pidUnit: map[string]map[int]string{},
+		latest: map[string]int{}}
+	for _, a := range audit {
+		if isDenial(&a) {
+			t.addDenial(a)
+		}
+	}
+	return t
+}
+
+func isDenial(a *journal.AuditEvent) bool {
+	if r := a.Record("SECCOMP"); r != nil {
+		return r.Raw["code"] != "0x7ffc0000" // SystemCallLog= records are not denials
+	}
+	if a.Record("AVC") != nil {
+		return true
+	}
+	r := a.Record("SYSCALL")
+	return r != nil && r.Raw["success"] == "no"
+}
+
+func (t *TriageStream) addDenial(a journal.AuditEvent) {
+	p := a.PID()
+	if a.Host == "" {
+		t.anyHost[p] = append(t.anyHost[p], a)
+		return
+	}
+	if t.denials[a.Host] == nil {
+		t.denials[a.Host] = map[int][]journal.AuditEvent{}
+	}
+	t.denials[a.Host][p] = append(t.denials[a.Host][p], a)
+}
+
+func entryHost(e *journal.Entry) string {
+	if h := e.Fields["_HOSTNAME"]; h != "" {
+		return h
+	}
+	return e.Fields["_MACHINE_ID"]
+}
+
+// Add takes the next journal entry (entries must come in time order).
+func (t *TriageStream) Add(e *journal.Entry) {
+	h := entryHost(e)
+	switch e.Fields["_TRANSPORT"] {
+	case "audit":
+		switch e.Fields["_AUDIT_TYPE_NAME"] {
+		case "SECCOMP", "AVC", "SYSCALL":
+			if a, ok := journal.AuditEventFromEntry(e); ok && isDenial(&a) {
+				t.addDenial(a)
+			}
+		}
+		return
+	case "kernel":
+		k := append(t.kernel[h], e.Lean())
+		for len(k) > 0 && (e.Time.Sub(k[0].Time) > kernelKeep || len(k) > kernelMax) {
+			k = k[1:]
+		}
+		t.kernel[h] = k
+		return
+	}
+	u := e.Fields["_SYSTEMD_UNIT"]
+	if u == "init.scope" || u == "" {
+		u = e.Fields["UNIT"]
+	}
+	if u == "" {
+		return
+	}
+	key := triageKey{h, u}
+	inv := e.Fields["_SYSTEMD_INVOCATION_ID"]
+	if inv == "" {
+		inv = e.Fields["INVOCATION_ID"]
+	}
+	r := t.runs[key]
+	if r == nil || (inv != "" && r.inv != "" && inv != r.inv) {
+		if r != nil && r.denied && !r.reported {
+			t.explain(key, r, true)
+		}
+		r = &run{inv: inv}
+		t.runs[key] = r
+	}
+	if r.inv == "" {
+		r.inv = inv
+	}
+	r.entries = append(r.entries, e.Lean())
+	if len(r.entries) > runKeep {
+		r.entries = append(r.entries[:runKeep/10:runKeep/10], r.entries[len(r.entries)-runKeep/2:]...)
+	}
+	if p := e.PID(); p > 1 && e.Fields["_SYSTEMD_UNIT"] == u {
+		if t.pidUnit[h] == nil {
+			t.pidUnit[h] = map[int]string{}
+		}
+		t.pidUnit[h][p] = u
+		if len(t.denials[h][p]) > 0 || len(t.anyHost[p]) > 0 {
+			r.denied = true
+		}
+	}
+	if journal.IsManagerLine(e, u, journal.MsgUnitFailureResult) && !r.reported {
+		t.explain(key, r, false)
+	}
+}
+
+// explain diagnoses one run with its entries, the host's kernel lines and
+// the audit denials of its processes.
+func (t *TriageStream) explain(key triageKey, r *run, running bool) {
+	r.reported = true
+	sub := &journal.Evidence{Entries: append(append([]journal.Entry{}, r.entries...), t.kernel[key.host]...), Host: t.host}
+	sort.SliceStable(sub.Entries, func(i, j int) bool { return sub.Entries[i].Time.Before(sub.Entries[j].Time) })
+	pids := map[int]bool{}
+	for _, e := range r.entries {
+		if p := e.PID(); p > 1 {
+			pids[p] = true
+		}
+	}
+	for p := range pids {
+		sub.Audit = append(sub.Audit, t.denials[key.host][p]...)
+		sub.Audit = append(sub.Audit, t.anyHost[p]...)
+	}
+	if t.configs != nil {
+		sub.Unit = t.configs(key.host, key.unit)
+	}
+	rep := Diagnose(sub, Options{Unit: key.unit, IncludeRunning: running})
+	if rep.Verdict == VerdictNoFailure {
+		return
+	}
+	if key.host != "" {
+		rep.Hosts = []string{key.host}
+	}
+	rep.MissingEvidence = nil // said once for the whole triage
+	k := key.host + "|" + signature(rep)
+	if i, ok := t.latest[k]; ok {
+		t.reports[i] = rep // the newest run with the same answer stands for all
+		return
+	}
+	t.latest[k] = len(t.reports)
+	t.reports = append(t.reports, rep)
+}
+
+func signature(r *Report) string {
+	s := r.Unit + "|" + string(r.Verdict)
+	if len(r.Findings) > 0 {
+		f := r.Findings[0]
+		s += "|" + f.Directive + "|" + f.Setting
+		if len(f.Relaxations) > 0 {
+			s += "|" + strings.Join(f.Relaxations[0].Lines, ";")
+		}
+	}
+	return s
+}
+
+// Finish explains the runs still in flight that the kernel refused
+// something, and returns the reports, folded across hosts, worst first.
+func (t *TriageStream) Finish() []*Report {
+	for key, r := range t.runs {
+		if r.denied && !r.reported {
+			t.explain(key, r, true)
+		}
+	}
+	return groupReports(t.reports)
 }
 
 // groupReports folds reports that give the same answer for the same unit
-// on different hosts, and orders them worst first.
+// on different hosts (keeping one per host and unit: its newest), and
+// orders them worst first.
 func groupReports(reps []*Report) []*Report {
-	sig := func(r *Report) string {
-		s := r.Unit + "|" + string(r.Verdict)
-		if len(r.Findings) > 0 {
-			f := r.Findings[0]
-			s += "|" + f.Directive + "|" + f.Setting
-			if len(f.Relaxations) > 0 {
-				s += "|" + strings.Join(f.Relaxations[0].Lines, ";")
-			}
-		}
-		return s
-	}
+	sig := signature
 	byKey := map[string]*Report{}
 	var out []*Report
 	for _, r := range reps {
 		k := sig(r)
 		if g, ok := byKey[k]; ok {
-			g.Hosts = append(g.Hosts, r.Hosts...)
+			for _, h := range r.Hosts {
+				if !containsString(g.Hosts, h) {
+					g.Hosts = append(g.Hosts, h)
+				}
+			}
 			if r.Time > g.Time {
-				g.Time = r.Time
+				g.Time, g.Invocation = r.Time, r.Invocation
 			}
 			continue
 		}
@@ -147,6 +258,15 @@ func groupReports(reps []*Report) []*Report {
 		return out[i].Unit < out[j].Unit
 	})
 	return out
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func severity(r *Report) int {
@@ -189,8 +309,7 @@ func WriteTriageText(w io.Writer, reps []*Report, c Colors) error {
 		} else if r.Cause != "" {
 			relax = clip(r.Cause, 80)
 		}
-		verdict := string(r.Verdict)
-		line := strings.Join([]string{r.Unit, when, verdict, dir, relax}, "\t")
+		line := strings.Join([]string{r.Unit, when, string(r.Verdict), dir, relax}, "\t")
 		if len(r.Hosts) > 0 {
 			line += "\t" + strings.Join(r.Hosts, ",")
 		}

@@ -64,7 +64,7 @@ func (ev *AuditEvent) PID() int {
 var interestingTypes = map[string]bool{
 	"SECCOMP": true, "SYSCALL": true, "AVC": true, "USER_AVC": true, "ANOM_ABEND": true,
 	"PATH": true, "CWD": true, "SOCKADDR": true, "PROCTITLE": true, "EOE": true,
-	"SERVICE_START": true, "SERVICE_STOP": true, "APPARMOR_DENIED": true, "SELINUX_ERR": true,
+	"APPARMOR_DENIED": true, "SELINUX_ERR": true,
 }
 
 // AuditWindow restricts which events are kept.
@@ -107,10 +107,21 @@ func AuditFiles(path string) ([]string, error) {
 // of one event may be interleaved with others or out of order), and keeps
 // the events inside the window. Unparseable lines are skipped and counted.
 func ReadAuditLogs(paths []string, win AuditWindow) ([]AuditEvent, []Warning) {
-	var (
-		warns []Warning
-		col   = &collector{}
-	)
+	var evs []AuditEvent
+	warns := ReadAuditLogsFunc(paths, win, func(ev AuditEvent) { evs = append(evs, ev) })
+	sortEvents(evs)
+	return evs, warns
+}
+
+// ReadAuditLogsFunc is ReadAuditLogs handing each event to fn as it is
+// completed instead of keeping them, for reads whose size must not depend
+// on the number of events.
+func ReadAuditLogsFunc(paths []string, win AuditWindow, fn func(AuditEvent)) []Warning {
+	var warns []Warning
+	col := &collector{sink: func(ev AuditEvent) {
+		ev.Source = "audit.log"
+		fn(ev)
+	}}
 	re, _ := libaudit.NewReassembler(4096, 365*24*time.Hour, col)
 	for _, p := range paths {
 		f, err := os.Open(p)
@@ -134,16 +145,19 @@ func ReadAuditLogs(paths []string, win AuditWindow) ([]AuditEvent, []Warning) {
 		}
 	}
 	re.Close()
-	for i := range col.events {
-		col.events[i].Source = "audit.log"
-	}
-	sortEvents(col.events)
-	return col.events, warns
+	return warns
 }
 
+// readAuditStream pushes the records worth parsing into the reassembler
+// and skips the rest at byte speed: a record is parsed only if it is a
+// SECCOMP, AVC, ANOM_ABEND or service record, a failed SYSCALL, or an
+// auxiliary record (PATH, CWD, SOCKADDR, PROCTITLE) of a failed SYSCALL's
+// event. On real logs most lines are successful SYSCALLs and their
+// auxiliaries, and never reach the parser.
 func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (bad, firstBad int) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	lineNo := 0
+	failed := map[uint32]bool{} // serials of failed SYSCALL records seen recently
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -167,15 +181,34 @@ func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (ba
 				return // logs are in time order (give or take the slack): the rest is later
 			}
 		}
-		typ, ok := recordType(line)
-		if !ok {
-			if len(strings.TrimSpace(string(line))) > 0 {
+		typ := recordTypeBytes(line)
+		keep := false
+		switch {
+		case typ == nil:
+			if len(bytes.TrimSpace(line)) > 0 {
 				bad++
 				if firstBad == 0 {
 					firstBad = lineNo
 				}
 			}
-		} else if interestingTypes[typ] {
+		case bytes.Equal(typ, tSYSCALL):
+			if bytes.Contains(line, []byte(" success=no ")) {
+				keep = true
+				if s, ok := lineSerial(line); ok {
+					if len(failed) > 4096 {
+						failed = map[uint32]bool{}
+					}
+					failed[s] = true
+				}
+			}
+		case bytes.Equal(typ, tPATH) || bytes.Equal(typ, tCWD) || bytes.Equal(typ, tSOCKADDR) || bytes.Equal(typ, tPROCTITLE) || bytes.Equal(typ, tEOE):
+			if s, ok := lineSerial(line); ok && failed[s] {
+				keep = true
+			}
+		default:
+			keep = interestingTypes[string(typ)]
+		}
+		if keep {
 			s := string(line)
 			if i := strings.IndexByte(s, 0x1d); i >= 0 { // ENRICHED: interpreted copies follow 0x1d
 				s = s[:i]
@@ -196,6 +229,50 @@ func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (ba
 	}
 }
 
+var (
+	tSYSCALL   = []byte("SYSCALL")
+	tPATH      = []byte("PATH")
+	tCWD       = []byte("CWD")
+	tSOCKADDR  = []byte("SOCKADDR")
+	tPROCTITLE = []byte("PROCTITLE")
+	tEOE       = []byte("EOE")
+)
+
+// recordTypeBytes returns NAME from a line starting "type=NAME ", without
+// allocating.
+func recordTypeBytes(line []byte) []byte {
+	if len(line) < 6 || string(line[:5]) != "type=" {
+		return nil
+	}
+	end := 5
+	for end < len(line) && line[end] != ' ' {
+		end++
+	}
+	if end == len(line) || end == 5 {
+		return nil
+	}
+	return line[5:end]
+}
+
+// lineSerial reads the serial of "audit(SEC.MSEC:SERIAL)".
+func lineSerial(line []byte) (uint32, bool) {
+	i := bytes.Index(line, []byte("audit("))
+	if i < 0 {
+		return 0, false
+	}
+	rest := line[i+6:]
+	c := bytes.IndexByte(rest, ':')
+	if c < 0 {
+		return 0, false
+	}
+	var n uint32
+	k := c + 1
+	for ; k < len(rest) && rest[k] >= '0' && rest[k] <= '9'; k++ {
+		n = n*10 + uint32(rest[k]-'0')
+	}
+	return n, k > c+1
+}
+
 // recordType returns NAME from a line starting "type=NAME ".
 func recordType(line []byte) (string, bool) {
 	if len(line) < 6 || string(line[:5]) != "type=" {
@@ -211,7 +288,10 @@ func recordType(line []byte) (string, bool) {
 	return string(line[5:end]), true
 }
 
-type collector struct{ events []AuditEvent }
+type collector struct {
+	events []AuditEvent
+	sink   func(AuditEvent) // when set, events go here instead
+}
 
 func (c *collector) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 	if len(msgs) == 0 {
@@ -224,9 +304,14 @@ func (c *collector) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 		}
 		ev.Records = append(ev.Records, recordOf(m))
 	}
-	if len(ev.Records) > 0 {
-		c.events = append(c.events, ev)
+	if len(ev.Records) == 0 {
+		return
 	}
+	if c.sink != nil {
+		c.sink(ev)
+		return
+	}
+	c.events = append(c.events, ev)
 }
 
 // EventsLost is called for gaps in serial numbers; in files they are
@@ -276,6 +361,9 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 		switch e.Fields["_TRANSPORT"] {
 		case "audit":
 			typ := e.Fields["_AUDIT_TYPE_NAME"]
+			if !interestingTypes[typ] {
+				continue
+			}
 			body := strings.TrimPrefix(e.Message(), typ+" ")
 			ts := e.Fields["_SOURCE_REALTIME_TIMESTAMP"]
 			usec, err := strconv.ParseInt(ts, 10, 64)
@@ -317,6 +405,30 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 	}
 	sortEvents(col.events)
 	return col.events
+}
+
+// AuditEventFromEntry turns one _TRANSPORT=audit journal entry into a
+// one-record event, without a reassembler: journald stores each record as
+// its own entry.
+func AuditEventFromEntry(e *Entry) (AuditEvent, bool) {
+	typ := e.Fields["_AUDIT_TYPE_NAME"]
+	if e.Fields["_TRANSPORT"] != "audit" || !interestingTypes[typ] {
+		return AuditEvent{}, false
+	}
+	usec, err := strconv.ParseInt(e.Fields["_SOURCE_REALTIME_TIMESTAMP"], 10, 64)
+	if err != nil {
+		usec = e.Time.UnixMicro()
+	}
+	hdr := fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Fields["_AUDIT_ID"])
+	mt, err := auparse.GetAuditMessageType(typ)
+	if err != nil {
+		return AuditEvent{}, false
+	}
+	msg, err := auparse.Parse(mt, hdr+strings.TrimPrefix(e.Message(), typ+" "))
+	if err != nil {
+		return AuditEvent{}, false
+	}
+	return AuditEvent{Time: msg.Timestamp, Serial: msg.Sequence, Records: []AuditRecord{recordOf(msg)}, Source: "journal", Host: e.Fields["_HOSTNAME"]}, true
 }
 
 // MergeAudit joins events from audit.log and from the journal, dropping the

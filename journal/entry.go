@@ -93,3 +93,23 @@ func realtime(usec string) time.Time {
 	}
 	return time.UnixMicro(n).UTC()
 }
+
+// leanFields are the fields the diagnosis reads; everything else in an
+// entry is left behind when entries must be held for a while.
+var leanFields = []string{"MESSAGE", "MESSAGE_ID", "PRIORITY", "_PID", "_UID", "_COMM", "_EXE", "_TRANSPORT",
+	"_SYSTEMD_UNIT", "UNIT", "OBJECT_SYSTEMD_UNIT", "COREDUMP_UNIT", "COREDUMP_PID", "_SYSTEMD_INVOCATION_ID",
+	"INVOCATION_ID", "EXIT_CODE", "EXIT_STATUS", "UNIT_RESULT", "COMMAND", "_HOSTNAME", "_MACHINE_ID",
+	"_AUDIT_TYPE_NAME", "_AUDIT_TYPE", "_AUDIT_ID", "_SOURCE_REALTIME_TIMESTAMP", "CONFIG_FILE", "CONFIG_LINE",
+	"SYSLOG_IDENTIFIER", "_SYSTEMD_CGROUP"}
+
+// Lean returns a copy of the entry with only the fields the diagnosis
+// reads.
+func (e *Entry) Lean() Entry {
+	f := make(map[string]string, 12)
+	for _, k := range leanFields {
+		if v, ok := e.Fields[k]; ok {
+			f[k] = v
+		}
+	}
+	return Entry{Fields: f, Time: e.Time}
+}

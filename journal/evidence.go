@@ -408,3 +408,66 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 	}
 	return nil
 }
+
+// Scan hands the journal entries of src matching q to fn as they are read
+// (export and JSON files in file order, journal files and folders oldest
+// first), keeping nothing, and returns what could not be read.
+func Scan(src Sources, q Query, live LiveHost, fn func(*Entry)) []string {
+	var missing []string
+	keep := func(e *Entry) bool {
+		if q.Matches(e) {
+			fn(e)
+		}
+		return false
+	}
+	files := src.Files
+	dir := src.Directory
+	if src.Bundle != "" {
+		for _, name := range []string{"journal.export", "journal.json"} {
+			if p := filepath.Join(src.Bundle, name); fileExists(p) {
+				files = append(files, p)
+			}
+		}
+		if jd := filepath.Join(src.Bundle, "journal"); isDir(jd) {
+			dir = jd
+		}
+	}
+	var binaries []string
+	for _, f := range files {
+		if isJournalFile(f) {
+			binaries = append(binaries, f)
+			continue
+		}
+		if _, ws, err := readJournalFile(f, keep); err != nil {
+			missing = append(missing, err.Error())
+		} else {
+			for _, w := range ws {
+				missing = append(missing, w.String())
+			}
+		}
+	}
+	var spec *JournalSpec
+	switch {
+	case len(binaries) > 0:
+		spec = &JournalSpec{Files: binaries}
+	case dir != "":
+		spec = &JournalSpec{Dir: dir}
+	case len(files) == 0 && live != nil:
+		spec = &JournalSpec{}
+	}
+	if spec != nil {
+		ws, err := ScanJournal(*spec, q, func(e *Entry) { fn(e) })
+		if err != nil {
+			missing = append(missing, "journal: "+err.Error())
+		}
+		for _, w := range ws {
+			missing = append(missing, w.String())
+		}
+	}
+	return missing
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}

@@ -63,8 +63,8 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 	}
 	var (
 		rev         []Entry
-		sawFailure  bool
-		sawStart    bool
+		failedInv   string    // the run being explained
+		horizon     time.Time // stop before this: 2 minutes older than the run's earliest entry
 		unitEntries int
 	)
 	for n := 0; ; n++ {
@@ -85,30 +85,37 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		if !q.Since.IsZero() && e.Time.Before(q.Since) {
 			break
 		}
+		if !horizon.IsZero() && e.Time.Before(horizon) {
+			break
+		}
 		if !q.Until.IsZero() && e.Time.After(q.Until) {
 			continue
 		}
 		if !q.Matches(&e) {
 			continue
 		}
-		rev = append(rev, e)
-		if q.Unit != "" && e.Fields["_TRANSPORT"] != "audit" && e.Fields["_TRANSPORT"] != "kernel" {
-			unitEntries++
+		kernel := e.Fields["_TRANSPORT"] == "audit" || e.Fields["_TRANSPORT"] == "kernel"
+		inv := e.Fields["_SYSTEMD_INVOCATION_ID"]
+		if inv == "" {
+			inv = e.Fields["INVOCATION_ID"]
 		}
-		if q.Since.IsZero() && q.Unit != "" {
-			if q.Invocation != "" {
-				if e.Fields["INVOCATION_ID"] == q.Invocation || e.Fields["_SYSTEMD_INVOCATION_ID"] == q.Invocation {
-					sawFailure = true
-				}
-			} else if IsManagerLine(&e, q.Unit, MsgUnitFailureResult) {
-				sawFailure = true
+		if q.Since.IsZero() && q.Unit != "" && !kernel {
+			// Without --since the walk ends where the run to explain
+			// began: at an older run of the unit, or well before the run's
+			// earliest entry.
+			if failedInv == "" && (IsManagerLine(&e, q.Unit, MsgUnitFailureResult) && q.Invocation == "" || q.Invocation != "" && inv == q.Invocation) {
+				failedInv = inv
 			}
-			if sawFailure && IsManagerLine(&e, q.Unit, MsgUnitStarting) {
-				sawStart = true
-			}
-			if sawStart {
+			if failedInv != "" && inv != "" && inv != failedInv {
 				break
 			}
+			if failedInv != "" && inv == failedInv {
+				horizon = e.Time.Add(-2 * time.Minute)
+			}
+		}
+		rev = append(rev, e)
+		if !kernel {
+			unitEntries++
 		}
 		if n >= max {
 			warns = append(warns, Warning{name, fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
@@ -154,4 +161,48 @@ func wrapOpen(err error) error {
 		return fmt.Errorf("%w (membership of the systemd-journal or adm group, or root, is needed)", err)
 	}
 	return err
+}
+
+// ScanJournal hands every entry matching q to fn, oldest first, from
+// q.Since (or the head) to q.Until (or the tail), keeping nothing: the read
+// triage needs, whose memory must not grow with the journal.
+func ScanJournal(spec JournalSpec, q Query, fn func(*Entry)) (warns []Warning, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("libsystemd failed while reading the journal: %v", r)
+		}
+	}()
+	j, name, err := openJournal(spec)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	if !q.Since.IsZero() {
+		err = j.SeekRealtimeUsec(uint64(q.Since.UnixMicro()))
+	} else {
+		err = j.SeekHead()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to seek in %s: %w", name, err)
+	}
+	for {
+		c, err := j.Next()
+		if err != nil {
+			return append(warns, Warning{name, "stopped reading: " + err.Error()}), nil
+		}
+		if c == 0 {
+			return warns, nil
+		}
+		je, err := j.GetEntry()
+		if err != nil {
+			continue
+		}
+		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
+		if !q.Until.IsZero() && e.Time.After(q.Until) {
+			return warns, nil
+		}
+		if q.Matches(&e) {
+			fn(&e)
+		}
+	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,6 +45,12 @@ func Main(args []string, io *IOStreams) ExitCode {
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	err := root.Execute()
+	if p := os.Getenv("HARDEN_MEMPROFILE"); p != "" { // for benchmarks: where memory goes
+		if f, ferr := os.Create(p); ferr == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	if err == nil {
 		return ExitNoSandboxFailure
 	}

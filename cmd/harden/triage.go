@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -103,17 +104,22 @@ func triageRun(opts *TriageOptions) error {
 		bundleDir = dir
 	}
 	src := journal.Sources{Bundle: bundleDir, Directory: opts.Directory, Files: opts.Files, AuditLogs: opts.AuditLogs}
-	ev, err := journal.Collect(src, journal.Query{Since: since, Until: until, Hosts: opts.Hosts}, live)
-	if err != nil {
-		return withHints(err, "reading the journal needs root or membership of the systemd-journal or adm group")
-	}
+	q := journal.Query{Since: since, Until: until, Hosts: opts.Hosts}
 	unitsDir := opts.Units
 	if unitsDir == "" && bundleDir != "" {
 		unitsDir = filepath.Join(bundleDir, "units")
 	}
-	configs := func(host, unit string) *journal.UnitConfig {
+	var host journal.HostInfo
+	if bundleDir != "" {
+		if b, err := os.ReadFile(filepath.Join(bundleDir, "host.txt")); err == nil {
+			host = journal.ParseHostInfo(b)
+		}
+	} else if live != nil {
+		host = live.Host()
+	}
+	configs := func(h, unit string) *journal.UnitConfig {
 		if unitsDir != "" {
-			for _, dir := range []string{filepath.Join(unitsDir, host), unitsDir} {
+			for _, dir := range []string{filepath.Join(unitsDir, h), unitsDir} {
 				if cfg := loadUnitFiles(dir, unit); cfg != nil {
 					return cfg
 				}
@@ -121,14 +127,60 @@ func triageRun(opts *TriageOptions) error {
 			return nil
 		}
 		if live != nil {
-			cfg, _, err := live.UnitConfig(unit)
-			if err == nil {
+			if cfg, _, err := live.UnitConfig(unit); err == nil {
 				return cfg
 			}
 		}
 		return nil
 	}
-	reps := diagnose.Triage(ev, configs)
+	// The audit log first (its denials, indexed by PID, at most a few per
+	// process), then the journal streamed through once.
+	auditPaths := opts.AuditLogs
+	if len(auditPaths) == 0 && bundleDir != "" && isDirPath(filepath.Join(bundleDir, "audit")) {
+		auditPaths = []string{filepath.Join(bundleDir, "audit")}
+	}
+	if len(auditPaths) == 0 && live != nil {
+		auditPaths = []string{journal.DefaultAuditLog}
+	}
+	var missing []string
+	var files []string
+	for _, p := range auditPaths {
+		fs, err := journal.AuditFiles(p)
+		if err != nil {
+			missing = append(missing, "audit log: "+err.Error())
+			continue
+		}
+		files = append(files, fs...)
+	}
+	var denials []journal.AuditEvent
+	perPID := map[int]int{}
+	dropped := 0
+	for _, w := range journal.ReadAuditLogsFunc(files, journal.AuditWindow{Since: since, Until: until}, func(a journal.AuditEvent) {
+		if p := a.PID(); perPID[p] < maxDenialsPerPID {
+			perPID[p]++
+			denials = append(denials, a)
+		} else {
+			dropped++
+		}
+	}) {
+		missing = append(missing, w.String())
+	}
+	// Reading a large journal allocates far more than it keeps: a soft
+	// limit makes the collector return that memory sooner.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(96 << 20)
+	}
+	t := diagnose.NewTriageStream(denials, configs, host)
+	n := 0
+	missing = append(missing, journal.Scan(src, q, live, func(e *journal.Entry) { n++; t.Add(e) })...)
+	if n == 0 && len(denials) == 0 {
+		return withHints(errors.New("no journal entries and no audit records in the window"), "widen it with --since, or check the sources' paths and permissions")
+	}
+	reps := t.Finish()
+	if dropped > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", dropped, maxDenialsPerPID)
+	}
+	ev := &journal.Evidence{Missing: missing}
 	for _, m := range ev.Missing {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: missing evidence: %s\n", m)
 	}
@@ -151,6 +203,15 @@ func triageRun(opts *TriageOptions) error {
 		}
 	}
 	return nil
+}
+
+// maxDenialsPerPID bounds what triage keeps of one process's audit
+// denials: the first few say what was refused; millions more add nothing.
+const maxDenialsPerPID = 16
+
+func isDirPath(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // loadUnitFiles reads DIR/UNIT.show (and .cat) as a bundle holds them.
