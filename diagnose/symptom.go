@@ -72,8 +72,10 @@ var (
 
 var (
 	textOnce    sync.Once
-	reErrnoText *regexp.Regexp
 	textToErrno map[string]string
+	// textsByWord indexes the errno texts by their longest word, so a line
+	// is compared only with the texts whose key word it contains.
+	textsByWord map[string][]string
 	opWords     []struct {
 		re *regexp.Regexp
 		op string
@@ -83,17 +85,21 @@ var (
 
 func buildTextTables() {
 	textToErrno = map[string]string{}
-	var alts []string
-	for _, e := range rules.ErrnoTexts() {
+	textsByWord = map[string][]string{}
+	for _, e := range rules.ErrnoTexts() { // longest first
 		k := strings.ToLower(e.Text)
 		if _, dup := textToErrno[k]; dup {
 			continue
 		}
 		textToErrno[k] = e.Name
-		alts = append(alts, regexp.QuoteMeta(k))
+		key := ""
+		for _, w := range textWords(k) {
+			if len(w) > len(key) {
+				key = w
+			}
+		}
+		textsByWord[key] = append(textsByWord[key], k)
 	}
-	// Longest first: ErrnoTexts is sorted that way.
-	reErrnoText = regexp.MustCompile(`(?i)(?:^|[^a-z])(` + strings.Join(alts, "|") + `)(?:$|[^a-z])`)
 	for _, w := range rules.OperationWords {
 		opWords = append(opWords, struct {
 			re *regexp.Regexp
@@ -140,8 +146,8 @@ func ParseErrnoText(line string) (name string, start, end int) {
 			return canonicalErrno(line[m[0]:m[1]]), m[0], m[1]
 		}
 	}
-	if m := reErrnoText.FindStringSubmatchIndex(line); m != nil {
-		return textToErrno[strings.ToLower(line[m[2]:m[3]])], m[2], m[3]
+	if name, s, e := findErrnoText(line); name != "" {
+		return name, s, e
 	}
 	for _, a := range rules.TextAliases {
 		if i := strings.Index(line, a.Text); i >= 0 {
@@ -344,3 +350,48 @@ func syscallWords(line string) []string {
 	}
 	return out
 }
+
+// textWords splits lowercased text into words of letters, digits, '-' and
+// '\”.
+func textWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '\'')
+	})
+}
+
+// findErrnoText finds the longest strerror text in a line (any case, on
+// word boundaries).
+func findErrnoText(line string) (string, int, int) {
+	lower := strings.ToLower(line)
+	if len(lower) != len(line) {
+		return "", -1, -1 // case folding changed the length: no byte offsets to report
+	}
+	best, bs := "", -1
+	for _, w := range textWords(lower) {
+		for _, t := range textsByWord[w] {
+			if len(t) <= len(best) {
+				continue
+			}
+			for off := 0; ; {
+				i := strings.Index(lower[off:], t)
+				if i < 0 {
+					break
+				}
+				i += off
+				before := i == 0 || !isLetter(lower[i-1])
+				after := i+len(t) == len(lower) || !isLetter(lower[i+len(t)])
+				if before && after {
+					best, bs = t, i
+					break
+				}
+				off = i + 1
+			}
+		}
+	}
+	if best == "" {
+		return "", -1, -1
+	}
+	return textToErrno[best], bs, bs + len(best)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }

@@ -413,6 +413,12 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 // (export and JSON files in file order, journal files and folders oldest
 // first), keeping nothing, and returns what could not be read.
 func Scan(src Sources, q Query, live LiveHost, fn func(*Entry)) []string {
+	return ScanFields(src, q, live, nil, fn)
+}
+
+// ScanFields is Scan reading only the named fields of journal files and
+// folders (export and JSON files are read whole); nil reads all.
+func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*Entry)) []string {
 	var missing []string
 	keep := func(e *Entry) bool {
 		if q.Matches(e) {
@@ -456,6 +462,7 @@ func Scan(src Sources, q Query, live LiveHost, fn func(*Entry)) []string {
 		spec = &JournalSpec{}
 	}
 	if spec != nil {
+		spec.Fields = fields
 		ws, err := ScanJournal(*spec, q, func(e *Entry) { fn(e) })
 		if err != nil {
 			missing = append(missing, "journal: "+err.Error())

@@ -16,6 +16,10 @@ import (
 type JournalSpec struct {
 	Dir   string
 	Files []string
+	// Fields, when set, are the only fields read of each entry (one
+	// GetDataValue each instead of reading them all): for passes that
+	// need a few.
+	Fields []string
 	// MaxEntries bounds the backwards walk when no --since is given.
 	MaxEntries int
 }
@@ -193,11 +197,25 @@ func ScanJournal(spec JournalSpec, q Query, fn func(*Entry)) (warns []Warning, e
 		if c == 0 {
 			return warns, nil
 		}
-		je, err := j.GetEntry()
-		if err != nil {
-			continue
+		var e Entry
+		if spec.Fields != nil {
+			usec, err := j.GetRealtimeUsec()
+			if err != nil {
+				continue
+			}
+			e = Entry{Fields: make(map[string]string, len(spec.Fields)), Time: time.UnixMicro(int64(usec)).UTC()}
+			for _, f := range spec.Fields {
+				if v, err := j.GetDataValue(f); err == nil {
+					e.Fields[f] = v
+				}
+			}
+		} else {
+			je, err := j.GetEntry()
+			if err != nil {
+				continue
+			}
+			e = Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		}
-		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		if !q.Until.IsZero() && e.Time.After(q.Until) {
 			return warns, nil
 		}

@@ -44,6 +44,12 @@ func Main(args []string, io *IOStreams) ExitCode {
 	root.SetArgs(args)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
+	if p := os.Getenv("HARDEN_CPUPROFILE"); p != "" { // for benchmarks: where time goes
+		if f, ferr := os.Create(p); ferr == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	err := root.Execute()
 	if p := os.Getenv("HARDEN_MEMPROFILE"); p != "" { // for benchmarks: where memory goes
 		if f, ferr := os.Create(p); ferr == nil {

@@ -152,14 +152,31 @@ func triageRun(opts *TriageOptions) error {
 		}
 		files = append(files, fs...)
 	}
+	// The PIDs that belong to units: an audit denial of any other process
+	// cannot be attributed, and with millions of them keeping them all
+	// would cost gigabytes. This pass keeps nothing else.
+	unitPID := map[int]bool{}
+	if len(files) > 0 {
+		journal.ScanFields(src, q, live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *journal.Entry) {
+			if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
+				if p := e.PID(); p > 1 {
+					unitPID[p] = true
+				}
+			}
+		})
+	}
 	var denials []journal.AuditEvent
 	perPID := map[int]int{}
-	dropped := 0
+	dropped, foreign := 0, 0
 	for _, w := range journal.ReadAuditLogsFunc(files, journal.AuditWindow{Since: since, Until: until}, func(a journal.AuditEvent) {
-		if p := a.PID(); perPID[p] < maxDenialsPerPID {
+		p := a.PID()
+		switch {
+		case !unitPID[p]:
+			foreign++
+		case perPID[p] < maxDenialsPerPID:
 			perPID[p]++
 			denials = append(denials, a)
-		} else {
+		default:
 			dropped++
 		}
 	}) {
@@ -179,6 +196,9 @@ func triageRun(opts *TriageOptions) error {
 	reps := t.Finish()
 	if dropped > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", dropped, maxDenialsPerPID)
+	}
+	if foreign > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "harden: %d audit records of processes no unit in the journal owns were skipped\n", foreign)
 	}
 	ev := &journal.Evidence{Missing: missing}
 	for _, m := range ev.Missing {

@@ -217,7 +217,7 @@ func writeAudit(rng *rand.Rand, base, targetTime int64) {
 		bw := bufio.NewWriterSize(f, 1<<20)
 		var n int64
 		for n < rot && written < limit {
-			ts := base + span*written/limit
+			ts := base + int64(float64(span)*float64(written)/float64(limit)) // float: span*written overflows int64 at 1 GB
 			serial++
 			stamp := fmt.Sprintf("audit(%d.%03d:%d)", ts/1e6, (ts%1e6)/1000, serial)
 			var lines []string
