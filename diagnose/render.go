@@ -50,11 +50,17 @@ func (r *Report) Sanitized() *Report {
 	c := *r
 	c.Cause = Sanitize(r.Cause)
 	c.Unit = Sanitize(r.Unit)
+	c.Invocation = Sanitize(r.Invocation)
+	c.Result = Sanitize(r.Result)
+	c.Time = Sanitize(r.Time)
+	c.Hosts = mapStrings(r.Hosts)
 	c.MissingEvidence = mapStrings(r.MissingEvidence)
 	c.SeeAlso = mapStrings(r.SeeAlso)
 	c.Notes = mapStrings(r.Notes)
 	c.Findings = make([]Finding, len(r.Findings))
 	for i, f := range r.Findings {
+		f.Directive = Sanitize(f.Directive)
+		f.Confirm = Sanitize(f.Confirm)
 		f.Symptom = Sanitize(f.Symptom)
 		f.Reason = Sanitize(f.Reason)
 		f.Setting = Sanitize(f.Setting)
@@ -62,7 +68,7 @@ func (r *Report) Sanitized() *Report {
 		f.Withheld = mapStrings(f.Withheld)
 		ev := make([]Evidence, len(f.Evidence))
 		for j, e := range f.Evidence {
-			e.Text = Sanitize(e.Text)
+			e.Text, e.Time, e.Origin, e.Source = Sanitize(e.Text), Sanitize(e.Time), Sanitize(e.Origin), Sanitize(e.Source)
 			ev[j] = e
 		}
 		f.Evidence = ev
