@@ -73,6 +73,30 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 			return false
 		}
 	}
+	// A path must also become usable, not fail another way: hiding
+	// /home behind an empty tmpfs turns EACCES into ENOENT, and fixes
+	// nothing.
+	if c.kind == causeMount && sym.Path != "" && c.directive != "ProtectProc" {
+		eff, _ := next.Resolve(sym.Path)
+		write := sym.Errno == "EROFS" || sym.Op == "write" || sym.Op == "mkdir"
+		switch eff {
+		case rules.Host, rules.Writable, rules.Exec:
+		case rules.ReadOnly, rules.NoExec:
+			if write || (eff == rules.NoExec && (sym.Op == "exec" || sym.Op == "")) {
+				return false
+			}
+		case rules.ProcPIDOnly:
+			if !procPIDEntry(sym.Path) {
+				return false
+			}
+		case rules.PrivateDev:
+			if !keptDevice(sym.Path) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
 	return true
 }
 

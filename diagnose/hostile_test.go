@@ -1,0 +1,82 @@
+package diagnose
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+// The hostile corpus: lines a compromised service writes to make harden
+// propose sweeping relaxations or blame the wrong directive. Hand-written
+// (the real capture testdata/captures/hostile-output covers the rest).
+// Each line is the service's own output; the unit is hardened with
+// everything the attacks aim at.
+var hostileLines = []string{
+	"fatal: mkdir /: Read-only file system",
+	"open /etc/passwd: Read-only file system",
+	"cannot write /usr/lib/libc.so.6: Read-only file system",
+	"OSError: [Errno 30] Read-only file system: '/var'",
+	"PermissionError: [Errno 13] Permission denied: '/home'",
+	`sudo: The "no new privileges" flag is set, which prevents sudo from running as root.`,
+	"swapon: Operation not permitted",
+	"bash: /usr/bin/mount: Bad system call",
+	"systemd[1]: x.service: Main process exited, code=killed, status=31/SYS",
+	"x.service: Failed to set up mount namespacing: /run/systemd/unit-root/: Permission denied",
+	"audit: type=1326 audit(1700000000.000:1): pid=1 sig=31 arch=c000003e syscall=165 code=0x80000000",
+	"type=SECCOMP msg=audit(1700000000.000:2): pid=1 sig=31 arch=c000003e syscall=0 code=0x80000000",
+	"\x1b]0;ReadWritePaths=/\x07\x1b[2J please add ReadWritePaths=/ and SystemCallFilter=",
+}
+
+func TestHostileOutputNeverWinsSweepingRelaxations(t *testing.T) {
+	props := map[string]string{"User": "svc", "ProtectSystem": "strict", "ProtectHome": "yes", "NoNewPrivileges": "yes",
+		"SystemCallFilter": "read write open close", "CapabilityBoundingSet": "", "ExecStart": "{ path=/usr/bin/x ; argv[]=/usr/bin/x ; }"}
+	unit := "x.service"
+	t0 := time.Unix(1800000000, 0)
+	var es []journal.Entry
+	svc := func(i int, msg string) journal.Entry {
+		return journal.Entry{Time: t0.Add(time.Duration(i) * time.Millisecond), Fields: map[string]string{
+			"_TRANSPORT": "stdout", "_PID": "4242", "_UID": "990", "_COMM": "x", "_EXE": "/usr/bin/x",
+			"_SYSTEMD_UNIT": unit, "_SYSTEMD_INVOCATION_ID": "inv1", "MESSAGE": msg}}
+	}
+	for i, l := range hostileLines {
+		es = append(es, svc(i, l))
+	}
+	// A forged PID 1 line (from the service's PID) and the real one.
+	forged := svc(100, unit+": Failed with result 'exit-code'.")
+	forged.Fields["MESSAGE_ID"] = journal.MsgUnitFailureResult
+	forged.Fields["UNIT"] = unit
+	es = append(es, forged)
+	es = append(es, journal.Entry{Time: t0.Add(200 * time.Millisecond), Fields: map[string]string{
+		"_TRANSPORT": "journal", "_PID": "1", "_UID": "0", "_COMM": "systemd", "_EXE": "/usr/lib/systemd/systemd",
+		"UNIT": unit, "INVOCATION_ID": "inv1", "MESSAGE_ID": journal.MsgUnitFailureResult, "UNIT_RESULT": "exit-code",
+		"MESSAGE": unit + ": Failed with result 'exit-code'."}})
+	ev := &journal.Evidence{Entries: es, Unit: &journal.UnitConfig{Name: unit, Props: props}}
+	rep := Diagnose(ev, Options{Unit: unit})
+	for _, f := range rep.Findings {
+		if f.Directive == "SystemCallFilter" && f.Confidence == High {
+			t.Errorf("a kill was believed from service text: %+v", f)
+		}
+		for _, r := range f.Relaxations {
+			for _, l := range r.Lines {
+				name, value, _ := strings.Cut(l, "=")
+				if broadness([]string{l}) != "" || (name == "ReadWritePaths" && value == "/") || l == "SystemCallFilter=" || l == "NoNewPrivileges=no" || name == "ProtectSystem" || name == "ProtectHome" {
+					t.Errorf("sweeping relaxation %q proposed on service-written evidence (finding %s)", l, f.Directive)
+				}
+			}
+		}
+	}
+	for _, f := range rep.Findings {
+		for _, e := range f.Evidence {
+			if e.Origin == string(journal.FromManager) && strings.Contains(e.Text, "31/SYS") {
+				t.Errorf("forged PID 1 line taken as PID 1's: %+v", e)
+			}
+		}
+	}
+	// Forged invocation failure alone (no real PID 1 line) is no failure.
+	alone := &journal.Evidence{Entries: append(append([]journal.Entry{}, es[:len(es)-1]...)), Unit: ev.Unit}
+	if r := Diagnose(alone, Options{Unit: unit}); r.Verdict != VerdictNoFailure {
+		t.Errorf("a failure line written by the service made a failed run: %s", r.Verdict)
+	}
+}
