@@ -75,7 +75,7 @@ func TestHostileOutputNeverWinsSweepingRelaxations(t *testing.T) {
 		}
 	}
 	// Forged invocation failure alone (no real PID 1 line) is no failure.
-	alone := &journal.Evidence{Entries: append(append([]journal.Entry{}, es[:len(es)-1]...)), Unit: ev.Unit}
+	alone := &journal.Evidence{Entries: append([]journal.Entry{}, es[:len(es)-1]...), Unit: ev.Unit}
 	if r := Diagnose(alone, Options{Unit: unit}); r.Verdict != VerdictNoFailure {
 		t.Errorf("a failure line written by the service made a failed run: %s", r.Verdict)
 	}
