@@ -250,13 +250,14 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		if sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)) {
 			add([]string{"PrivateNetwork=no", "IPAddressDeny=any", "IPAddressAllow=localhost"}, "the service shares the host's network, but its IP traffic is limited to localhost by systemd's BPF filter",
 				"the host's network namespace (and its AF_UNIX abstract sockets) become visible; IP traffic beyond localhost stays blocked")
+		} else if sym.Addr != "" && !isLoopback(sym.Addr) {
+			add([]string{"PrivateNetwork=no", "IPAddressDeny=any", "IPAddressAllow=" + sym.Addr}, "the service shares the host's network, with IP traffic limited to "+sym.Addr+" by systemd's BPF filter",
+				"the host's network namespace becomes visible; other addresses stay blocked")
 		} else {
-			allow := "IPAddressAllow=" + orDefault(sym.Addr, "<the address it needs>")
-			lines := []string{"PrivateNetwork=no", "IPAddressDeny=any"}
-			if sym.Addr != "" {
-				lines = append(lines, allow)
-			}
-			add(lines, "the service shares the host's network, with IP traffic limited by systemd's BPF filter", "the host's network namespace becomes visible")
+			// The address is unknown (a name that did not resolve, say): an
+			// allow-list without it would block the very traffic needed.
+			add([]string{"PrivateNetwork=no"}, "the service shares the host's network; then narrow it again with IPAddressDeny=any and IPAddressAllow= for the resolver and the upstreams it needs",
+				"the service reaches the network like any process on the host")
 		}
 	case causeFamily:
 		fams := []string{sym.Family}
