@@ -87,6 +87,9 @@ func AuditFiles(path string) ([]string, error) {
 	if !st.IsDir() {
 		return []string{path}, nil
 	}
+	if _, err := os.ReadDir(path); err != nil {
+		return nil, err // unreadable folder: say so, not "no files"
+	}
 	matches, _ := filepath.Glob(filepath.Join(path, "audit.log*"))
 	rot := func(p string) int {
 		n, err := strconv.Atoi(strings.TrimPrefix(filepath.Ext(p), "."))
@@ -390,7 +393,7 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 				continue
 			}
 			n, err := strconv.Atoi(rest[:sp])
-			if err != nil {
+			if err != nil || !interestingTypes[auparse.AuditMessageType(n).String()] {
 				continue
 			}
 			if msg, err := auparse.Parse(auparse.AuditMessageType(n), rest[sp+1:]); err == nil {

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -135,6 +136,15 @@ func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
 func WriteExport(w io.Writer, entries []Entry) error {
 	bw := bufio.NewWriter(w)
 	for _, e := range entries {
+		if _, ok := e.Fields["__REALTIME_TIMESTAMP"]; !ok && !e.Time.IsZero() {
+			// sdjournal hands the entry's time apart from its fields.
+			f := make(map[string]string, len(e.Fields)+1)
+			for k, v := range e.Fields {
+				f[k] = v
+			}
+			f["__REALTIME_TIMESTAMP"] = strconv.FormatInt(e.Time.UnixMicro(), 10)
+			e.Fields = f
+		}
 		keys := make([]string, 0, len(e.Fields))
 		for k := range e.Fields {
 			keys = append(keys, k)

@@ -222,6 +222,13 @@ func collectAudit(ev *Evidence, paths []string, win AuditWindow, live LiveHost) 
 			ev.Missing = append(ev.Missing, "audit log: "+unreadable(err, p)+"; seccomp kills are still visible through the journal's audit entries")
 			continue
 		}
+		for _, f := range fs {
+			if fh, err := os.Open(f); err != nil {
+				ev.Missing = append(ev.Missing, "audit log: "+unreadable(err, f))
+			} else {
+				fh.Close()
+			}
+		}
 		files = append(files, fs...)
 	}
 	evs, ws := ReadAuditLogs(files, win)

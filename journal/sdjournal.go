@@ -127,7 +127,11 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		}
 	}
 	if q.Unit != "" && unitEntries == 0 {
-		warns = append(warns, Warning{name, fmt.Sprintf("no entries of %s in this journal", q.Unit)})
+		msg := fmt.Sprintf("no entries of %s in this journal", q.Unit)
+		if spec.Dir == "" && len(spec.Files) == 0 && os.Geteuid() != 0 {
+			msg += "; an unprivileged user sees only their own journal: run as root or as a member of the systemd-journal or adm group"
+		}
+		warns = append(warns, Warning{name, msg})
 	}
 	for i := len(rev) - 1; i >= 0; i-- {
 		entries = append(entries, rev[i])

@@ -27,6 +27,7 @@ type CollectOptions struct {
 	Directory string
 	Files     []string
 	AuditLogs []string
+	Hosts     []string
 }
 
 // NewCmdCollect builds `harden collect`.
@@ -60,6 +61,7 @@ changed.`,
 	fl.StringVarP(&opts.Directory, "directory", "D", "", "read the journal from `DIR`")
 	fl.StringSliceVar(&opts.Files, "file", nil, "read the journal from `FILE`s")
 	fl.StringArrayVar(&opts.AuditLogs, "audit-log", nil, "read the audit log from `PATH`")
+	fl.StringArrayVar(&opts.Hosts, "host", nil, "only entries of this `HOST` (repeatable)")
 	return cmd
 }
 
@@ -91,7 +93,7 @@ func collectRun(opts *CollectOptions) error {
 		if err != nil {
 			return err
 		}
-		ev, err := journal.Collect(src, journal.Query{Unit: unit, Since: since, Until: until}, live)
+		ev, err := journal.Collect(src, journal.Query{Unit: unit, Since: since, Until: until, Hosts: opts.Hosts}, live)
 		if err != nil && ev == nil {
 			return err
 		}

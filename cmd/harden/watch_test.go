@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,5 +86,49 @@ func TestWatchLabSession(t *testing.T) {
 	}
 	if e, _ := os.ReadFile(filepath.Join(capturesDir, "watch-session", "watch.err")); strings.Contains(string(e), "not available") {
 		t.Errorf("the audit stream was not used in the lab: %s", e)
+	}
+}
+
+// The same lab session ran harden's live paths against that real systemd:
+// why (local journal, D-Bus, /var/log/audit, unit files), triage, collect
+// and its bundle read back, and why as an unprivileged user.
+func TestLiveLabSession(t *testing.T) {
+	dir := filepath.Join(capturesDir, "watch-session")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	why := read("live-why.txt")
+	for _, want := range []string{"set at /etc/systemd/system/watched-swap.service:5", "kernel   SECCOMP audit(", "SystemCallFilter=swapon", "exit=1"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("live why lacks %q", want)
+		}
+	}
+	triage := read("live-triage.txt")
+	if !strings.Contains(triage, "watched-swap.service") || !strings.Contains(triage, "StateDirectory=watched-api") {
+		t.Errorf("live triage:\n%s", triage)
+	}
+	var live, collected struct {
+		Findings []struct {
+			Directive   string
+			Relaxations []struct{ Lines []string }
+		}
+	}
+	if err := json.Unmarshal([]byte(read("live-why.json")), &live); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(read("collected-why.json")), &collected); err != nil {
+		t.Fatal(err)
+	}
+	if len(live.Findings) == 0 || len(collected.Findings) == 0 || live.Findings[0].Directive != collected.Findings[0].Directive ||
+		live.Findings[0].Relaxations[0].Lines[0] != collected.Findings[0].Relaxations[0].Lines[0] {
+		t.Errorf("collect → bundle → why differs from live why: %+v vs %+v", live.Findings, collected.Findings)
+	}
+	nobody := read("nobody-why.txt")
+	if !strings.Contains(nobody, "cannot read /var/log/audit: permission denied") {
+		t.Errorf("unprivileged why does not say what it could not read:\n%s", nobody)
 	}
 }

@@ -123,4 +123,16 @@ func TestCollectRoundTrip(t *testing.T) {
 			t.Error("collect overwrote an existing file")
 		}
 	}
+	// From journal files read through sdjournal (times come apart from
+	// the fields there), with the unit configuration from a folder.
+	out := filepath.Join(t.TempDir(), "fleet.tar.gz")
+	if code, _, errOut := run(t, "collect", "--directory", fleetDir, "--host", "web2", "swapmgr", "-o", out); code != 0 {
+		t.Fatalf("collect from journal files: %s", errOut)
+	}
+	_, got, _ := run(t, "why", "--bundle", out, "swapmgr", "-o", "json")
+	var r diagnose.Report
+	json.Unmarshal(got, &r)
+	if r.Time == "" || r.Time[:4] != "2026" || r.Verdict != diagnose.VerdictUnknown && r.Verdict != diagnose.VerdictSandbox {
+		t.Errorf("bundle collected from journal files: time %q verdict %s", r.Time, r.Verdict)
+	}
 }

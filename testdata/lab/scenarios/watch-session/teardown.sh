@@ -4,3 +4,13 @@ sleep 2
 mkdir -p /lab/out/watch-session
 cp /run/harden-watch.txt /lab/out/watch-session/watch.txt
 cp /run/harden-watch.err /lab/out/watch-session/watch.err
+# The live paths, against this real systemd: why (local journal, D-Bus,
+# /var/log/audit, unit files), triage, collect, and collect's bundle read
+# back; and why as an unprivileged user, who may read none of it.
+cd /lab/out/watch-session
+/usr/local/bin/harden why watched-swap > live-why.txt 2> live-why.err; echo "exit=$?" >> live-why.txt
+/usr/local/bin/harden why watched-swap -o json > live-why.json 2>/dev/null
+/usr/local/bin/harden triage --since -15min > live-triage.txt 2> live-triage.err; echo "exit=$?" >> live-triage.txt
+/usr/local/bin/harden collect watched-swap watched-api -o /lab/out/watch-session/collected.tar.gz 2> live-collect.err
+/usr/local/bin/harden why --bundle collected.tar.gz watched-swap -o json > collected-why.json 2>/dev/null
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/local/bin/harden why watched-swap > nobody-why.txt 2> nobody-why.err; echo "exit=$?" >> nobody-why.txt
