@@ -73,6 +73,9 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	}
 	sb := NewSandbox(props, ev.Host.SystemdVersion)
 	sb.FileNames = fileNames(cfg)
+	if ev.Host.SyscallGroups != nil {
+		sb.Groups = rules.HostGroups(ev.Host.SystemdVersion, ev.Host.SyscallGroups)
+	}
 
 	rep.Notes = configWarnings(ev.Entries, opts.Unit, inv.End)
 	syms := collectSymptoms(inv, ev, props)

@@ -25,6 +25,11 @@ var listDirectives = map[string]bool{
 // kind than the first removes its calls, of the same kind adds them (groups
 // are expanded with the release's table); old names map to new ones.
 func ApplyDropIn(props map[string]string, lines []string) map[string]string {
+	g, _ := rules.GroupsFor(0)
+	return applyDropIn(props, lines, g)
+}
+
+func applyDropIn(props map[string]string, lines []string, groups *rules.SyscallGroups) map[string]string {
 	out := make(map[string]string, len(props))
 	for k, v := range props {
 		out[k] = v
@@ -39,9 +44,9 @@ func ApplyDropIn(props map[string]string, lines []string) map[string]string {
 		}
 		switch {
 		case name == "SystemCallFilter":
-			out[name] = mergeFilter(out[name], value)
+			out[name] = mergeFilter(out[name], value, groups)
 		case name == "RestrictAddressFamilies" && value != "" && strings.HasPrefix(strings.TrimSpace(out[name]), "~") != strings.HasPrefix(value, "~"):
-			out[name] = mergeFilter(out[name], value) // other kind than the first: removes
+			out[name] = mergeFilter(out[name], value, groups) // other kind than the first: removes
 		case name == "CapabilityBoundingSet" && value != "":
 			set := capSet(out[name])
 			if _, had := props[name]; !had {
@@ -84,12 +89,12 @@ func ApplyDropIn(props map[string]string, lines []string) map[string]string {
 	return out
 }
 
-func mergeFilter(current, value string) string {
+func mergeFilter(current, value string, groups *rules.SyscallGroups) string {
 	if value == "" {
 		return ""
 	}
 	deny := strings.HasPrefix(value, "~")
-	names := expandSyscalls(strings.Fields(strings.TrimPrefix(value, "~")))
+	names := expandSyscalls(strings.Fields(strings.TrimPrefix(value, "~")), groups)
 	if strings.TrimSpace(current) == "" {
 		if deny {
 			return "~" + strings.Join(names, " ")
@@ -115,8 +120,7 @@ func mergeFilter(current, value string) string {
 	return s
 }
 
-func expandSyscalls(items []string) []string {
-	g, _ := rules.GroupsFor(0)
+func expandSyscalls(items []string, g *rules.SyscallGroups) []string {
 	var out []string
 	for _, it := range items {
 		it, _, _ = strings.Cut(it, ":")

@@ -48,9 +48,9 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 // verified re-evaluates the symptom on the configuration the drop-in
 // would produce.
 func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
-	props := ApplyDropIn(sb.Props, cand.Lines)
+	props := applyDropIn(sb.Props, cand.Lines, sb.Groups)
 	next := NewSandbox(props, sb.Version)
-	next.FileNames = sb.FileNames
+	next.FileNames, next.Groups = sb.FileNames, sb.Groups
 	if c.kind == causeSetupPath {
 		for _, p := range cand.creates {
 			if p == c.path {
@@ -227,7 +227,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		}
 		add([]string{"SystemCallFilter=" + sc}, fmt.Sprintf("allows %s alone (a later SystemCallFilter= line adds to an allow-list, or removes from a deny-list)", sc),
 			fmt.Sprintf("the service may call %s; every other refused call stays refused", sc))
-		g, _ := rules.GroupsFor(sb.Version)
+		g := sb.Groups
 		for _, grp := range g.GroupsContaining(sc) {
 			if len(g.Groups[grp]) > 40 {
 				continue

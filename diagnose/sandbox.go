@@ -36,6 +36,8 @@ type Sandbox struct {
 	// FileNames maps a directive to the name the unit files use for it
 	// (ReadWriteDirectories for ReadWritePaths, say).
 	FileNames map[string]string
+	// Groups are the @group sets of the unit's systemd.
+	Groups *rules.SyscallGroups
 }
 
 type mountRule struct {
@@ -65,6 +67,7 @@ func (f *SyscallFilter) Denies(name string) bool {
 // NewSandbox builds the model from systemctl show properties.
 func NewSandbox(props map[string]string, version int) *Sandbox {
 	s := &Sandbox{Props: props, Version: version, capDropper: map[string]string{}}
+	s.Groups, _ = rules.GroupsFor(version)
 	get := func(k string) string { return props[k] }
 	yes := func(k string) bool { return isYes(get(k)) }
 

@@ -35,6 +35,9 @@ type HostInfo struct {
 	Arch           string // uname machine, e.g. x86_64
 	Uname          string // the uname -a line, when known
 	Raw            string // host.txt as read
+	// SyscallGroups are the running systemd's @group sets (live hosts
+	// only); nil means the tables for SystemdVersion are used.
+	SyscallGroups map[string]map[string]bool
 }
 
 // Sources says where to read evidence from. With Bundle set, everything

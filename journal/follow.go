@@ -1,8 +1,12 @@
 package journal
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
+	"syscall"
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
@@ -67,8 +71,13 @@ type AuditStream struct {
 }
 
 type streamCollector struct {
-	events chan AuditEvent
-	lost   int
+	events    chan AuditEvent
+	lost      int // events dropped because the queue was full
+	received  int
+	overflows int
+	serials   int    // distinct events seen
+	minSerial uint32 // the span of serials seen
+	maxSerial uint32
 }
 
 func (c *streamCollector) ReassemblyComplete(msgs []*auparse.AuditMessage) {
@@ -83,13 +92,28 @@ func (c *streamCollector) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 		}
 	}
 }
-func (c *streamCollector) EventsLost(n int) { c.lost += n }
+
+// EventsLost is the reassembler's own estimate; it wraps around on
+// out-of-order serials, so the stream counts gaps itself (Lost).
+func (c *streamCollector) EventsLost(int) {}
 
 // OpenAuditStream subscribes to the kernel's audit multicast group.
 func OpenAuditStream() (*AuditStream, error) {
 	client, err := libaudit.NewMulticastAuditClient(nil)
 	if err != nil {
 		return nil, err
+	}
+	// A burst of audit records overflows the default socket buffer (seen in
+	// the lab). go-libaudit keeps the descriptor private: read it through
+	// reflection and raise the buffer (SO_RCVBUFFORCE needs CAP_NET_ADMIN,
+	// which a process allowed to read the audit stream usually has).
+	if v := reflect.ValueOf(client.Netlink); v.Kind() == reflect.Pointer && !v.IsNil() {
+		if f := v.Elem().FieldByName("fd"); f.IsValid() && f.CanInt() {
+			fd := int(f.Int())
+			if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, 8<<20) != nil {
+				syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<20)
+			}
+		}
 	}
 	col := &streamCollector{events: make(chan AuditEvent, 65536)}
 	re, err := libaudit.NewReassembler(8192, 2*time.Second, col)
@@ -103,30 +127,116 @@ func OpenAuditStream() (*AuditStream, error) {
 // Events delivers reassembled events.
 func (s *AuditStream) Events() <-chan AuditEvent { return s.col.events }
 
-// Lost is how many records were lost (kernel gaps or a full queue).
-func (s *AuditStream) Lost() int { return s.col.lost }
+// Lost is how many events were lost: gaps in the kernel's serial numbers
+// between the first and the last event seen, plus events dropped because
+// the queue was full.
+func (s *AuditStream) Lost() int {
+	c := s.col
+	gap := 0
+	if c.serials > 0 {
+		gap = int(c.maxSerial-c.minSerial+1) - c.serials
+		if gap < 0 {
+			gap = 0
+		}
+	}
+	return gap + c.lost
+}
 
-// Run receives until ctx ends.
+// Received is how many records arrived.
+func (s *AuditStream) Received() int { return s.col.received }
+
+// Run receives until ctx ends. The receive loop only counts serials and
+// copies out the few record types that can be evidence (the same ones the
+// file reader parses); a second goroutine parses and regroups them, so a
+// burst is not lost to a slow parser.
 func (s *AuditStream) Run(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
 		s.client.Close()
 	}()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	type rec struct {
+		typ  auparse.AuditMessageType
+		data []byte
+	}
+	queue := make(chan rec, 1<<16)
+	done := make(chan struct{})
 	go func() {
-		for range tick.C {
-			if s.re.Maintain() != nil {
-				return
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case r, ok := <-queue:
+				if !ok {
+					s.re.Close()
+					close(done)
+					return
+				}
+				s.re.Push(r.typ, r.data)
+			case <-tick.C:
+				s.re.Maintain()
 			}
 		}
 	}()
+	failures := 0
+	var last uint32
+	failed := map[uint32]bool{}
+	c := s.col
 	for ctx.Err() == nil {
 		raw, err := s.client.Receive(false)
 		if err != nil {
-			break
+			if errors.Is(err, syscall.ENOBUFS) {
+				// The socket's buffer overflowed in a burst: records were
+				// dropped (the serial gaps count them), but the stream goes on.
+				c.overflows++
+				continue
+			}
+			if failures++; failures > 100 || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
 		}
-		s.re.Push(raw.Type, append([]byte(nil), raw.Data...))
+		failures = 0
+		c.received++
+		serial, ok := lineSerial(raw.Data)
+		if ok && serial != last {
+			last = serial
+			c.serials++
+			if c.minSerial == 0 || serial < c.minSerial {
+				c.minSerial = serial
+			}
+			if serial > c.maxSerial {
+				c.maxSerial = serial
+			}
+		}
+		name := raw.Type.String()
+		keep := false
+		switch name {
+		case "SYSCALL":
+			if bytes.Contains(raw.Data, []byte(" success=no ")) {
+				keep = true
+				if len(failed) > 4096 {
+					failed = map[uint32]bool{}
+				}
+				failed[serial] = true
+			}
+		case "PATH", "CWD", "SOCKADDR", "PROCTITLE", "EOE":
+			keep = failed[serial]
+		default:
+			keep = interestingTypes[name]
+		}
+		if !keep {
+			continue
+		}
+		select {
+		case queue <- rec{raw.Type, append([]byte(nil), raw.Data...)}:
+		default:
+			c.lost++
+		}
 	}
-	s.re.Close()
+	close(queue)
+	<-done
 }
+
+// Overflows is how many times the socket's buffer overflowed.
+func (s *AuditStream) Overflows() int { return s.col.overflows }

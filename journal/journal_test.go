@@ -336,3 +336,26 @@ func TestCollectBundleMissingParts(t *testing.T) {
 		t.Fatal("absent bundle accepted")
 	}
 }
+
+// Real `systemd-analyze syscall-filter` output of the lab's systemd 252
+// (Debian's build, with backported calls): nested groups are expanded.
+func TestParseSyscallFilter(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(captures, "watch-session", "syscall-filter.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := ParseSyscallFilter(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := g["@system-service"]
+	if len(ss) < 350 || !ss["personality"] || !ss["fchmodat2"] || ss["swapon"] {
+		t.Fatalf("@system-service: %d calls, personality %v, fchmodat2 %v (Debian backport), swapon %v", len(ss), ss["personality"], ss["fchmodat2"], ss["swapon"])
+	}
+	if !g["@swap"]["swapon"] {
+		t.Fatal("@swap lacks swapon")
+	}
+	if _, err := ParseSyscallFilter("nothing here\n"); err == nil {
+		t.Fatal("garbage accepted")
+	}
+}

@@ -57,6 +57,9 @@ func (Live) Host() HostInfo {
 		}
 		c.Close()
 	}
+	if g, err := (Live{}).SyscallGroups(); err == nil {
+		h.SyscallGroups = g
+	}
 	var u syscall.Utsname
 	if syscall.Uname(&u) == nil {
 		h.Kernel, h.Arch = utsString(u.Release[:]), utsString(u.Machine[:])
@@ -195,4 +198,68 @@ func systemctlShow(unit string) (map[string]string, error) {
 		return nil, fmt.Errorf("systemctl show %s: %w", unit, err)
 	}
 	return ParseShow(&out)
+}
+
+// SyscallGroups reads the @group sets of the running systemd with
+// `systemd-analyze syscall-filter`: the truth on a live host, since
+// distributions backport system calls into the groups. Nested groups are
+// expanded.
+func (Live) SyscallGroups() (map[string]map[string]bool, error) {
+	out, err := exec.Command("systemd-analyze", "syscall-filter", "--no-pager").Output()
+	if err != nil {
+		return nil, fmt.Errorf("systemd-analyze syscall-filter: %w", err)
+	}
+	return ParseSyscallFilter(string(out))
+}
+
+// ParseSyscallFilter parses `systemd-analyze syscall-filter` output: a
+// line "@group" at the left margin, then its members indented (comments
+// start with '#', nested groups with '@').
+func ParseSyscallFilter(text string) (map[string]map[string]bool, error) {
+	direct := map[string][]string{}
+	cur := ""
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "":
+		case !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t"):
+			cur = ""
+			if strings.HasPrefix(t, "@") {
+				cur = t
+				direct[cur] = direct[cur][:0:0]
+			}
+		case cur != "" && !strings.HasPrefix(t, "#"):
+			direct[cur] = append(direct[cur], strings.Fields(t)[0])
+		}
+	}
+	if len(direct) == 0 {
+		return nil, fmt.Errorf("no @group in the output")
+	}
+	expanded := map[string]map[string]bool{}
+	var expand func(g string, seen map[string]bool) map[string]bool
+	expand = func(g string, seen map[string]bool) map[string]bool {
+		if s, ok := expanded[g]; ok {
+			return s
+		}
+		set := map[string]bool{}
+		if seen[g] {
+			return set
+		}
+		seen[g] = true
+		for _, m := range direct[g] {
+			if strings.HasPrefix(m, "@") {
+				for n := range expand(m, seen) {
+					set[n] = true
+				}
+				continue
+			}
+			set[m] = true
+		}
+		expanded[g] = set
+		return set
+	}
+	for g := range direct {
+		expand(g, map[string]bool{})
+	}
+	return expanded, nil
 }

@@ -90,6 +90,16 @@ func GroupsFor(version int) (g *SyscallGroups, exact bool) {
 	return best, int(releaseNumber(best.Version)) == version
 }
 
+// HostGroups wraps the @group sets read from a running systemd.
+func HostGroups(version int, groups map[string]map[string]bool) *SyscallGroups {
+	g := &SyscallGroups{Version: fmt.Sprintf("v%d (from systemd-analyze)", version), Groups: groups}
+	for name := range groups {
+		g.Order = append(g.Order, name)
+	}
+	sort.Strings(g.Order)
+	return g
+}
+
 // GroupsContaining lists the groups (other than @known and @default) that
 // contain a syscall, smallest first.
 func (g *SyscallGroups) GroupsContaining(syscall string) []string {

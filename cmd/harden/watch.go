@@ -116,9 +116,7 @@ func watchRun(opts *WatchOptions) error {
 				}
 			}()
 			defer func() {
-				if n := st.Lost(); n > 0 {
-					fmt.Fprintf(opts.IO.ErrOut, "harden: %d audit records were lost (kernel backlog or a full queue)\n", n)
-				}
+				fmt.Fprintf(opts.IO.ErrOut, "harden: audit stream: %d records received, %d events lost (gaps in the kernel's serial numbers, or a full queue), %d socket overflows\n", st.Received(), st.Lost(), st.Overflows())
 			}()
 		} else {
 			fmt.Fprintf(opts.IO.ErrOut, "harden: the kernel's audit stream is not available (%v): using the journal's audit entries\n", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,5 +131,27 @@ func TestLiveLabSession(t *testing.T) {
 	nobody := read("nobody-why.txt")
 	if !strings.Contains(nobody, "cannot read /var/log/audit: permission denied") {
 		t.Errorf("unprivileged why does not say what it could not read:\n%s", nobody)
+	}
+}
+
+// During the lab session a burst of 20,000 audited calls (about 60,000
+// records) went by; watch must have received them all and said so.
+func TestWatchLabBurst(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(capturesDir, "watch-session", "watch.err"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var received, lost, overflows int
+	line := string(b)
+	i := strings.Index(line, "audit stream: ")
+	if i < 0 {
+		t.Fatalf("no audit stream figures in %q", line)
+	}
+	fmt.Sscanf(line[i:], "audit stream: %d records received, %d events lost", &received, &lost)
+	if j := strings.Index(line, "lost (gaps in the kernel's serial numbers, or a full queue), "); j >= 0 {
+		fmt.Sscanf(line[j+len("lost (gaps in the kernel's serial numbers, or a full queue), "):], "%d", &overflows)
+	}
+	if received < 40000 || lost != 0 || overflows != 0 {
+		t.Errorf("burst: %d received, %d lost, %d overflows", received, lost, overflows)
 	}
 }

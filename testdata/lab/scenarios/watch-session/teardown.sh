@@ -4,6 +4,7 @@ sleep 2
 mkdir -p /lab/out/watch-session
 cp /run/harden-watch.txt /lab/out/watch-session/watch.txt
 cp /run/harden-watch.err /lab/out/watch-session/watch.err
+cp /run/burst.txt /run/auditctl-status.txt /run/syscall-filter.txt /lab/out/watch-session/
 # The live paths, against this real systemd: why (local journal, D-Bus,
 # /var/log/audit, unit files), triage, collect, and collect's bundle read
 # back; and why as an unprivileged user, who may read none of it.
