@@ -359,3 +359,42 @@ func TestParseSyscallFilter(t *testing.T) {
 		t.Fatal("garbage accepted")
 	}
 }
+
+// Journal files from newer systemd (compact mode, zstd) read through
+// libsystemd, and real journal files truncated or overwritten in the
+// middle: a clear answer or a clear error, never a crash or a hang.
+func TestJournalFilesCompactAndDamaged(t *testing.T) {
+	es, _, err := ReadJournal(JournalSpec{Dir: "../testdata/journal-compact"}, Query{Unit: "inventory-api.service"})
+	if err != nil || find(es, func(e *Entry) bool { return strings.Contains(e.Message(), "Read-only file system") }) == nil {
+		t.Fatalf("compact journal: %d entries, %v", len(es), err)
+	}
+	b, err := os.ReadFile("../testdata/journal-remote/remote-labvm.journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]byte{
+		"truncated-header": b[:100],
+		"truncated-half":   b[:len(b)/2],
+		"zeroed-middle":    append(append(append([]byte{}, b[:4096]...), make([]byte, 4096)...), b[8192:]...),
+		"garbage-tail":     append(append([]byte{}, b[:len(b)-100000]...), bytes.Repeat([]byte{0xff}, 100000)...),
+		"not-a-journal":    []byte("LPKSHHRH but nothing else"),
+	}
+	for name, data := range cases {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "damaged.journal"), data, 0o644)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			es, ws, err := ReadJournal(JournalSpec{Dir: dir}, Query{Unit: "inventory-api.service"})
+			if err == nil && len(es) == 0 && len(ws) == 0 {
+				t.Errorf("%s: nothing read and nothing said", name)
+			}
+			_, _, _ = ReadJournal(JournalSpec{Files: []string{filepath.Join(dir, "damaged.journal")}}, Query{Unit: "inventory-api.service"})
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: reading hung", name)
+		}
+	}
+}

@@ -25,3 +25,9 @@ for host in labvm web2; do
 	"$remote" --output="$fleet/remote-$host.journal" "${files[@]}"
 done
 for s in $scen; do cp "$repo/testdata/captures/$s/units/"* "$repo/testdata/fleet/units/"; done
+
+# A journal file in systemd's newer layout (compact mode, zstd-compressed
+# fields), as systemd ≥ 252 writes with SYSTEMD_JOURNAL_COMPACT=1.
+rm -rf "$repo/testdata/journal-compact"; mkdir -p "$repo/testdata/journal-compact"
+SYSTEMD_JOURNAL_COMPACT=1 "$remote" --compress=yes --output="$repo/testdata/journal-compact/remote-labvm.journal" \
+	"$repo/testdata/captures/protectsystem-strict/journal.export" "$repo/testdata/captures/hostile-output/journal.export"
