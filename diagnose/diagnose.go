@@ -497,28 +497,24 @@ func isNetworkErrno(errno, op string) bool {
 	return false
 }
 
-// execArgv is the command line of ExecStart= as systemctl show prints it.
-func execArgv(props map[string]string) string {
+// execField reads one field of ExecStart= as systemctl show prints it:
+// "{ path=/usr/bin/x ; argv[]=/usr/bin/x -a ; … }".
+func execField(props map[string]string, field string) string {
 	v := props["ExecStart"]
-	if i := strings.Index(v, "argv[]="); i >= 0 {
-		rest := v[i+7:]
-		if j := strings.Index(rest, " ;"); j >= 0 {
-			return rest[:j]
-		}
+	i := strings.Index(v, field+"=")
+	if i < 0 {
+		return ""
+	}
+	rest := v[i+len(field)+1:]
+	if j := strings.Index(rest, " ;"); j >= 0 {
+		return rest[:j]
 	}
 	return ""
 }
 
-func execPath(props map[string]string) string {
-	v := props["ExecStart"]
-	if i := strings.Index(v, "path="); i >= 0 {
-		rest := v[i+5:]
-		if j := strings.IndexAny(rest, " ;"); j >= 0 {
-			return rest[:j]
-		}
-	}
-	return ""
-}
+// execArgv is ExecStart='s command line; execPath its program.
+func execArgv(props map[string]string) string { return execField(props, "argv[]") }
+func execPath(props map[string]string) string { return execField(props, "path") }
 
 func auditExe(a *journal.AuditEvent) string {
 	for _, r := range a.Records {

@@ -19,15 +19,9 @@ type CollectOptions struct {
 	Live func() journal.LiveHost
 	Now  func() time.Time
 
-	Units     []string
-	Out       string
-	Since     string
-	Until     string
-	Bundle    string
-	Directory string
-	Files     []string
-	AuditLogs []string
-	Hosts     []string
+	evidenceFlags
+	Units []string
+	Out   string
 }
 
 // NewCmdCollect builds `harden collect`.
@@ -55,27 +49,17 @@ changed.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Out, "output", "o", "", "write to `FILE.tar.gz` or folder `DIR` (default harden-bundle-TIME.tar.gz)")
-	fl.StringVar(&opts.Since, "since", "", "from `TIME` on (default: back to each unit's last failed run)")
-	fl.StringVar(&opts.Until, "until", "", "up to `TIME`")
-	fl.StringVar(&opts.Bundle, "bundle", "", "re-bundle from a bundle `DIR` instead of the live host")
-	fl.StringVarP(&opts.Directory, "directory", "D", "", "read the journal from `DIR`")
-	fl.StringSliceVar(&opts.Files, "file", nil, "read the journal from `FILE`s")
-	fl.StringArrayVar(&opts.AuditLogs, "audit-log", nil, "read the audit log from `PATH`")
-	fl.StringArrayVar(&opts.Hosts, "host", nil, "only entries of this `HOST` (repeatable)")
+	opts.register(fl, "default: back to each unit's last failed run", false)
 	return cmd
 }
 
 func collectRun(opts *CollectOptions) error {
 	now := opts.Now()
-	since, err := ParseTime(opts.Since, now)
+	since, until, err := opts.window(now)
 	if err != nil {
-		return withHints(fmt.Errorf("--since: %w", err))
+		return err
 	}
-	until, err := ParseTime(opts.Until, now)
-	if err != nil {
-		return withHints(fmt.Errorf("--until: %w", err))
-	}
-	offline := opts.Bundle != "" || opts.Directory != "" || len(opts.Files) > 0
+	offline := opts.offline()
 	var live journal.LiveHost
 	if !offline {
 		if live = opts.Live(); live == nil {
@@ -83,7 +67,7 @@ func collectRun(opts *CollectOptions) error {
 				"collect on the host itself, or re-bundle evidence with --bundle/--directory/--file")
 		}
 	}
-	src := journal.Sources{Bundle: opts.Bundle, Directory: opts.Directory, Files: opts.Files, AuditLogs: opts.AuditLogs}
+	src := opts.sources()
 	all := &journal.Evidence{}
 	var units []*journal.UnitConfig
 	seen := map[string]bool{}

@@ -22,14 +22,8 @@ type TriageOptions struct {
 	Live func() journal.LiveHost
 	Now  func() time.Time
 
-	Since, Until string
-	Bundle       string
-	Directory    string
-	Files        []string
-	AuditLogs    []string
-	Units        string
-	Hosts        []string
-	Output       string
+	evidenceFlags
+	Output string
 }
 
 // NewCmdTriage builds `harden triage`.
@@ -58,14 +52,7 @@ bundle's units/ folder, or per host in DIR/HOST/).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Since, "since", "", "from `TIME` on (default: 24 hours ago on a live host)")
-	fl.StringVar(&opts.Until, "until", "", "up to `TIME`")
-	fl.StringVar(&opts.Bundle, "bundle", "", "read all evidence from a bundle `DIR` or archive")
-	fl.StringVarP(&opts.Directory, "directory", "D", "", "read the journal from `DIR` (journald or journal-remote output)")
-	fl.StringSliceVar(&opts.Files, "file", nil, "read the journal from `FILE`s")
-	fl.StringArrayVar(&opts.AuditLogs, "audit-log", nil, "read the audit log from `PATH`")
-	fl.StringVar(&opts.Units, "units", "", "unit configuration folder `DIR` (NAME.show/NAME.cat, or HOST/NAME.show)")
-	fl.StringArrayVar(&opts.Hosts, "host", nil, "only this `HOST` (_HOSTNAME or _MACHINE_ID; repeatable)")
+	opts.register(fl, "default: 24 hours ago on a live host", true)
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
 	return cmd
 }
@@ -74,7 +61,7 @@ func triageRun(opts *TriageOptions) error {
 	if opts.Output != "text" && opts.Output != "json" {
 		return withHints(fmt.Errorf("unknown output format %q", opts.Output), "use --output text or --output json")
 	}
-	offline := opts.Bundle != "" || opts.Directory != "" || len(opts.Files) > 0
+	offline := opts.offline()
 	var live journal.LiveHost
 	if !offline {
 		if live = opts.Live(); live == nil {
@@ -83,16 +70,12 @@ func triageRun(opts *TriageOptions) error {
 		}
 	}
 	now := opts.Now()
-	since, err := ParseTime(opts.Since, now)
+	since, until, err := opts.window(now)
 	if err != nil {
-		return withHints(fmt.Errorf("--since: %w", err))
+		return err
 	}
 	if since.IsZero() && live != nil {
 		since = now.Add(-24 * time.Hour)
-	}
-	until, err := ParseTime(opts.Until, now)
-	if err != nil {
-		return withHints(fmt.Errorf("--until: %w", err))
 	}
 	bundleDir := ""
 	if opts.Bundle != "" {
@@ -103,7 +86,8 @@ func triageRun(opts *TriageOptions) error {
 		defer cleanup()
 		bundleDir = dir
 	}
-	src := journal.Sources{Bundle: bundleDir, Directory: opts.Directory, Files: opts.Files, AuditLogs: opts.AuditLogs}
+	src := opts.sources()
+	src.Bundle = bundleDir
 	q := journal.Query{Since: since, Until: until, Hosts: opts.Hosts}
 	unitsDir := opts.Units
 	if unitsDir == "" && bundleDir != "" {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -21,18 +20,11 @@ type WhyOptions struct {
 	Live func() journal.LiveHost
 	Now  func() time.Time
 
+	evidenceFlags
 	Unit       string
-	Bundle     string
-	Directory  string
-	Files      []string
-	AuditLogs  []string
-	Since      string
-	Until      string
 	Invocation string
 	Output     string
 	Sample     bool
-	Units      string
-	Hosts      []string
 }
 
 // NewCmdWhy builds `harden why`; runF replaces the run in tests of flag
@@ -70,16 +62,9 @@ Exit status: 0 no failure caused by the sandbox, 1 findings reported,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Bundle, "bundle", "", "read all evidence from a bundle `DIR` copied from a host")
-	fl.StringVarP(&opts.Directory, "directory", "D", "", "read the journal from `DIR` (journald or journal-remote output)")
-	fl.StringSliceVar(&opts.Files, "file", nil, "read the journal from `FILE`s: journal files, or journalctl -o export / -o json output")
-	fl.StringArrayVar(&opts.AuditLogs, "audit-log", nil, "read the audit log from `PATH` (file or folder; repeatable; default /var/log/audit on a live host)")
-	fl.StringVar(&opts.Since, "since", "", "only runs from `TIME` on (\"2026-01-02 15:04\", \"-2h\", \"yesterday\")")
-	fl.StringVar(&opts.Until, "until", "", "only runs up to `TIME`")
+	opts.register(fl, "default: back to the newest failed run", true)
 	fl.StringVar(&opts.Invocation, "invocation", "", "explain the run with this invocation `ID`")
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
-	fl.StringVar(&opts.Units, "units", "", "read the unit's configuration from `DIR` (UNIT.show, UNIT.cat), for --directory/--file")
-	fl.StringArrayVar(&opts.Hosts, "host", nil, "only entries of this `HOST` (_HOSTNAME or _MACHINE_ID; repeatable)")
 	fl.BoolVar(&opts.Sample, "sample", false, "explain the embedded sample bundle (a real capture) instead of this host")
 	return cmd
 }
@@ -116,7 +101,7 @@ func whyRun(opts *WhyOptions) error {
 		return errors.New("--directory can't be used with --file")
 	}
 	var live journal.LiveHost
-	offline := opts.Bundle != "" || opts.Directory != "" || len(opts.Files) > 0
+	offline := opts.offline()
 	if !offline && !opts.Sample {
 		live = opts.Live()
 	}
@@ -149,17 +134,12 @@ func whyRun(opts *WhyOptions) error {
 			"or try the embedded sample: `harden why --sample`")
 	}
 	q := journal.Query{Unit: unit, Invocation: opts.Invocation, Hosts: opts.Hosts}
-	now := opts.Now()
-	if q.Since, err = ParseTime(opts.Since, now); err != nil {
-		return withHints(fmt.Errorf("--since: %w", err), `times look like "2026-01-02 15:04:05", "15:04", "-2h", "2h ago", "yesterday" or "@1767225600"`)
+	if q.Since, q.Until, err = opts.window(opts.Now()); err != nil {
+		return err
 	}
-	if q.Until, err = ParseTime(opts.Until, now); err != nil {
-		return withHints(fmt.Errorf("--until: %w", err), `times look like "2026-01-02 15:04:05", "15:04", "-2h", "2h ago", "today" or "@1767225600"`)
-	}
-	src := journal.Sources{Bundle: opts.Bundle, Directory: opts.Directory, Files: opts.Files, AuditLogs: opts.AuditLogs}
+	src := opts.sources()
 	if opts.Units != "" {
-		src.UnitShow = filepath.Join(opts.Units, unit+".show")
-		src.UnitCat = filepath.Join(opts.Units, unit+".cat")
+		src.UnitShow, src.UnitCat = opts.unitFiles(unit)
 	}
 	ev, err := journal.Collect(src, q, live)
 	if err != nil {
