@@ -195,7 +195,12 @@ func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (ba
 				}
 			}
 		case bytes.Equal(typ, tSYSCALL):
-			if bytes.Contains(line, []byte(" success=no ")) {
+			// success= comes early in a SYSCALL record: look only there.
+			head := line
+			if len(head) > 200 {
+				head = head[:200]
+			}
+			if bytes.Contains(head, []byte(" success=no ")) {
 				keep = true
 				if s, ok := lineSerial(line); ok {
 					if len(failed) > 4096 {
@@ -205,8 +210,10 @@ func readAuditStream(r io.Reader, re *libaudit.Reassembler, win AuditWindow) (ba
 				}
 			}
 		case bytes.Equal(typ, tPATH) || bytes.Equal(typ, tCWD) || bytes.Equal(typ, tSOCKADDR) || bytes.Equal(typ, tPROCTITLE) || bytes.Equal(typ, tEOE):
-			if s, ok := lineSerial(line); ok && failed[s] {
-				keep = true
+			if len(failed) > 0 {
+				if s, ok := lineSerial(line); ok && failed[s] {
+					keep = true
+				}
 			}
 		default:
 			keep = interestingTypes[string(typ)]
