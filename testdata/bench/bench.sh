@@ -16,7 +16,7 @@
 # and prints the ratios the targets are stated in, plus harden's peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v ausearch >/dev/null || apt-get install -y -q auditd >/dev/null
+command -v ausearch >/dev/null || { apt-get update -q >/dev/null; apt-get install -y -q auditd >/dev/null; }
 [ -x /usr/bin/time ] || apt-get install -y -q time >/dev/null
 [ -x /lib/systemd/systemd-journal-remote ] || apt-get install -y -q systemd-journal-remote >/dev/null
 bin=$(mktemp -d)/harden
