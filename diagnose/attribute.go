@@ -147,6 +147,10 @@ func explainSetup(sym *Symptom, sb *Sandbox) []cause {
 	switch dir {
 	case "User":
 		reason = fmt.Sprintf("the account User=%s does not exist, so systemd cannot switch to it and the program never runs", sb.Props["User"])
+	case "Group":
+		reason = fmt.Sprintf("the group Group=%s does not exist, so systemd cannot switch to it and the program never runs", sb.Props["Group"])
+	case "SupplementaryGroups":
+		reason = fmt.Sprintf("a group of SupplementaryGroups=%s does not exist, so systemd cannot set the groups and the program never runs", sb.Props["SupplementaryGroups"])
 	case "AmbientCapabilities":
 		var missing []string
 		for c := range sb.Ambient {

@@ -61,8 +61,8 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 	switch {
 	case c.kind == causeSetup && c.directive == "User":
 		return next.Dynamic || props["User"] != sb.Props["User"]
-	case c.kind == causeSetup && c.directive == "SupplementaryGroups":
-		return strings.TrimSpace(props["SupplementaryGroups"]) == ""
+	case c.kind == causeSetup && (c.directive == "SupplementaryGroups" || c.directive == "Group"):
+		return strings.TrimSpace(props[c.directive]) == ""
 	case c.kind == causeLimit || c.kind == causeMemory:
 		// A limit is relaxed by raising it; how far is enough only the
 		// workload knows.
@@ -193,6 +193,9 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		case "User":
 			add([]string{"DynamicUser=yes"}, "systemd allocates a transient account for the service instead of the missing one; or create the account (`useradd --system "+sb.Props["User"]+"`, or a sysusers.d entry)",
 				"the service gets a UID that can change between runs; give it StateDirectory= for data that must persist")
+		case "Group":
+			add([]string{"Group="}, "runs the service with its user's primary group instead of the missing one; or create the group (`groupadd --system "+sb.Props["Group"]+"`)",
+				"whatever access the missing group was meant to give")
 		case "SupplementaryGroups":
 			add([]string{"SupplementaryGroups="}, "drops the supplementary groups, of which one does not exist; or create the group (`groupadd --system NAME`)", "the service loses the access the listed groups would have given")
 		case "AmbientCapabilities", "CapabilityBoundingSet":
