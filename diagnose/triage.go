@@ -167,7 +167,18 @@ func (t *TriageStream) Add(e *journal.Entry) {
 // the audit denials of its processes.
 func (t *TriageStream) explain(key triageKey, r *run, running bool) {
 	r.reported = true
-	sub := &journal.Evidence{Entries: append(append([]journal.Entry{}, r.entries...), t.kernel[key.host]...), Host: t.host}
+	// Only the kernel lines near the run: the buffer is in time order.
+	kern := t.kernel[key.host]
+	var near []journal.Entry
+	if len(r.entries) > 0 && len(kern) > 0 {
+		from := r.entries[0].Time.Add(-5 * time.Second)
+		to := r.entries[len(r.entries)-1].Time.Add(5 * time.Second)
+		i := sort.Search(len(kern), func(i int) bool { return !kern[i].Time.Before(from) })
+		for ; i < len(kern) && !kern[i].Time.After(to); i++ {
+			near = append(near, kern[i])
+		}
+	}
+	sub := &journal.Evidence{Entries: append(append([]journal.Entry{}, r.entries...), near...), Host: t.host}
 	sort.SliceStable(sub.Entries, func(i, j int) bool { return sub.Entries[i].Time.Before(sub.Entries[j].Time) })
 	pids := map[int]bool{}
 	for _, e := range r.entries {
