@@ -287,18 +287,30 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		}
 	case "EAGAIN":
 		if sym.Op == "fork" {
-			if v := sb.Props["TasksMax"]; v != "" && v != "infinity" {
-				c := cause{kind: causeLimit, directive: "TasksMax", setting: "TasksMax=" + v, confidence: Medium,
-					reason: fmt.Sprintf("the unit may hold at most %s tasks (processes and threads); one more fork or thread fails with EAGAIN", v)}
-				if sym.Trusted() {
+			// The kernel's pids-controller line names TasksMax=; without
+			// it, the smaller of the two limits is the likelier one.
+			tasks, nproc := sb.Props["TasksMax"], sb.Props["LimitNPROC"]
+			tasksSet := tasks != "" && tasks != "infinity"
+			nprocSet := nproc != "" && nproc != "infinity" && !sb.Root
+			if tasksSet {
+				c := cause{kind: causeLimit, directive: "TasksMax", setting: "TasksMax=" + tasks, confidence: Medium,
+					reason: fmt.Sprintf("the unit may hold at most %s tasks (processes and threads); one more fork or thread fails with EAGAIN", tasks)}
+				switch {
+				case sym.Trusted():
 					c.confidence = High
 					c.reason += "; the kernel's pids controller says it refused one"
+				case nprocSet && limitValue(nproc) < limitValue(tasks):
+					c.confidence = Low
 				}
 				out = append(out, c)
 			}
-			if v := sb.Props["LimitNPROC"]; v != "" && v != "infinity" && !sb.Root {
-				out = append(out, cause{kind: causeLimit, directive: "LimitNPROC", setting: "LimitNPROC=" + v, confidence: Low,
-					reason: "RLIMIT_NPROC counts every process of the user, inside the unit or not"})
+			if nprocSet && !sym.Trusted() {
+				c := cause{kind: causeLimit, directive: "LimitNPROC", setting: "LimitNPROC=" + nproc, confidence: Low,
+					reason: fmt.Sprintf("RLIMIT_NPROC=%s counts every process and thread of the user, inside the unit or not; one more fails with EAGAIN", nproc)}
+				if !tasksSet || limitValue(nproc) < limitValue(tasks) {
+					c.confidence = Medium
+				}
+				out = append(out, c)
 			}
 		}
 	case "ETIMEDOUT":
@@ -402,7 +414,7 @@ func boundingSetting(sb *Sandbox) string {
 // explainPath: which mount rule makes this errno on this path.
 func explainPath(sym *Symptom, sb *Sandbox) []cause {
 	if pp := sb.Props["ProtectProc"]; within(sym.Path, "/proc") && procPIDEntry(sym.Path) && !sb.Root && !sb.HasCap("CAP_SYS_PTRACE") &&
-		((pp == "invisible" || pp == "ptraceable") && sym.Errno == "ENOENT" || pp == "noaccess" && sym.Errno == "EACCES") {
+		((pp == "invisible" || pp == "ptraceable") && sym.Errno == "ENOENT" || pp == "noaccess" && (sym.Errno == "EACCES" || sym.Errno == "EPERM")) {
 		return []cause{{kind: causeMount, directive: "ProtectProc", setting: "ProtectProc=" + pp, confidence: High, path: sym.Path,
 			rule:   &mountRule{Path: "/proc", Effect: rules.Host, Directive: "ProtectProc", Setting: "ProtectProc=" + pp},
 			reason: fmt.Sprintf("ProtectProc=%s hides other users' processes from the service, so %s is not there for it", pp, sym.Path)}}
