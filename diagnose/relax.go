@@ -73,6 +73,12 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 			return false
 		}
 	}
+	// Another user's process must become visible: invisible instead of
+	// noaccess only trades EPERM for ENOENT.
+	if c.directive == "ProtectProc" {
+		pp := props["ProtectProc"]
+		return pp == "" || pp == "default" || (pp == "ptraceable" && next.HasCap("CAP_SYS_PTRACE"))
+	}
 	// A path must also become usable, not fail another way: hiding
 	// /home behind an empty tmpfs turns EACCES into ENOENT, and fixes
 	// nothing.
@@ -393,7 +399,7 @@ func weakerValues(directive, current string) []string {
 		"PrivateDevices":        {"yes", "no"},
 		"ProtectHostname":       {"yes", "no"},
 		"ProcSubset":            {"pid", "all"},
-		"ProtectProc":           {"invisible", "ptraceable", "default"},
+		"ProtectProc":           {"noaccess", "invisible", "ptraceable", "default"},
 	}
 	ladder := ladders[directive]
 	if isYes(current) {
