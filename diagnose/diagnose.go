@@ -597,7 +597,7 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 	if len(a.Records) > 0 {
 		text = a.Records[0].Type + " " + a.Records[0].Text
 	}
-	ev := Evidence{Source: "audit", Origin: string(journal.FromKernel), Time: stamp(a.Time), Text: sanitizeAuditText(text, a)}
+	ev := Evidence{Source: "audit", Origin: string(journal.FromKernel), Time: stamp(a.Time), Text: text}
 	if a.Source == "journal" {
 		ev.Source = "journal"
 	}
@@ -679,12 +679,6 @@ func describeLSM(r *journal.AuditRecord) string {
 		return fmt.Sprintf("AppArmor profile %s denied %s of %s (requested %q); adjust the profile with aa-logprof, or see `aa-status`", f["profile"], f["operation"], orDefault(f["name"], "?"), f["requested_mask"])
 	}
 	return fmt.Sprintf("SELinux denied %s (source context %s, target context %s, class %s); `audit2why` explains it and `audit2allow` drafts a policy module", orDefault(f["name"], orDefault(f["path"], "an access")), f["scontext"], f["tcontext"], f["tclass"])
-}
-
-// sanitizeAuditText is the record as ausearch would show it raw: the type,
-// then the audit(SEC.MSEC:SERIAL) stamp and fields it already carries.
-func sanitizeAuditText(text string, _ *journal.AuditEvent) string {
-	return text
 }
 
 func journalEvidence(e *journal.Entry) Evidence {

@@ -283,21 +283,6 @@ func lineSerial(line []byte) (uint32, bool) {
 	return n, k > c+1
 }
 
-// recordType returns NAME from a line starting "type=NAME ".
-func recordType(line []byte) (string, bool) {
-	if len(line) < 6 || string(line[:5]) != "type=" {
-		return "", false
-	}
-	end := 5
-	for end < len(line) && line[end] != ' ' {
-		end++
-	}
-	if end == len(line) || end == 5 {
-		return "", false
-	}
-	return string(line[5:end]), true
-}
-
 type collector struct {
 	events []AuditEvent
 	sink   func(AuditEvent) // when set, events go here instead
@@ -368,44 +353,8 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 		if id, err := strconv.ParseUint(e.Fields["_AUDIT_ID"], 10, 32); err == nil {
 			hostOf[uint32(id)] = e.Fields["_HOSTNAME"]
 		}
-		switch e.Fields["_TRANSPORT"] {
-		case "audit":
-			typ := e.Fields["_AUDIT_TYPE_NAME"]
-			if !interestingTypes[typ] {
-				continue
-			}
-			body := strings.TrimPrefix(e.Message(), typ+" ")
-			ts := e.Fields["_SOURCE_REALTIME_TIMESTAMP"]
-			usec, err := strconv.ParseInt(ts, 10, 64)
-			if err != nil {
-				usec = e.Time.UnixMicro()
-			}
-			hdr := fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Fields["_AUDIT_ID"])
-			mt, err := auparse.GetAuditMessageType(typ)
-			if err != nil {
-				n, _ := strconv.Atoi(e.Fields["_AUDIT_TYPE"])
-				mt = auparse.AuditMessageType(n)
-			}
-			if msg, err := auparse.Parse(mt, hdr+body); err == nil {
-				re.PushMessage(msg)
-			}
-		case "kernel":
-			m := e.Message()
-			if !strings.HasPrefix(m, "audit: type=") {
-				continue
-			}
-			rest := strings.TrimPrefix(m, "audit: type=")
-			sp := strings.IndexByte(rest, ' ')
-			if sp < 0 {
-				continue
-			}
-			n, err := strconv.Atoi(rest[:sp])
-			if err != nil || !interestingTypes[auparse.AuditMessageType(n).String()] {
-				continue
-			}
-			if msg, err := auparse.Parse(auparse.AuditMessageType(n), rest[sp+1:]); err == nil {
-				re.PushMessage(msg)
-			}
+		if msg, ok := journalAuditMessage(e); ok {
+			re.PushMessage(msg)
 		}
 	}
 	re.Close()
@@ -417,25 +366,55 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 	return col.events
 }
 
-// AuditEventFromEntry turns one _TRANSPORT=audit journal entry into a
+// journalAuditMessage parses the audit record a journal entry carries:
+// a _TRANSPORT=audit entry (journald keeps the type, serial and the
+// record's own time in fields, the rest in MESSAGE), or a kernel-log line
+// "audit: type=N audit(…): …" written when no auditd ran. Only the record
+// types that can be evidence are parsed.
+func journalAuditMessage(e *Entry) (*auparse.AuditMessage, bool) {
+	var (
+		mt   auparse.AuditMessageType
+		body string
+	)
+	switch e.Fields["_TRANSPORT"] {
+	case "audit":
+		typ := e.Fields["_AUDIT_TYPE_NAME"]
+		if !interestingTypes[typ] {
+			return nil, false
+		}
+		usec, err := strconv.ParseInt(e.Fields["_SOURCE_REALTIME_TIMESTAMP"], 10, 64)
+		if err != nil {
+			usec = e.Time.UnixMicro()
+		}
+		if mt, err = auparse.GetAuditMessageType(typ); err != nil {
+			n, _ := strconv.Atoi(e.Fields["_AUDIT_TYPE"])
+			mt = auparse.AuditMessageType(n)
+		}
+		body = fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Fields["_AUDIT_ID"]) + strings.TrimPrefix(e.Message(), typ+" ")
+	case "kernel":
+		rest, ok := strings.CutPrefix(e.Message(), "audit: type=")
+		if !ok {
+			return nil, false
+		}
+		num, after, ok := strings.Cut(rest, " ")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || !interestingTypes[auparse.AuditMessageType(n).String()] {
+			return nil, false
+		}
+		mt, body = auparse.AuditMessageType(n), after
+	default:
+		return nil, false
+	}
+	msg, err := auparse.Parse(mt, body)
+	return msg, err == nil
+}
+
+// AuditEventFromEntry turns one journal entry's audit record into a
 // one-record event, without a reassembler: journald stores each record as
 // its own entry.
 func AuditEventFromEntry(e *Entry) (AuditEvent, bool) {
-	typ := e.Fields["_AUDIT_TYPE_NAME"]
-	if e.Fields["_TRANSPORT"] != "audit" || !interestingTypes[typ] {
-		return AuditEvent{}, false
-	}
-	usec, err := strconv.ParseInt(e.Fields["_SOURCE_REALTIME_TIMESTAMP"], 10, 64)
-	if err != nil {
-		usec = e.Time.UnixMicro()
-	}
-	hdr := fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Fields["_AUDIT_ID"])
-	mt, err := auparse.GetAuditMessageType(typ)
-	if err != nil {
-		return AuditEvent{}, false
-	}
-	msg, err := auparse.Parse(mt, hdr+strings.TrimPrefix(e.Message(), typ+" "))
-	if err != nil {
+	msg, ok := journalAuditMessage(e)
+	if !ok {
 		return AuditEvent{}, false
 	}
 	return AuditEvent{Time: msg.Timestamp, Serial: msg.Sequence, Records: []AuditRecord{recordOf(msg)}, Source: "journal", Host: e.Fields["_HOSTNAME"]}, true
