@@ -152,7 +152,20 @@ func triageRun(opts *TriageOptions) error {
 	var denials []journal.AuditEvent
 	perPID := map[int]int{}
 	dropped, foreign := 0, 0
-	for _, w := range journal.ReadAuditLogsFunc(files, journal.AuditWindow{Since: since, Until: until}, func(a journal.AuditEvent) {
+	// The PID filter runs on raw lines, before parsing: on a log with
+	// millions of denials of other processes, those cost a byte scan.
+	win := journal.AuditWindow{Since: since, Until: until, PID: func(p int) bool {
+		switch {
+		case !unitPID[p]:
+			foreign++
+			return false
+		case perPID[p] >= maxDenialsPerPID:
+			dropped++
+			return false
+		}
+		return true
+	}}
+	for _, w := range journal.ReadAuditLogsFunc(files, win, func(a journal.AuditEvent) {
 		p := a.PID()
 		switch {
 		case !unitPID[p]:
@@ -175,6 +188,10 @@ func triageRun(opts *TriageOptions) error {
 	n := 0
 	missing = append(missing, journal.Scan(src, q, live, func(e *journal.Entry) { n++; t.Add(e) })...)
 	if n == 0 && len(denials) == 0 {
+		if foreign > 0 {
+			return withHints(fmt.Errorf("no journal entries in the window, so none of the %d audit records read can be given to a unit", foreign),
+				"add the journal of the same host and window: --directory, --file or --bundle")
+		}
 		return withHints(errors.New("no journal entries and no audit records in the window"), "widen it with --since, or check the sources' paths and permissions")
 	}
 	reps := t.Finish()

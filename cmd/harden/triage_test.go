@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -54,5 +58,45 @@ func TestTriageWithoutConfiguration(t *testing.T) {
 		if r.Verdict == diagnose.VerdictNotSandbox {
 			t.Errorf("%s judged not-sandbox without its configuration", r.Unit)
 		}
+	}
+}
+
+// A unit's seccomp kill is found in an audit log where thousands of other
+// processes were denied too; those are counted and skipped, not parsed.
+// The foreign records are the capture's own SECCOMP line with other PIDs
+// (generated here, not captured).
+func TestTriageAmongForeignDenials(t *testing.T) {
+	capture := "../../testdata/captures/syscallfilter-kill"
+	real, err := os.ReadFile(filepath.Join(capture, "audit", "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seccomp string
+	for _, l := range strings.Split(string(real), "\n") {
+		if strings.HasPrefix(l, "type=SECCOMP ") {
+			seccomp = l
+		}
+	}
+	pid := regexp.MustCompile(` pid=\d+ `)
+	var log strings.Builder
+	const foreign = 5000
+	for i := 0; i < foreign; i++ {
+		log.WriteString(pid.ReplaceAllString(seccomp, fmt.Sprintf(" pid=%d ", 200000+i)) + "\n")
+	}
+	log.Write(real)
+	p := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(p, []byte(log.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "triage", "--file", filepath.Join(capture, "journal.export"), "--units", filepath.Join(capture, "units"), "--audit-log", p, "--output", "json")
+	var reps []diagnose.Report
+	if err := json.Unmarshal(out, &reps); err != nil || code != ExitFindings {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errOut)
+	}
+	if len(reps) != 1 || len(reps[0].Findings) == 0 || reps[0].Findings[0].Directive != "SystemCallFilter" {
+		t.Fatalf("want one SystemCallFilter finding: %s", out)
+	}
+	if !strings.Contains(string(errOut), fmt.Sprintf("%d audit records of processes no unit in the journal owns were skipped", foreign)) {
+		t.Errorf("foreign records not counted: %s", errOut)
 	}
 }
