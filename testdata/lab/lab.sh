@@ -1,11 +1,17 @@
 #!/bin/bash
 # lab.sh rebuilds the real captures in testdata/captures/ by booting real
-# systemd (Debian 12, systemd 252) in a qemu VM under software emulation.
+# systemd (Debian 12, systemd 252; or Debian 13, systemd 257, with
+# LAB_SUITE=trixie) in a qemu VM under software emulation.
 #
 #   testdata/lab/lab.sh             all scenarios (about 5 minutes)
 #   LAB_ONLY="a b" testdata/lab/lab.sh   only the named scenarios
 #   LAB_HOSTNAME=web2 LAB_DEST=testdata/fleet/web2 LAB_ONLY=… testdata/lab/lab.sh
 #                                   the same scenarios on another host (fleets)
+#   LAB_SUITE=trixie LAB_ONLY="…" testdata/lab/lab.sh
+#                                   on Debian 13 (systemd 257, built with the
+#                                   BPF framework): captures go to NAME-trixie,
+#                                   with scenarios/NAME/expect.trixie if the
+#                                   outcome differs by version
 #
 # Needs root (debootstrap) and network access to the Debian mirror the first
 # time; the root file system is cached in $LAB_CACHE (default
@@ -19,15 +25,20 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${LAB_CACHE:-/var/cache/harden-lab}
+suite=${LAB_SUITE:-bookworm}
 root=$cache/rootfs
-mirror=$(sed -n 's/^URIs: //p;s/^deb \(http[^ ]*\) .*/\1/p' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -m1 debian || echo http://deb.debian.org/debian)
+[ "$suite" = bookworm ] || root=$cache/rootfs-$suite
+# (awk reads all its input: with pipefail, grep -m1 could fail the pipe and
+# add the fallback as a second line.)
+mirror=$({ cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true; } | sed -n 's/^URIs: //p;s/^deb \(http[^ ]*\) .*/\1/p' | awk '/debian/ && m == "" {m = $1} END {print m}')
+[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 
 need() { command -v "$1" >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap qemu-system-x86 e2fsprogs; }; }
 need qemu-system-x86_64; need debootstrap; need debugfs
 
 if [ ! -e "$root/.harden-lab-ready" ]; then
 	mkdir -p "$cache"
-	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,udev,linux-image-amd64,initramfs-tools,auditd,python3,sudo,iproute2,procps,kmod,nodejs bookworm "$root" "$mirror"
+	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,udev,linux-image-amd64,initramfs-tools,auditd,python3,sudo,iproute2,procps,kmod,nodejs "$suite" "$root" "$mirror"
 	echo labvm > "$root/etc/hostname"
 	echo '/dev/vda / ext4 rw 0 1' > "$root/etc/fstab"
 	touch "$root/.harden-lab-ready"
@@ -35,7 +46,7 @@ fi
 if [ ! -x "$root/usr/bin/java" ] || [ ! -x "$root/sbin/apparmor_parser" ] || [ ! -x "$root/bin/ping" ]; then # Java workloads (added after the first captures)
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mount -t proc proc "$root/proc"
-	chroot "$root" apt-get install -y -q --no-install-recommends openjdk-17-jre-headless apparmor util-linux kmod iputils-ping || true
+	chroot "$root" apt-get install -y -q --no-install-recommends default-jre-headless apparmor util-linux kmod iputils-ping || true
 	umount "$root/proc"
 fi
 
@@ -72,25 +83,28 @@ rm -rf "$root/var/log/journal"/* "$root/var/log/audit/audit.log"* 2>/dev/null ||
 # LAB_HOSTNAME boots the VM as another host (fleet captures).
 echo "${LAB_HOSTNAME:-labvm}" > "$root/etc/hostname"
 
-img=$cache/lab.img
+img=$cache/lab-$suite.img
 rm -f "$img"; mkfs.ext4 -q -d "$root" -L root "$img" 3G
 kernel=$(ls "$root"/boot/vmlinuz-* | tail -1); initrd=$(ls "$root"/boot/initrd.img-* | tail -1)
 echo "booting $(basename "$kernel") under TCG..."
 timeout 1200 qemu-system-x86_64 -accel tcg -m 2048 -smp 1 -kernel "$kernel" -initrd "$initrd" \
-	-append "root=/dev/vda rw console=ttyS0 audit=1 apparmor=1 security=apparmor systemd.show_status=0" \
+	-append "root=/dev/vda rw console=ttyS0 audit=1 apparmor=1 lsm=landlock,lockdown,yama,apparmor,bpf systemd.show_status=0" \
 	-drive "file=$img,if=virtio,format=raw" -display none -nic none -serial "file:$cache/console.log" -no-reboot
 
-out=$cache/out; rm -rf "$out"; mkdir -p "$out"
+out=$cache/out-$suite; rm -rf "$out"; mkdir -p "$out"
 debugfs -R "rdump /lab/out $out" "$img" >/dev/null 2>&1
 [ -e "$out/out/DONE" ] || { echo "lab run did not finish; see $cache/console.log and $out/out/runner.log" >&2; exit 1; }
 for b in "$out"/out/*/; do
 	name=$(basename "$b"); [ "$name" = _journal ] && continue
-	dest=${LAB_DEST:-$repo/testdata/captures}/$name
+	cname=$name; [ "$suite" = bookworm ] || cname=$name-$suite
+	dest=${LAB_DEST:-$repo/testdata/captures}/$cname
 	rm -rf "$dest"; mkdir -p "$dest"
 	cp -r "$b"/. "$dest"/
-	cp "$here/scenarios/$name/expect" "$dest/expect"
+	expect=$here/scenarios/$name/expect
+	[ -f "$expect.$suite" ] && expect=$expect.$suite
+	cp "$expect" "$dest/expect"
 	[ -d "$dest/audit" ] && [ ! -s "$dest/audit/audit.log" ] && rm -rf "$dest/audit"
-	echo "captured $name"
+	echo "captured $cname"
 done
 cp "$out/out/runner.log" "$cache/runner.log"
 echo "journal directory of the whole boot: $out/out/_journal"

@@ -13,6 +13,7 @@
 #include <sys/time.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <pthread.h>
 
 static void *idle(void *arg) { (void)arg; sleep(5); return NULL; }
@@ -61,6 +62,11 @@ int main(int argc, char **argv) {
 		int fd = open(p, O_RDWR);
 		if (fd < 0) { fprintf(stderr, "capp: open %s: %s\n", p, strerror(errno)); return 1; }
 		close(fd);
+	} else if (!strcmp(a, "shmget")) {
+		/* attach to a System V segment another process created (key in hex) */
+		key_t key = (key_t)strtol(p, NULL, 16);
+		int id = shmget(key, 0, 0);
+		if (id < 0) { fprintf(stderr, "capp: shmget(0x%x): %s\n", (unsigned)key, strerror(errno)); return 1; }
 	} else {
 		fprintf(stderr, "capp: unknown action %s\n", a); return 64;
 	}

@@ -1,0 +1,1 @@
+ipcrm -M 0x4a11 || true
