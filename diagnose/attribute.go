@@ -15,20 +15,24 @@ import (
 type causeKind string
 
 const (
-	causeMount      causeKind = "mount"      // a mount rule hides or protects the path
-	causeSetupPath  causeKind = "setup-path" // a path setting names a path that cannot be mounted
-	causeSetup      causeKind = "setup"      // systemd could not apply a setting
-	causeCapability causeKind = "capability" // the process lacks a capability
-	causeFilter     causeKind = "filter"     // SystemCallFilter= refuses a syscall
-	causeErrnoRule  causeKind = "errno-rule" // another seccomp-based directive refuses a syscall
-	causeNNP        causeKind = "nnp"        // no_new_privs stops a setuid helper
-	causeNetwork    causeKind = "network"    // PrivateNetwork=
-	causeFamily     causeKind = "family"     // RestrictAddressFamilies=
-	causeMemory     causeKind = "memory"     // MemoryMax=
-	causeLimit      causeKind = "limit"      // TasksMax=, LimitNOFILE=, … (numbers)
-	causeArch       causeKind = "arch"       // SystemCallArchitectures=
-	causeDevice     causeKind = "device"     // DevicePolicy=/DeviceAllow=
-	causeIP         causeKind = "ip"         // IPAddressDeny=
+	causeMount      causeKind = "mount"       // a mount rule hides or protects the path
+	causeSetupPath  causeKind = "setup-path"  // a path setting names a path that cannot be mounted
+	causeSetup      causeKind = "setup"       // systemd could not apply a setting
+	causeCapability causeKind = "capability"  // the process lacks a capability
+	causeFilter     causeKind = "filter"      // SystemCallFilter= refuses a syscall
+	causeErrnoRule  causeKind = "errno-rule"  // another seccomp-based directive refuses a syscall
+	causeNNP        causeKind = "nnp"         // no_new_privs stops a setuid helper
+	causeNetwork    causeKind = "network"     // PrivateNetwork=
+	causeFamily     causeKind = "family"      // RestrictAddressFamilies=
+	causeMemory     causeKind = "memory"      // MemoryMax=
+	causeLimit      causeKind = "limit"       // TasksMax=, LimitNOFILE=, … (numbers)
+	causeArch       causeKind = "arch"        // SystemCallArchitectures=
+	causeDevice     causeKind = "device"      // DevicePolicy=/DeviceAllow=
+	causeIP         causeKind = "ip"          // IPAddressDeny=
+	causeSocketBind causeKind = "socket-bind" // SocketBindDeny=
+	causeInterface  causeKind = "interface"   // RestrictNetworkInterfaces=
+	causeFileSystem causeKind = "filesystem"  // RestrictFileSystems=
+	causeIPC        causeKind = "ipc"         // PrivateIPC=
 )
 
 // cause is one way the sandbox explains a symptom.
@@ -219,6 +223,26 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 	op := sym.Op
 	switch sym.Errno {
 	case "EACCES", "EPERM":
+		if fs := FileSystemOf(sym.Path); sym.Errno == "EPERM" && fs != "" && !sb.FileSystemAllowed(fs) {
+			out = append(out, cause{kind: causeFileSystem, directive: "RestrictFileSystems", setting: "RestrictFileSystems=" + sb.Props["RestrictFileSystems"], confidence: High, path: fs,
+				reason:  fmt.Sprintf("%s is on %s, a file system type RestrictFileSystems= does not allow: systemd's BPF LSM program refuses to open it with EPERM, and the kernel logs nothing", sym.Path, fs),
+				confirm: "systemd-analyze filesystems lists the types and groups the setting takes"})
+		}
+		if op == "bind" && sym.Port > 0 && !sb.BindAllowed(protoOf(sym.Text), sym.Port) {
+			out = append(out, cause{kind: causeSocketBind, directive: "SocketBindDeny", setting: "SocketBindDeny=" + sb.Props["SocketBindDeny"], confidence: High,
+				reason: fmt.Sprintf("port %d matches SocketBindDeny= and no SocketBindAllow= entry: systemd's cgroup BPF program makes bind() fail with EPERM, and the kernel logs nothing", sym.Port)})
+		}
+		if sym.Errno == "EPERM" && isSendOp(op) && sym.Path == "" && strings.TrimSpace(sb.Props["RestrictNetworkInterfaces"]) != "" && !sb.NoBPF {
+			switch {
+			case sym.Addr != "" && isLoopback(sym.Addr) && !sb.InterfaceAllowed("lo"):
+				out = append(out, cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"], confidence: High, path: "lo",
+					reason: fmt.Sprintf("traffic to %s goes through the loopback interface lo, which RestrictNetworkInterfaces= does not allow: systemd's BPF program drops the packets and sendmsg()/connect() report EPERM", sym.Addr)})
+			case sym.Addr == "" || !isLoopback(sym.Addr):
+				out = append(out, cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"], confidence: Medium,
+					reason:  "RestrictNetworkInterfaces= limits the interfaces the service may use, and dropped packets give EPERM; which interface the route to " + orDefault(sym.Addr, "the peer") + " takes is not in the evidence",
+					confirm: "ip route get " + orDefault(sym.Addr, "ADDRESS") + " names the interface; compare it with the setting"})
+			}
+		}
 		if op == "bind" && (sym.Port == 0 || sym.Port < 1024) {
 			if c, ok := needCap(sb, "CAP_NET_BIND_SERVICE", sym); ok {
 				if sym.Port == 0 {
@@ -331,6 +355,25 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 	case "ENOMEM":
 		if op == "mlock" || op == "mlockall" || op == "mlock2" {
 			out = append(out, limitCause(sb, "LimitMEMLOCK", "locking more memory than LimitMEMLOCK= allows fails"))
+			break
+		}
+		if op == "" || op == "mmap" || op == "brk" || op == "mremap" || op == "malloc" {
+			// An allocation failed: the address-space and data limits make
+			// mmap()/brk() fail with ENOMEM (MemoryMax= kills instead).
+			for _, l := range []struct{ d, what string }{{"LimitAS", "the process's whole address space"}, {"LimitDATA", "the process's data segment and anonymous mappings"}} {
+				if v := sb.Props[l.d]; v != "" && v != "infinity" {
+					c := limitCause(sb, l.d, fmt.Sprintf("%s=%s caps %s; an allocation beyond it fails with ENOMEM, which runtimes report as out of memory", l.d, v, l.what))
+					if op == "" && !sym.Trusted() {
+						c.confidence = Medium // the program's own words, no syscall named
+					}
+					out = append(out, c)
+				}
+			}
+		}
+	case "ENOENT":
+		if what, ok := rules.IPCCalls[op]; ok && isYes(sb.Props["PrivateIPC"]) {
+			out = append(out, cause{kind: causeIPC, directive: "PrivateIPC", setting: "PrivateIPC=" + sb.Props["PrivateIPC"], confidence: High, syscall: op,
+				reason: fmt.Sprintf("PrivateIPC=yes gives the service its own IPC namespace: a %s created outside it does not exist in there, so %s() fails with ENOENT", what, op)})
 		}
 	case "EMFILE":
 		out = append(out, cause{kind: causeLimit, directive: "LimitNOFILE", setting: "LimitNOFILE=" + sb.Props["LimitNOFILE"], confidence: Medium,
@@ -527,6 +570,28 @@ func helperLine(line string) bool {
 		}
 	}
 	return false
+}
+
+// isSendOp: the operations through which a dropped packet shows as EPERM.
+func isSendOp(op string) bool {
+	switch op {
+	case "sendto", "sendmsg", "sendmmsg", "send", "connect", "write":
+		return true
+	}
+	return false
+}
+
+// protoOf reads the transport protocol a message names ("listen tcp
+// :9090: bind: …"), "" when it names none.
+func protoOf(text string) string {
+	t := strings.ToLower(text)
+	switch {
+	case strings.Contains(t, "udp"):
+		return "udp"
+	case strings.Contains(t, "tcp"):
+		return "tcp"
+	}
+	return ""
 }
 
 func limitCause(sb *Sandbox, d, why string) cause {

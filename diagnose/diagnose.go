@@ -55,6 +55,11 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	if !inv.Failed && !opts.IncludeRunning {
 		rep.Verdict = VerdictNoFailure
 		rep.Result = "success"
+		var props map[string]string
+		if ev.Unit != nil {
+			props = ev.Unit.Props
+		}
+		rep.Notes = runNotes(ev, inv, opts.Unit, props)
 		return rep
 	}
 	if rep.Result == "" {
@@ -77,7 +82,8 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 		sb.Groups = rules.HostGroups(ev.Host.SystemdVersion, ev.Host.SyscallGroups)
 	}
 
-	rep.Notes = configWarnings(ev.Entries, opts.Unit, inv.End)
+	sb.NoBPF = ev.Host.Lacks("BPF_FRAMEWORK")
+	rep.Notes = runNotes(ev, inv, opts.Unit, props)
 	syms := collectSymptoms(inv, ev, props)
 	var findings []Finding
 	var unexplained []*Symptom
@@ -324,16 +330,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 	for _, k := range kernelSymptoms(ev.Entries, inv, props, from, to) {
 		syms = mergeSymptom(syms, k)
 	}
-	exe := execPath(props)
-	for i := range ev.Audit {
-		a := &ev.Audit[i]
-		if a.Time.Before(from) || a.Time.After(to) {
-			continue
-		}
-		pid := a.PID()
-		if !inv.PIDs[pid] && !(len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe) {
-			continue
-		}
+	for _, a := range runAudit(inv, ev, props) {
 		if s, ok := auditSymptom(a); ok {
 			syms = mergeSymptom(syms, s)
 		}
@@ -587,6 +584,89 @@ func configWarnings(entries []journal.Entry, unit string, until time.Time) []str
 		}
 		seen[m] = true
 		out = append(out, "systemd ignored part of the unit's configuration: "+m+" — whatever that line was meant to enforce is not in force")
+	}
+	return out
+}
+
+// runAudit is the audit trail of the run's processes: events of its PIDs
+// (or, when no PID is known, of its executable) within its time.
+func runAudit(inv *Invocation, ev *journal.Evidence, props map[string]string) []*journal.AuditEvent {
+	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
+	exe := execPath(props)
+	var out []*journal.AuditEvent
+	for i := range ev.Audit {
+		a := &ev.Audit[i]
+		if a.Time.Before(from) || a.Time.After(to) {
+			continue
+		}
+		if !inv.PIDs[a.PID()] && !(len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// seccompLogAction is the SECCOMP record code of SystemCallLog=: the call
+// was allowed and logged.
+const seccompLogAction = "0x7ffc0000"
+
+// syscallLogNote lists the calls SystemCallLog= had the kernel record
+// during the run. In a tuning run (SystemCallLog=~@system-service, say)
+// they are exactly the calls a SystemCallFilter= would have to allow.
+func syscallLogNote(audit []*journal.AuditEvent) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, a := range audit {
+		r := a.Record("SECCOMP")
+		if r == nil || r.Raw["code"] != seccompLogAction {
+			continue
+		}
+		n := syscallName(r)
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("SystemCallLog= had the kernel log these calls of the run (allowed, not refused): %s — a SystemCallFilter= for this service must allow them (SystemCallFilter=%s)",
+		strings.Join(names, ", "), strings.Join(names, " "))
+}
+
+// runNotes are what the operator should know about the run besides its
+// failure: settings systemd ignored or cannot enforce, and the calls a
+// SystemCallLog= tuning run recorded.
+func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string) []string {
+	notes := configWarnings(ev.Entries, unit, inv.End)
+	notes = append(notes, unenforcedNotes(ev.Host, props, ev.Unit)...)
+	if n := syscallLogNote(runAudit(inv, ev, props)); n != "" {
+		notes = append(notes, n)
+	}
+	return notes
+}
+
+// unenforcedNotes names the settings this host's systemd accepts but
+// cannot enforce (built without its BPF framework): a protection the
+// operator believes in that is not there.
+func unenforcedNotes(host journal.HostInfo, props map[string]string, cfg *journal.UnitConfig) []string {
+	if !host.Lacks("BPF_FRAMEWORK") {
+		return nil
+	}
+	var out []string
+	for _, d := range rules.BPFDirectives {
+		set := strings.TrimSpace(props[d]) != ""
+		if cfg != nil {
+			for _, st := range cfg.Settings {
+				if st.Name == d && strings.TrimSpace(st.Value) != "" {
+					set = true
+				}
+			}
+		}
+		if set {
+			out = append(out, fmt.Sprintf("%s= is set, but this systemd (%d) was built without its BPF framework (-BPF_FRAMEWORK): the setting is accepted and not enforced", d, host.SystemdVersion))
+		}
 	}
 	return out
 }

@@ -16,7 +16,12 @@ var listDirectives = map[string]bool{
 	"ConfigurationDirectory": true, "AmbientCapabilities": true, "CapabilityBoundingSet": true,
 	"IPAddressAllow": true, "IPAddressDeny": true, "ExecStartPre": true, "SupplementaryGroups": true,
 	"RestrictAddressFamilies": true, "SystemCallFilter": true, "DeviceAllow": true,
+	"SocketBindAllow": true, "SocketBindDeny": true, "RestrictNetworkInterfaces": true, "RestrictFileSystems": true,
 }
+
+// allowDenyLists are list settings whose entries of the other kind than
+// the first assignment ("~" or not) remove instead of add.
+var allowDenyLists = map[string]bool{"RestrictAddressFamilies": true, "RestrictNetworkInterfaces": true, "RestrictFileSystems": true}
 
 // ApplyDropIn returns the properties a unit would have with the drop-in
 // lines applied after its configuration, following systemd's merge rules:
@@ -45,7 +50,10 @@ func applyDropIn(props map[string]string, lines []string, groups *rules.SyscallG
 		switch {
 		case name == "SystemCallFilter":
 			out[name] = mergeFilter(out[name], value, groups)
-		case name == "RestrictAddressFamilies" && value != "" && strings.HasPrefix(strings.TrimSpace(out[name]), "~") != strings.HasPrefix(value, "~"):
+		case allowDenyLists[name] && value != "" && strings.TrimSpace(out[name]) != "" && strings.HasPrefix(strings.TrimSpace(out[name]), "~") != strings.HasPrefix(value, "~"):
+			if name == "RestrictFileSystems" {
+				value = strings.Join(rules.FileSystemTable().Expand(strings.Fields(value)), " ")
+			}
 			out[name] = mergeFilter(out[name], value, groups) // other kind than the first: removes
 		case name == "CapabilityBoundingSet" && value != "":
 			set := capSet(out[name])

@@ -50,7 +50,7 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 	props := applyDropIn(sb.Props, cand.Lines, sb.Groups)
 	next := NewSandbox(props, sb.Version)
-	next.FileNames, next.Groups = sb.FileNames, sb.Groups
+	next.FileNames, next.Groups, next.NoBPF = sb.FileNames, sb.Groups, sb.NoBPF
 	if c.kind == causeSetupPath {
 		for _, p := range cand.creates {
 			if p == c.path {
@@ -317,6 +317,24 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		if sym.Addr != "" {
 			add([]string{"IPAddressAllow=" + sym.Addr}, fmt.Sprintf("lets traffic to %s through IPAddressDeny=", sym.Addr), "traffic to "+sym.Addr+" is allowed; everything else stays denied")
 		}
+	case causeSocketBind:
+		entry := strconv.Itoa(sym.Port)
+		if proto := protoOf(sym.Text); proto != "" {
+			entry = proto + ":" + entry
+		}
+		add([]string{"SocketBindAllow=" + entry}, fmt.Sprintf("allows binding port %d; SocketBindDeny= still refuses every other port", sym.Port),
+			fmt.Sprintf("the service may listen on port %d", sym.Port))
+	case causeInterface:
+		if c.path != "" {
+			add([]string{"RestrictNetworkInterfaces=" + c.path}, fmt.Sprintf("lets traffic through %s too (a later entry of the other kind removes it from a deny list)", c.path),
+				fmt.Sprintf("the service may use %s; other interfaces stay restricted", c.path))
+		}
+	case causeFileSystem:
+		add([]string{"RestrictFileSystems=" + c.path}, fmt.Sprintf("allows opening files on %s too", c.path),
+			fmt.Sprintf("the service may open files on every %s mount; other types stay refused", c.path))
+	case causeIPC:
+		add([]string{"PrivateIPC=no"}, "the service shares the host's System V IPC objects and POSIX message queues again (or join the namespace of the unit that creates them with JoinsNamespaceOf= and PrivateIPC=yes on both)",
+			"the host's IPC objects become reachable; other namespaces stay private")
 	case causeMemory:
 		cur := limitValue(sb.Props["MemoryMax"])
 		if cur > 0 {

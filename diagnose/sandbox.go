@@ -38,6 +38,10 @@ type Sandbox struct {
 	FileNames map[string]string
 	// Groups are the @group sets of the unit's systemd.
 	Groups *rules.SyscallGroups
+	// NoBPF is set when the host's systemd was built without its BPF
+	// framework: SocketBind*=, RestrictNetworkInterfaces= and
+	// RestrictFileSystems= are then accepted but not enforced.
+	NoBPF bool
 }
 
 type mountRule struct {
@@ -359,19 +363,133 @@ func (s *Sandbox) AddressDenied(addr string) bool {
 // FamilyAllowed says whether RestrictAddressFamilies= lets socket() create
 // a family.
 func (s *Sandbox) FamilyAllowed(fam string) bool {
-	v := strings.TrimSpace(s.Props["RestrictAddressFamilies"])
+	if strings.TrimSpace(s.Props["RestrictAddressFamilies"]) == "none" {
+		return false
+	}
+	return listAllows(s.Props["RestrictAddressFamilies"], nil, func(f string) bool { return f == fam })
+}
+
+// listAllows evaluates the allow lists (and "~" deny lists) of
+// RestrictAddressFamilies=, RestrictNetworkInterfaces= and
+// RestrictFileSystems=: an empty list allows everything; otherwise the
+// item is allowed when it is listed in an allow list or missing from a
+// deny list. expand, when set, turns an entry into what it stands for.
+func listAllows(v string, expand func([]string) []string, matches func(entry string) bool) bool {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return true
 	}
-	if v == "none" {
-		return false
-	}
 	deny := strings.HasPrefix(v, "~")
+	entries := strings.Fields(strings.TrimPrefix(v, "~"))
+	if expand != nil {
+		entries = expand(entries)
+	}
 	listed := false
-	for _, f := range strings.Fields(strings.TrimPrefix(v, "~")) {
-		if f == fam {
+	for _, e := range entries {
+		if matches(e) {
 			listed = true
+			break
 		}
 	}
 	return listed != deny
+}
+
+// InterfaceAllowed says whether RestrictNetworkInterfaces= lets traffic
+// through a network interface.
+func (s *Sandbox) InterfaceAllowed(name string) bool {
+	if s.NoBPF {
+		return true
+	}
+	return listAllows(s.Props["RestrictNetworkInterfaces"], nil, func(e string) bool { return e == name })
+}
+
+// FileSystemAllowed says whether RestrictFileSystems= lets the process
+// open files on a file system type. The kernel compares magic numbers,
+// so a type allows every type that shares its magic (tmpfs, devtmpfs).
+func (s *Sandbox) FileSystemAllowed(fsType string) bool {
+	if s.NoBPF || fsType == "" {
+		return true
+	}
+	t := rules.FileSystemTable()
+	return listAllows(s.Props["RestrictFileSystems"], t.Expand, func(e string) bool { return t.SameType(e, fsType) })
+}
+
+// FileSystemOf is the type of the kernel API file system a path is on,
+// or "" when the path is on a file system only the host can name.
+func FileSystemOf(p string) string {
+	for _, m := range rules.APIFileSystems {
+		if within(p, m.Path) {
+			return m.Type
+		}
+	}
+	return ""
+}
+
+// BindAllowed says whether SocketBindAllow=/SocketBindDeny= let the
+// process bind a port (proto "tcp", "udp" or "" for unknown). As in
+// systemd's socket-bind BPF program, an allow rule that matches wins,
+// then a deny rule that matches refuses, and anything else is allowed.
+func (s *Sandbox) BindAllowed(proto string, port int) bool {
+	if s.NoBPF {
+		return true
+	}
+	match := func(list string) bool {
+		for _, e := range strings.Fields(list) {
+			if r, ok := parseBindRule(e); ok && r.matches(proto, port) {
+				return true
+			}
+		}
+		return false
+	}
+	if match(s.Props["SocketBindAllow"]) {
+		return true
+	}
+	return !match(s.Props["SocketBindDeny"])
+}
+
+// bindRule is one SocketBindAllow=/SocketBindDeny= entry: in unit files
+// "[ipv4:|ipv6:][tcp:|udp:]PORT[-PORT]" or "any"; `systemctl show` writes
+// the same without colons ("tcp8080", "ipv6udp53-54").
+type bindRule struct {
+	proto  string // "" any
+	lo, hi int    // 0, 0: any port
+}
+
+func parseBindRule(e string) (bindRule, bool) {
+	var r bindRule
+	e = strings.ToLower(e)
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		if rest, ok := strings.CutPrefix(e, fam); ok {
+			e = strings.TrimPrefix(rest, ":") // the family is not modelled: it matches both
+		}
+	}
+	for _, proto := range []string{"tcp", "udp"} {
+		if rest, ok := strings.CutPrefix(e, proto); ok {
+			r.proto, e = proto, strings.TrimPrefix(rest, ":")
+		}
+	}
+	if e == "any" || e == "" {
+		return r, true
+	}
+	lo, hi, isRange := strings.Cut(e, "-")
+	a, err := strconv.Atoi(lo)
+	if err != nil {
+		return r, false
+	}
+	r.lo, r.hi = a, a
+	if isRange {
+		b, err := strconv.Atoi(hi)
+		if err != nil {
+			return r, false
+		}
+		r.hi = b
+	}
+	return r, true
+}
+
+func (r bindRule) matches(proto string, port int) bool {
+	if r.proto != "" && proto != "" && r.proto != proto {
+		return false
+	}
+	return r.lo == 0 && r.hi == 0 || port >= r.lo && port <= r.hi
 }

@@ -31,10 +31,13 @@ type Evidence struct {
 type HostInfo struct {
 	SystemdVersion int    // 0 when unknown
 	SystemdBuild   string // e.g. "252.39-1~deb12u2"
-	Kernel         string
-	Arch           string // uname machine, e.g. x86_64
-	Uname          string // the uname -a line, when known
-	Raw            string // host.txt as read
+	// Features is systemd's compile-time feature list ("+PAM +AUDIT …
+	// -BPF_FRAMEWORK …"), "" when unknown.
+	Features string
+	Kernel   string
+	Arch     string // uname machine, e.g. x86_64
+	Uname    string // the uname -a line, when known
+	Raw      string // host.txt as read
 	// SyscallGroups are the running systemd's @group sets (live hosts
 	// only); nil means the tables for SystemdVersion are used.
 	SyscallGroups map[string]map[string]bool
@@ -323,6 +326,9 @@ func ParseHostInfo(b []byte) HostInfo {
 			h.SystemdVersion, _ = strconv.Atoi(m[1])
 			h.SystemdBuild = m[2]
 		}
+		if t := strings.TrimSpace(line); h.Features == "" && (strings.HasPrefix(t, "+") || strings.HasPrefix(t, "-")) && strings.Contains(t, "SECCOMP") {
+			h.Features = t
+		}
 		if f := strings.Fields(line); len(f) >= 3 && f[0] == "Linux" {
 			h.Kernel = f[2]
 			if len(f) >= 2 {
@@ -401,7 +407,7 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 	}
 	host := ev.Host.Raw
 	if host == "" && ev.Host.SystemdVersion > 0 {
-		host = fmt.Sprintf("systemd %d (%s)\n%s\n", ev.Host.SystemdVersion, ev.Host.SystemdBuild, ev.Host.Uname)
+		host = fmt.Sprintf("systemd %d (%s)\n%s\n%s\n", ev.Host.SystemdVersion, ev.Host.SystemdBuild, ev.Host.Features, ev.Host.Uname)
 	}
 	if host != "" {
 		if err := os.WriteFile(filepath.Join(dir, "host.txt"), []byte(host), 0o644); err != nil {
@@ -487,4 +493,15 @@ func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*E
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// Lacks says whether systemd is known to have been built without a
+// feature ("-BPF_FRAMEWORK"); an unknown feature list lacks nothing.
+func (h HostInfo) Lacks(feature string) bool {
+	for _, f := range strings.Fields(h.Features) {
+		if f == "-"+feature {
+			return true
+		}
+	}
+	return false
 }

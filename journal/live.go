@@ -55,6 +55,9 @@ func (Live) Host() HostInfo {
 			h.SystemdBuild = v
 			h.SystemdVersion, _ = strconv.Atoi(strings.SplitN(v, ".", 2)[0])
 		}
+		if f, err := c.GetManagerProperty("Features"); err == nil {
+			h.Features = strings.Trim(f, `"`)
+		}
 		c.Close()
 	}
 	if g, err := (Live{}).SyscallGroups(); err == nil {

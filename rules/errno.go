@@ -84,4 +84,14 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"socket.timeout", "ETIMEDOUT"},
 	{"not found in directory", "ENOENT"}, // modprobe: "Module x not found in directory /lib/modules/…"
 	{"can't start new thread", "EAGAIN"}, // Python's threading on EAGAIN
+	// Allocation failures, as runtimes report them (no errno printed):
+	{"MemoryError", "ENOMEM"},                     // Python
+	{"java.lang.OutOfMemoryError", "ENOMEM"},      // Java
+	{"Could not reserve enough space", "ENOMEM"},  // the JVM at start, under an address-space limit
+	{"JavaScript heap out of memory", "ENOMEM"},   // Node
+	{"Fatal process out of memory", "ENOMEM"},     // Node (V8)
+	{"runtime: out of memory", "ENOMEM"},          // Go
+	{"runtime: cannot allocate memory", "ENOMEM"}, // Go
+	{"memory allocation of", "ENOMEM"},            // Rust: "memory allocation of N bytes failed"
+	{"std::bad_alloc", "ENOMEM"},                  // C++
 }

@@ -23,6 +23,7 @@ const capturesDir = "../../testdata/captures"
 type expectation struct {
 	unit, verdict, directive, relaxation, fix string
 	notDirectives, notRelaxations             []string
+	notes                                     []string // each must be part of a note
 	noControlChars                            bool
 }
 
@@ -62,6 +63,8 @@ func readExpect(t *testing.T, path string) expectation {
 			e.notDirectives = append(e.notDirectives, v)
 		case "not-relaxation":
 			e.notRelaxations = append(e.notRelaxations, v)
+		case "note":
+			e.notes = append(e.notes, v)
 		case "no-control-chars":
 			e.noControlChars = v == "yes"
 		default:
@@ -129,6 +132,11 @@ func TestCaptures(t *testing.T) {
 					}
 				}
 			}
+			for _, n := range exp.notes {
+				if !containsPart(rep.Notes, n) {
+					t.Errorf("no note says %q; notes: %q", n, rep.Notes)
+				}
+			}
 			if exp.verdict == "sandbox" && rep.Findings[0].Source == "" {
 				t.Errorf("first finding names no file:line")
 			}
@@ -143,6 +151,15 @@ func TestCaptures(t *testing.T) {
 			golden(t, filepath.Join(dir, "why.golden.txt"), text)
 		})
 	}
+}
+
+func containsPart(list []string, part string) bool {
+	for _, s := range list {
+		if strings.Contains(s, part) {
+			return true
+		}
+	}
+	return false
 }
 
 var fixResultRe = regexp.MustCompile(`Result=(\S+) ExecMainStatus=(\d+)`)
