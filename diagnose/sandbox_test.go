@@ -138,3 +138,43 @@ func TestBroadRelaxationsNeedTrustedEvidence(t *testing.T) {
 		t.Fatal("kernel evidence: nothing proposed")
 	}
 }
+
+// The BPF-enforced lists, as systemd's programs evaluate them; the show
+// format ("tcp8080") is what real `systemctl show` of v257 printed.
+func TestBPFLists(t *testing.T) {
+	sb := NewSandbox(map[string]string{"SocketBindDeny": "any", "SocketBindAllow": "tcp8080 ipv6udp5353-5360"}, 257)
+	for _, c := range []struct {
+		proto string
+		port  int
+		want  bool
+	}{{"tcp", 8080, true}, {"tcp", 9090, false}, {"udp", 8080, false}, {"", 8080, true}, {"udp", 5355, true}, {"tcp", 5355, false}} {
+		if got := sb.BindAllowed(c.proto, c.port); got != c.want {
+			t.Errorf("bind %s %d: %v, want %v", c.proto, c.port, got, c.want)
+		}
+	}
+	fs := NewSandbox(map[string]string{"RestrictFileSystems": "ext4 tmpfs"}, 257)
+	if !fs.FileSystemAllowed("devtmpfs") || fs.FileSystemAllowed("proc") || !fs.FileSystemAllowed(FileSystemOf("/run/x")) {
+		t.Errorf("ext4 tmpfs: devtmpfs shares tmpfs's magic, proc is refused, /run is tmpfs")
+	}
+	grp := NewSandbox(map[string]string{"RestrictFileSystems": "~@basic-api"}, 257)
+	if grp.FileSystemAllowed("proc") || !grp.FileSystemAllowed("ext4") {
+		t.Errorf("~@basic-api must refuse proc and allow ext4")
+	}
+	if FileSystemOf("/proc/loadavg") != "proc" || FileSystemOf("/sys/fs/cgroup/x") != "cgroup2" || FileSystemOf("/var/lib/x") != "" {
+		t.Errorf("FileSystemOf")
+	}
+	ifs := NewSandbox(map[string]string{"RestrictNetworkInterfaces": "~lo"}, 257)
+	if ifs.InterfaceAllowed("lo") || !ifs.InterfaceAllowed("eth0") {
+		t.Errorf("~lo")
+	}
+	// A later allow entry removes lo from the deny list.
+	next := NewSandbox(ApplyDropIn(ifs.Props, []string{"RestrictNetworkInterfaces=lo"}), 257)
+	if !next.InterfaceAllowed("lo") {
+		t.Errorf("after RestrictNetworkInterfaces=lo: %q", next.Props["RestrictNetworkInterfaces"])
+	}
+	// Without the BPF framework nothing of it is enforced.
+	fs.NoBPF = true
+	if !fs.FileSystemAllowed("proc") {
+		t.Errorf("NoBPF must allow everything")
+	}
+}
