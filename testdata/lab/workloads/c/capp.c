@@ -18,6 +18,9 @@
 
 static void *idle(void *arg) { (void)arg; sleep(5); return NULL; }
 
+/* uses about 1 KiB of stack per level */
+static int deep(int n) { volatile char pad[1024]; pad[0] = (char)n; return n <= 0 ? pad[0] : deep(n - 1) + pad[0]; }
+
 int main(int argc, char **argv) {
 	if (argc < 3) { fprintf(stderr, "usage: capp ACTION ARG\n"); return 64; }
 	const char *a = argv[1], *p = argv[2];
@@ -62,6 +65,9 @@ int main(int argc, char **argv) {
 		int fd = open(p, O_RDWR);
 		if (fd < 0) { fprintf(stderr, "capp: open %s: %s\n", p, strerror(errno)); return 1; }
 		close(fd);
+	} else if (!strcmp(a, "recurse")) {
+		/* recursion ARG KiB deep (a parser on a deeply nested input, say) */
+		printf("capp: depth %d\n", deep(atoi(p))); fflush(stdout);
 	} else if (!strcmp(a, "shmget")) {
 		/* attach to a System V segment another process created (key in hex) */
 		key_t key = (key_t)strtol(p, NULL, 16);
