@@ -82,11 +82,17 @@ func explain(sym *Symptom, sb *Sandbox) []cause {
 		for _, d := range rules.SignalLimits[sym.Signal] {
 			if v := sb.Props[d]; v != "" && v != "infinity" {
 				conf := High
-				if sym.Signal == 9 {
+				reason := fmt.Sprintf("%s=%s: the kernel sends this signal when the process exceeds it", d, v)
+				switch {
+				case sym.Signal == 9:
 					conf = Medium // SIGKILL has other senders
+				case sym.Signal == 11 && sym.Op == "stack-overflow":
+					reason = fmt.Sprintf("%s=%s: the kernel's segfault line puts the faulting address at the stack pointer, the mark of a stack that could not grow", d, v)
+				case sym.Signal == 11:
+					conf = Medium // most segfaults are bugs
+					reason = fmt.Sprintf("%s=%s: a stack that outgrows the limit ends in SIGSEGV; so do bugs, and nothing here places the fault on the stack", d, v)
 				}
-				out = append(out, cause{kind: causeLimit, directive: d, setting: d + "=" + v, confidence: conf,
-					reason: fmt.Sprintf("%s=%s: the kernel sends this signal when the process exceeds it", d, v)})
+				out = append(out, cause{kind: causeLimit, directive: d, setting: d + "=" + v, confidence: conf, reason: reason})
 			}
 		}
 		return out
@@ -228,9 +234,19 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 				reason:  fmt.Sprintf("%s is on %s, a file system type RestrictFileSystems= does not allow: systemd's BPF LSM program refuses to open it with EPERM, and the kernel logs nothing", sym.Path, fs),
 				confirm: "systemd-analyze filesystems lists the types and groups the setting takes"})
 		}
-		if op == "bind" && sym.Port > 0 && !sb.BindAllowed(protoOf(sym.Text), sym.Port) {
-			out = append(out, cause{kind: causeSocketBind, directive: "SocketBindDeny", setting: "SocketBindDeny=" + sb.Props["SocketBindDeny"], confidence: High,
-				reason: fmt.Sprintf("port %d matches SocketBindDeny= and no SocketBindAllow= entry: systemd's cgroup BPF program makes bind() fail with EPERM, and the kernel logs nothing", sym.Port)})
+		if (op == "bind" || op == "" && sym.PortGuessed) && sym.Port > 0 && !sb.BindAllowed(bindProto(sym, sb), sym.Port) {
+			c := cause{kind: causeSocketBind, directive: "SocketBindDeny", setting: "SocketBindDeny=" + sb.Props["SocketBindDeny"], confidence: High,
+				reason:  fmt.Sprintf("port %d matches SocketBindDeny= and no SocketBindAllow= entry: systemd's cgroup BPF program makes bind() fail with EPERM, and the kernel logs nothing", sym.Port),
+				confirm: "strace -f -e trace=bind on the program shows the refused bind()"}
+			if sym.PortGuessed {
+				c.confidence = Medium
+				c.reason += fmt.Sprintf(" (the message names no port; %d is the one the command line names", sym.Port)
+				if op == "" {
+					c.reason += ", and no operation either"
+				}
+				c.reason += ")"
+			}
+			out = append(out, c)
 		}
 		if sym.Errno == "EPERM" && isSendOp(op) && sym.Path == "" && strings.TrimSpace(sb.Props["RestrictNetworkInterfaces"]) != "" && !sb.NoBPF {
 			switch {
@@ -338,6 +354,10 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 			}
 		}
 	case "ETIMEDOUT":
+		if sym.Addr != "" && isLoopback(sym.Addr) && strings.TrimSpace(sb.Props["RestrictNetworkInterfaces"]) != "" && !sb.InterfaceAllowed("lo") {
+			out = append(out, cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"], confidence: High, path: "lo",
+				reason: fmt.Sprintf("traffic to %s goes through the loopback interface lo, which RestrictNetworkInterfaces= does not allow: systemd's BPF program drops the packets silently, so a TCP connect waits until it times out", sym.Addr)})
+		}
 		if sb.AddressDenied(sym.Addr) {
 			out = append(out, cause{kind: causeIP, directive: "IPAddressDeny", setting: "IPAddressDeny=" + sb.Props["IPAddressDeny"], confidence: Medium,
 				reason: "IPAddressDeny= drops the packets silently, so a TCP connect waits until it times out"})
@@ -582,16 +602,23 @@ func isSendOp(op string) bool {
 }
 
 // protoOf reads the transport protocol a message names ("listen tcp
-// :9090: bind: …"), "" when it names none.
+// :9090: bind: …", Node's "listen EPERM"), "" when it names none.
 func protoOf(text string) string {
-	t := strings.ToLower(text)
-	switch {
-	case strings.Contains(t, "udp"):
-		return "udp"
-	case strings.Contains(t, "tcp"):
-		return "tcp"
+	for _, w := range rules.TransportWords {
+		if strings.Contains(strings.ToLower(text), strings.ToLower(w.Word)) {
+			return w.Proto
+		}
 	}
 	return ""
+}
+
+// bindProto is the protocol of a refused bind: from the message, or, when
+// the port itself came from the command line, from the command line.
+func bindProto(sym *Symptom, sb *Sandbox) string {
+	if p := protoOf(sym.Text); p != "" || !sym.PortGuessed {
+		return p
+	}
+	return protoOf(execArgv(sb.Props))
 }
 
 func limitCause(sb *Sandbox, d, why string) cause {

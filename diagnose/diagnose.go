@@ -90,6 +90,14 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	hintAddr, hintPort := ParsePort(execArgv(props))
 	for i := range syms {
 		sym := &syms[i]
+		if sym.Kind == KindErrno && sym.Port == 0 && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && (sym.Op == "bind" || sym.Op == "" && sym.Path == "") && strings.TrimSpace(props["SocketBindDeny"]) != "" {
+			// A refused bind whose message names no port (Java's
+			// SocketException, Rust's Os { code: 1 }): the port the command
+			// line names is the candidate, said to be a guess.
+			if p := argvPort(execArgv(props)); p > 0 {
+				sym.Port, sym.PortGuessed = p, true
+			}
+		}
 		if sym.Addr == "" && sym.Kind == KindErrno && isNetworkErrno(sym.Errno, sym.Op) && hintAddr != "" {
 			// The message names no address; the command line does.
 			sym.Addr = hintAddr
@@ -289,6 +297,9 @@ func settingLine(cfg *journal.UnitConfig, directive, fallback string) string {
 func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]string) []Symptom {
 	var syms []Symptom
 	var lastService = map[int][]string{} // recent lines per PID, for multi-line errors
+	// opless: per PID, the symptom that named no operation, which the
+	// stack frames printed after it may name (Java's "at …Net.bind(…)").
+	opless := map[int]*oplessSymptom{}
 	for _, e := range inv.Entries {
 		msg := e.Message()
 		switch e.Provenance() {
@@ -308,8 +319,16 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				s, ok := ParseServiceLine(line)
 				if !ok {
 					lastService[pid] = appendRecent(lastService[pid], line)
+					if w := opless[pid]; w != nil && w.frames < 8 && isStackFrame(line) {
+						w.frames++
+						if op := ParseOp(line, -1, -1); op != "" && w.index < len(syms) && syms[w.index].Op == "" {
+							syms[w.index].Op = op
+							delete(opless, pid)
+						}
+					}
 					continue
 				}
+				delete(opless, pid)
 				for i := len(lastService[pid]) - 1; i >= 0 && (s.Op == "" || s.Family == ""); i-- {
 					if s.Op == "" {
 						s.Op = ParseOp(lastService[pid][i], -1, -1)
@@ -321,7 +340,11 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				lastService[pid] = appendRecent(lastService[pid], line)
 				s.Origin, s.Time, s.PID = journal.FromService, e.Time, pid
 				s.Evidence = []Evidence{{Source: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: line}}
+				n := len(syms)
 				syms = mergeSymptom(syms, s)
+				if s.Op == "" && len(syms) > n {
+					opless[pid] = &oplessSymptom{index: n}
+				}
 			}
 		}
 	}
@@ -354,7 +377,8 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				syms = append(syms, Symptom{Kind: KindSeccompKill, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
 			}
 		case (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && rules.SignalLimits[inv.ExitStatus] != nil:
-			syms = append(syms, Symptom{Kind: KindSignal, Signal: inv.ExitStatus, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
+			// Folded into the kernel's segfault line of the same death, if any.
+			syms = mergeSymptom(syms, Symptom{Kind: KindSignal, Signal: inv.ExitStatus, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
 		case inv.ExitCode == "exited" && rules.IsSetupStatus(inv.ExitStatus):
 			found := false
 			for i := range syms {
@@ -386,6 +410,19 @@ func appendRecent(l []string, s string) []string {
 	return l
 }
 
+type oplessSymptom struct{ index, frames int }
+
+// isStackFrame: a line of a stack trace, as Java, Node, Python and Go
+// print them ("\tat pkg.Class.method(File.java:1)", "    at fn (file:1:2)",
+// "  File \"x.py\", line 1", "\tmain.go:12 +0x1d").
+func isStackFrame(line string) bool {
+	t := strings.TrimLeft(line, " \t")
+	if t == line {
+		return false // frames are indented
+	}
+	return strings.HasPrefix(t, "at ") || strings.HasPrefix(t, "File \"") || strings.Contains(t, ".go:")
+}
+
 // mergeSymptom folds a symptom into an earlier one that reports the same
 // failure (runtimes print an error over several lines: Node's `code:
 // 'EACCES'`, the kernel's SYSCALL record of the program's message), filling
@@ -393,7 +430,7 @@ func appendRecent(l []string, s string) []string {
 func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 	for i := range syms {
 		o := &syms[i]
-		if o.Kind != s.Kind || o.Errno != s.Errno {
+		if o.Kind != s.Kind || o.Errno != s.Errno || o.Signal != s.Signal {
 			continue
 		}
 		samePath := o.Path == s.Path || o.Path == "" || s.Path == "" || within(o.Path, s.Path) || within(s.Path, o.Path)
@@ -484,6 +521,27 @@ func setupFromStatus(status int) (Symptom, bool) {
 	return Symptom{}, false
 }
 
+// argvPort is the one port a command line names ("listen 7070",
+// "--port=8080", "0.0.0.0:9000"), 0 when it names none or several.
+func argvPort(argv string) int {
+	if _, p := ParsePort(argv); p > 0 {
+		return p
+	}
+	port := 0
+	for _, w := range strings.Fields(argv) {
+		if _, v, ok := strings.Cut(w, "="); ok {
+			w = v
+		}
+		if n, err := strconv.Atoi(w); err == nil && n > 0 && n < 65536 {
+			if port != 0 {
+				return 0
+			}
+			port = n
+		}
+	}
+	return port
+}
+
 func isNetworkErrno(errno, op string) bool {
 	switch errno {
 	case "ETIMEDOUT", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH":
@@ -524,7 +582,9 @@ func auditExe(a *journal.AuditEvent) string {
 
 var (
 	rePidsRejected = regexp.MustCompile(`fork rejected by pids controller in (\S+)`)
-	reOOMKilled    = regexp.MustCompile(`(?:Memory cgroup out of memory|Out of memory): Killed process (\d+)`)
+	// "capp[1069]: segfault at 7ffe3a65c580 ip 0000562ecc81d887 sp 00007ffe3a65c580 error 6 in …"
+	reSegfault  = regexp.MustCompile(`(?:^|\s)(\S{1,15})\[(\d+)\]: segfault at ([0-9a-f]+) ip [0-9a-f]+ sp ([0-9a-f]+)`)
+	reOOMKilled = regexp.MustCompile(`(?:Memory cgroup out of memory|Out of memory): Killed process (\d+)`)
 )
 
 // kernelSymptoms reads the kernel log lines (_TRANSPORT=kernel) of the
@@ -543,6 +603,21 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 			out = append(out, Symptom{Kind: KindErrno, Errno: "EAGAIN", Op: "fork", Text: msg, Origin: journal.FromKernel, Time: e.Time,
 				Evidence: []Evidence{journalEvidence(e)}})
 		}
+		if m := reSegfault.FindStringSubmatch(msg); m != nil {
+			// The run's PIDs come from its output; a program that died
+			// before printing anything is known by its name (the kernel's
+			// comm, 15 bytes of the executable's name).
+			pid, _ := strconv.Atoi(m[2])
+			if inv.PIDs[pid] || len(inv.PIDs) == 0 && m[1] != "" && m[1] == commOf(execPath(props)) {
+				s := Symptom{Kind: KindSignal, Signal: 11, Op: "segfault", Text: msg, Origin: journal.FromKernel, Time: e.Time, PID: pid, Evidence: []Evidence{journalEvidence(e)}}
+				at, err1 := strconv.ParseUint(m[3], 16, 64)
+				sp, err2 := strconv.ParseUint(m[4], 16, 64)
+				if err1 == nil && err2 == nil && (at > sp && at-sp < 1<<16 || sp >= at && sp-at < 1<<16) {
+					s.Op = "stack-overflow"
+				}
+				out = append(out, s)
+			}
+		}
 		if m := reOOMKilled.FindStringSubmatch(msg); m != nil {
 			if pid, _ := strconv.Atoi(m[1]); inv.PIDs[pid] {
 				out = append(out, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromKernel, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
@@ -550,6 +625,15 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 		}
 	}
 	return out
+}
+
+// commOf is the name the kernel gives a process running path.
+func commOf(path string) string {
+	b := path[strings.LastIndexByte(path, '/')+1:]
+	if len(b) > 15 {
+		b = b[:15]
+	}
+	return b
 }
 
 // invUnit is the unit an invocation's entries belong to.
@@ -795,7 +879,11 @@ func describe(s *Symptom) string {
 	case KindOOM:
 		return "killed by the kernel's OOM killer"
 	case KindSignal:
-		return fmt.Sprintf("killed by signal %d (%s)", s.Signal, map[int]string{9: "SIGKILL", 24: "SIGXCPU", 25: "SIGXFSZ"}[s.Signal])
+		d := fmt.Sprintf("killed by signal %d (%s)", s.Signal, orDefault(rules.SignalNames[s.Signal], "unnamed"))
+		if s.Op == "stack-overflow" {
+			d += " on a stack overflow"
+		}
+		return d
 	case KindTimeout:
 		return "the service did not report readiness before its start timeout"
 	case KindLSM:

@@ -106,8 +106,7 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 	return true
 }
 
-func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
-	var out []candidate
+func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := func(lines []string, rationale, givesUp string, creates ...string) {
 		out = append(out, candidate{Relaxation: Relaxation{Lines: lines, Rationale: rationale, GivesUp: givesUp}, creates: creates})
 	}
@@ -290,6 +289,24 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		}
 	case causeLimit:
 		cur := limitValue(sb.Props[c.directive])
+		if c.directive == "LimitAS" {
+			// Address space is not memory: runtimes reserve far more than
+			// they use. Trading the cap for a cgroup memory limit of the
+			// same size keeps the memory bound and ends the breakage.
+			swap := []string{"LimitAS=infinity", fmt.Sprintf("MemoryMax=%d", cur)}
+			if mm := limitValue(sb.Props["MemoryMax"]); mm < cur {
+				swap = swap[:1] // a tighter memory limit is already there
+			}
+			r := "replaces the address-space cap by a memory limit of the same size (MemoryMax= counts memory used, not reserved)"
+			g := "reservations of address space are no longer capped; the memory actually used still is"
+			if reservation(sym.Text) {
+				add(swap, r+": the runtime failed to reserve address space, not to get memory", g)
+			} else {
+				// Offered after raising the cap: the program may really
+				// need the memory.
+				defer func() { out = append(out, candidate{Relaxation: Relaxation{Lines: swap, Rationale: r, GivesUp: g}}) }()
+			}
+		}
 		next := cur * 4
 		if c.directive == "LimitNOFILE" && next < 1024 {
 			next = 1024
@@ -319,7 +336,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		}
 	case causeSocketBind:
 		entry := strconv.Itoa(sym.Port)
-		if proto := protoOf(sym.Text); proto != "" {
+		if proto := bindProto(sym, sb); proto != "" {
 			entry = proto + ":" + entry
 		}
 		add([]string{"SocketBindAllow=" + entry}, fmt.Sprintf("allows binding port %d; SocketBindDeny= still refuses every other port", sym.Port),
@@ -344,6 +361,16 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) []candidate {
 		}
 	}
 	return out
+}
+
+// reservation: the message is a runtime failing to reserve address space.
+func reservation(text string) bool {
+	for _, t := range rules.ReservationTexts {
+		if strings.Contains(text, t) {
+			return true
+		}
+	}
+	return false
 }
 
 func orDynamic(sb *Sandbox) string {

@@ -28,24 +28,27 @@ const (
 
 // Symptom is one observed failure, with what could be read from it.
 type Symptom struct {
-	Kind    SymptomKind
-	Errno   string // EACCES
-	Path    string // file system path involved
-	Op      string // operation: open, read, write, mkdir, bind, connect, chown, a syscall name…
-	Port    int
-	Addr    string
-	Syscall string // for seccomp records
-	Arch    string
-	Code    string // seccomp action code
-	Signal  int    // the signal that killed the process
-	Family  string // address family (AF_INET6) when named
-	Mode    string // file mode and owner, when the kernel reported them
-	Step    string // setup step (exit status name)
-	Setup   *rules.SetupMessage
-	Text    string // the line it was read from
-	Origin  journal.Provenance
-	Time    time.Time
-	PID     int
+	Kind  SymptomKind
+	Errno string // EACCES
+	Path  string // file system path involved
+	Op    string // operation: open, read, write, mkdir, bind, connect, chown, a syscall name…
+	Port  int
+	// PortGuessed: the message named no port; Port is the one the
+	// command line names.
+	PortGuessed bool
+	Addr        string
+	Syscall     string // for seccomp records
+	Arch        string
+	Code        string // seccomp action code
+	Signal      int    // the signal that killed the process
+	Family      string // address family (AF_INET6) when named
+	Mode        string // file mode and owner, when the kernel reported them
+	Step        string // setup step (exit status name)
+	Setup       *rules.SetupMessage
+	Text        string // the line it was read from
+	Origin      journal.Provenance
+	Time        time.Time
+	PID         int
 	// Evidence lines supporting this symptom (the first is Text's).
 	Evidence []Evidence
 }
@@ -63,6 +66,7 @@ var (
 	reCodeLoc    = regexp.MustCompile(`^(?::\s?\d+(?::|\b)|", line \d+|\.\w+:\d+)`)
 	reProtoPort  = regexp.MustCompile(`(?i)\b(?:tcp|udp)[46]?\s+\[?([0-9a-f:.]*?)\]?:(\d{1,5})\b`)
 	reWordPort   = regexp.MustCompile(`(?i)\bport[\s:=]+(\d{1,5})\b`)
+	rePyAddr     = regexp.MustCompile(`\('([0-9a-fA-F.:]*|localhost)',\s*(\d{1,5})[,)]`) // Python's ('0.0.0.0', 9100)
 	reAddrPort   = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\]):(\d{1,5})\b`)
 	reTimeLike   = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
 	reFamily     = regexp.MustCompile(`\bAF_[A-Z0-9]+\b`)
@@ -224,6 +228,10 @@ func ParsePath(line string) string {
 // ParsePort finds a port (and address) in a line: "0.0.0.0:443",
 // "tcp :80", "port 25".
 func ParsePort(line string) (addr string, port int) {
+	if m := rePyAddr.FindStringSubmatch(line); m != nil {
+		p, _ := strconv.Atoi(m[2])
+		return m[1], p
+	}
 	if m := reAddrPort.FindStringSubmatch(line); m != nil {
 		p, _ := strconv.Atoi(m[2])
 		return strings.Trim(m[1], "[]"), p

@@ -93,3 +93,37 @@ func FuzzParseServiceLine(f *testing.F) {
 		_ = describe(&s)
 	})
 }
+
+// Ports and protocols of refused binds as the runtimes word them (lines
+// from the lab's real captures on systemd 257).
+func TestBindDetails(t *testing.T) {
+	if addr, port := ParsePort("PermissionError: [Errno 1] Operation not permitted (while attempting to bind on address ('0.0.0.0', 9100))"); addr != "0.0.0.0" || port != 9100 {
+		t.Errorf("python tuple: %q %d", addr, port)
+	}
+	for argv, want := range map[string]int{
+		"/usr/local/bin/rsapp listen 7000": 7000, "java -Xmx256m -cp /x JApp listen 7070": 7070,
+		"app --port=8080": 8080, "app 1 2": 0, "app serve 0.0.0.0:9000": 9000, "app": 0,
+	} {
+		if got := argvPort(argv); got != want {
+			t.Errorf("argvPort(%q) = %d, want %d", argv, got, want)
+		}
+	}
+	for text, want := range map[string]string{
+		"listen tcp :9090: bind: operation not permitted":           "tcp",
+		"Error: listen EPERM: operation not permitted 0.0.0.0:9443": "tcp",
+		"sendto udp 127.0.0.1:8125: operation not permitted":        "udp",
+		`Error: Os { code: 1, kind: PermissionDenied }`:             "",
+	} {
+		if got := protoOf(text); got != want {
+			t.Errorf("protoOf(%q) = %q, want %q", text, got, want)
+		}
+	}
+	for line, want := range map[string]bool{
+		"\tat java.base/sun.nio.ch.Net.bind(Net.java:577)": true, "    at doListen (node:net:2136:7)": true,
+		`  File "/usr/local/bin/pyapp.py", line 55, in <module>`: true, "at the start": false, "Exception in thread": false,
+	} {
+		if isStackFrame(line) != want {
+			t.Errorf("isStackFrame(%q) != %v", line, want)
+		}
+	}
+}

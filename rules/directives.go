@@ -104,6 +104,12 @@ var directiveList = []Directive{
 	{Name: "NotifyAccess", Man: "systemd.service.html#NotifyAccess=", Protects: "only the listed processes may report readiness"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
+	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed"},
+	{Name: "LimitDATA", Man: exec("LimitCPU"), Protects: "the service cannot allocate more data memory than allowed"},
+	{Name: "LimitSTACK", Man: exec("LimitCPU"), Protects: "the service's stack cannot grow beyond the limit"},
+	{Name: "SocketBindDeny", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249, Protects: "the service cannot listen on the denied ports"},
+	{Name: "SocketBindAllow", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249},
+	{Name: "RestrictNetworkInterfaces", Man: "systemd.resource-control.html#RestrictNetworkInterfaces=", Since: 250, Protects: "the service's traffic cannot use other network interfaces"},
 }
 
 // SourceFallbacks name, for a directive the unit never set, the settings
@@ -119,5 +125,8 @@ var SourceFallbacks = map[string][]string{
 
 // SignalLimits: a process killed by one of these signals hit the resource
 // limit named (SIGXFSZ at LimitFSIZE=, SIGXCPU at LimitCPU='s soft limit,
-// SIGKILL at its hard limit).
-var SignalLimits = map[int][]string{25: {"LimitFSIZE"}, 24: {"LimitCPU"}, 9: {"LimitCPU"}}
+// SIGKILL at its hard limit, SIGSEGV when the stack outgrows LimitSTACK=).
+// SignalNames are the names of the signals SignalLimits know.
+var SignalNames = map[int]string{9: "SIGKILL", 11: "SIGSEGV", 24: "SIGXCPU", 25: "SIGXFSZ"}
+
+var SignalLimits = map[int][]string{25: {"LimitFSIZE"}, 24: {"LimitCPU"}, 9: {"LimitCPU"}, 11: {"LimitSTACK"}}

@@ -94,4 +94,5 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"runtime: cannot allocate memory", "ENOMEM"}, // Go
 	{"memory allocation of", "ENOMEM"},            // Rust: "memory allocation of N bytes failed"
 	{"std::bad_alloc", "ENOMEM"},                  // C++
+	{"i/o timeout", "ETIMEDOUT"},                  // Go's net package
 }

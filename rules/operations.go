@@ -60,6 +60,20 @@ var OperationWords = []struct {
 	{`sudo|su|pkexec|newgrp`, "setuid-helper"},
 }
 
+// TransportWords tell the transport protocol of a failed bind or send
+// from the words of the message or the command line: socket APIs of the
+// runtimes (a server that listens is TCP).
+var TransportWords = []struct{ Word, Proto string }{
+	{"udp", "udp"}, {"UdpSocket", "udp"}, {"DatagramSocket", "udp"}, {"SOCK_DGRAM", "udp"}, {"createSocket", "udp"},
+	{"tcp", "tcp"}, {"listen", "tcp"}, {"ServerSocket", "tcp"}, {"create_server", "tcp"}, {"TcpListener", "tcp"},
+	{"createServer", "tcp"}, {"SOCK_STREAM", "tcp"},
+}
+
+// ReservationTexts are allocation failures of runtimes that reserve
+// address space up front (the JVM's heap and code cache, V8's cage): an
+// address-space limit breaks them without their using the memory.
+var ReservationTexts = []string{"Could not reserve", "Failed to reserve", "failed to reserve"}
+
 // NoNewPrivilegesTexts are what setuid helpers print when the no_new_privs
 // flag made the kernel ignore their setuid bit.
 var NoNewPrivilegesTexts = []string{
