@@ -129,8 +129,8 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		switch c.rule.Effect {
 		case rules.ReadOnly:
 			add([]string{"ReadWritePaths=" + target}, fmt.Sprintf("makes only %s writable", target), "writes to "+target+" are allowed; "+keeps)
-			if c.directive == "ProtectKernelTunables" {
-				out[len(out)-1].Rationale += "; better still, set the value once at boot in /etc/sysctl.d/ and keep the service away from /proc/sys"
+			if d, ok := rules.LookupDirective(c.directive); ok && d.Hint != "" {
+				out[len(out)-1].Rationale += "; " + d.Hint
 			}
 		case rules.Inaccessible, rules.TmpfsRO, rules.Tmpfs, rules.PrivateTmp:
 			if target == c.rule.Path || !within(target, c.rule.Path) {
@@ -244,16 +244,21 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 				fmt.Sprintf("every call of %s becomes allowed", grp))
 			break
 		}
-	case causeNNP:
-		if c.directive == "NoNewPrivileges" {
-			add([]string{"NoNewPrivileges=no"}, "lets setuid helpers such as sudo elevate again", "any setuid program or file capability can raise the service's privileges")
+	case causeNNP, causeErrnoRule, causeIPC:
+		// Switches: turning one off is the relaxation. A directive without
+		// an Off entry cannot be switched off to this end (the seccomp
+		// options that imply NoNewPrivileges= keep it implied).
+		d, ok := rules.LookupDirective(c.directive)
+		switch {
+		case ok && d.Off != "":
+			givesUp := "everything " + c.directive + "= protects"
+			if d.Protects != "" {
+				givesUp = c.directive + "= no longer ensures that " + d.Protects
+			}
+			add([]string{d.Off}, d.OffRestores, givesUp)
+		case c.kind == causeErrnoRule:
+			add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), "everything "+c.directive+"= protects")
 		}
-	case causeErrnoRule:
-		if c.directive == "PrivateUsers" {
-			add([]string{"PrivateUsers=no"}, "the service sees the host's user IDs again", "the user namespace that unmaps other users")
-			break
-		}
-		add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), "everything "+c.directive+"= protects")
 	case causeNetwork:
 		if sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)) {
 			add([]string{"PrivateNetwork=no", "IPAddressDeny=any", "IPAddressAllow=localhost"}, "the service shares the host's network, but its IP traffic is limited to localhost by systemd's BPF filter",
@@ -289,15 +294,14 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		}
 	case causeLimit:
 		cur := limitValue(sb.Props[c.directive])
-		if c.directive == "LimitAS" {
-			// Address space is not memory: runtimes reserve far more than
-			// they use. Trading the cap for a cgroup memory limit of the
-			// same size keeps the memory bound and ends the breakage.
-			swap := []string{"LimitAS=infinity", fmt.Sprintf("MemoryMax=%d", cur)}
-			if mm := limitValue(sb.Props["MemoryMax"]); mm < cur {
-				swap = swap[:1] // a tighter memory limit is already there
+		if trade := rules.LimitTrades[c.directive]; trade != "" {
+			// Trading the limit for a cgroup limit of the same size keeps
+			// the bound and ends the breakage.
+			swap := []string{c.directive + "=infinity", fmt.Sprintf("%s=%d", trade, cur)}
+			if mm := limitValue(sb.Props[trade]); mm < cur {
+				swap = swap[:1] // a tighter cgroup limit is already there
 			}
-			r := "replaces the address-space cap by a memory limit of the same size (MemoryMax= counts memory used, not reserved)"
+			r := fmt.Sprintf("replaces %s= by %s= of the same size (which counts memory used, not address space reserved)", c.directive, trade)
 			g := "reservations of address space are no longer capped; the memory actually used still is"
 			if reservation(sym.Text) {
 				add(swap, r+": the runtime failed to reserve address space, not to get memory", g)
@@ -308,15 +312,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			}
 		}
 		next := cur * 4
-		if c.directive == "LimitNOFILE" && next < 1024 {
-			next = 1024
-		}
-		if c.directive == "TasksMax" && next < 64 {
-			next = 64
-		}
-		if c.directive == "LimitMEMLOCK" && next < 64<<20 {
-			next = 64 << 20
-		}
+		next = max(next, rules.LimitFloors[c.directive])
 		add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next),
 			"a runaway service can use more of the resource before it is stopped")
 	case causeArch:
@@ -349,9 +345,6 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case causeFileSystem:
 		add([]string{"RestrictFileSystems=" + c.path}, fmt.Sprintf("allows opening files on %s too", c.path),
 			fmt.Sprintf("the service may open files on every %s mount; other types stay refused", c.path))
-	case causeIPC:
-		add([]string{"PrivateIPC=no"}, "the service shares the host's System V IPC objects and POSIX message queues again (or join the namespace of the unit that creates them with JoinsNamespaceOf= and PrivateIPC=yes on both)",
-			"the host's IPC objects become reachable; other namespaces stay private")
 	case causeMemory:
 		cur := limitValue(sb.Props["MemoryMax"])
 		if cur > 0 {

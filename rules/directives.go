@@ -10,6 +10,12 @@ type Directive struct {
 	// Protects is one sentence on what the directive defends against: the
 	// thing an operator gives up when relaxing it.
 	Protects string
+	// Off, for a switch, is the assignment that turns it off when nothing
+	// narrower helps ("NoNewPrivileges=no"), with what that restores.
+	Off, OffRestores string
+	// Hint is the purpose-built alternative to relaxing the directive at
+	// all, added to its relaxations' rationale.
+	Hint string
 }
 
 // ManURL is the man page anchor of a directive.
@@ -61,17 +67,21 @@ var directiveList = []Directive{
 	{Name: "BindReadOnlyPaths", Man: exec("BindReadOnlyPaths"), Since: 233, Protects: "the bound paths stay read-only"},
 	{Name: "NoExecPaths", Man: exec("NoExecPaths"), Since: 248, Protects: "nothing can be executed from these paths"},
 	{Name: "ExecPaths", Man: exec("ExecPaths"), Since: 248},
-	{Name: "PrivateUsers", Man: exec("PrivateUsers"), Since: 232, Protects: "other users' IDs are unmapped inside the service"},
-	{Name: "PrivateIPC", Man: exec("PrivateIPC"), Since: 248, Protects: "the host's System V IPC objects are out of reach"},
+	{Name: "PrivateUsers", Man: exec("PrivateUsers"), Since: 232, Protects: "other users' IDs are unmapped inside the service",
+		Off: "PrivateUsers=no", OffRestores: "the service sees the host's user IDs again"},
+	{Name: "PrivateIPC", Man: exec("PrivateIPC"), Since: 248, Protects: "the host's System V IPC objects are out of reach",
+		Off: "PrivateIPC=no", OffRestores: "the service shares the host's System V IPC objects and POSIX message queues again (or join the namespace of the unit that creates them with JoinsNamespaceOf= and PrivateIPC=yes on both)"},
 	{Name: "SystemCallLog", Man: exec("SystemCallLog"), Since: 247},
 	{Name: "RestrictFileSystems", Man: exec("RestrictFileSystems"), Since: 250, Protects: "files on other file system types cannot be opened"},
 	{Name: "PrivateTmp", Man: exec("PrivateTmp"), Protects: "other processes' files in /tmp and /var/tmp are out of reach"},
 	{Name: "PrivateDevices", Man: exec("PrivateDevices"), Since: 209, Protects: "physical devices are out of reach"},
-	{Name: "ProtectKernelTunables", Man: exec("ProtectKernelTunables"), Since: 232, Protects: "kernel variables in /proc/sys and /sys cannot be changed"},
+	{Name: "ProtectKernelTunables", Man: exec("ProtectKernelTunables"), Since: 232, Protects: "kernel variables in /proc/sys and /sys cannot be changed",
+		Hint: "better still, set the value once at boot in /etc/sysctl.d/ and keep the service away from /proc/sys"},
 	{Name: "ProtectKernelLogs", Man: exec("ProtectKernelLogs"), Since: 244, Protects: "the kernel log buffer cannot be read or written"},
 	{Name: "ProtectKernelModules", Man: exec("ProtectKernelModules"), Since: 232, Protects: "kernel modules cannot be loaded"},
 	{Name: "ProtectControlGroups", Man: exec("ProtectControlGroups"), Since: 232, Protects: "the cgroup tree cannot be modified"},
-	{Name: "NoNewPrivileges", Man: exec("NoNewPrivileges"), Since: 187, Protects: "setuid programs and file capabilities cannot raise the service's privileges"},
+	{Name: "NoNewPrivileges", Man: exec("NoNewPrivileges"), Since: 187, Protects: "setuid programs and file capabilities cannot raise the service's privileges",
+		Off: "NoNewPrivileges=no", OffRestores: "lets setuid helpers such as sudo elevate again"},
 	{Name: "CapabilityBoundingSet", Man: exec("CapabilityBoundingSet"), Protects: "capabilities outside the set can never be gained"},
 	{Name: "AmbientCapabilities", Man: exec("AmbientCapabilities"), Since: 229, Protects: "a non-root service holds no capability"},
 	{Name: "PrivateNetwork", Man: exec("PrivateNetwork"), Protects: "the service has no network but its own loopback"},
@@ -126,6 +136,15 @@ var SourceFallbacks = map[string][]string{
 // SignalLimits: a process killed by one of these signals hit the resource
 // limit named (SIGXFSZ at LimitFSIZE=, SIGXCPU at LimitCPU='s soft limit,
 // SIGKILL at its hard limit, SIGSEGV when the stack outgrows LimitSTACK=).
+// LimitFloors are the least a raised limit is set to: four times a tiny
+// limit is still too small for any real program.
+var LimitFloors = map[string]int64{"LimitNOFILE": 1024, "TasksMax": 64, "LimitMEMLOCK": 64 << 20}
+
+// LimitTrades are process limits a cgroup limit can replace: the
+// resource-control setting that bounds the same thing more truly
+// (address space is not memory: runtimes reserve far more than they use).
+var LimitTrades = map[string]string{"LimitAS": "MemoryMax"}
+
 // SignalNames are the names of the signals SignalLimits know.
 var SignalNames = map[int]string{9: "SIGKILL", 11: "SIGSEGV", 24: "SIGXCPU", 25: "SIGXFSZ"}
 
