@@ -42,6 +42,13 @@ elif action == "alloc":
         blob[i] = 1
 elif action == "resolve":
     socket.getaddrinfo(arg, 443)
+elif action == "chown":
+    # hand a file to the nobody user (a service running as root)
+    os.chown(arg, 65534, 65534)
+elif action == "ifaces":
+    # list network interfaces (glibc asks the kernel over AF_NETLINK)
+    names = [n for _, n in socket.if_nameindex()]
+    log.info("interfaces: %s", names)
 elif action == "udp":
     host, port = arg.rsplit(":", 1)
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

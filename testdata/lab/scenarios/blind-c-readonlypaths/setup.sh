@@ -1,0 +1,1 @@
+mkdir -p /var/opt/tiles/z12

@@ -1,0 +1,1 @@
+mkdir -p /srv/uploads; touch /srv/uploads/incoming.dat
