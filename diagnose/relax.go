@@ -48,6 +48,17 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 // verified re-evaluates the symptom on the configuration the drop-in
 // would produce.
 func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
+	if c.kind == causeFamily && sym.Family == "" {
+		// The family is not known: judge the candidate as the family it
+		// adds (it is offered as a guess, and says so).
+		guess := *sym
+		for _, l := range cand.Lines {
+			if f, ok := strings.CutPrefix(l, "RestrictAddressFamilies="); ok {
+				guess.Family = f
+			}
+		}
+		sym = &guess
+	}
 	props := applyDropIn(sb.Props, cand.Lines, sb.Groups)
 	next := NewSandbox(props, sb.Version)
 	next.FileNames, next.Groups, next.NoBPF = sb.FileNames, sb.Groups, sb.NoBPF

@@ -318,13 +318,10 @@ func ParseFamily(line string) string {
 		return m
 	}
 	l := strings.ToLower(line)
-	switch {
-	case strings.Contains(l, "ipv6") || strings.Contains(l, "inet6") || strings.Contains(l, "tcp6") || strings.Contains(l, "udp6"):
-		return "AF_INET6"
-	case strings.Contains(l, "netlink"):
-		return "AF_NETLINK"
-	case strings.Contains(l, "notify") || strings.Contains(l, "journal socket") || strings.Contains(l, "unix socket"):
-		return "AF_UNIX" // sd_notify and the journal speak AF_UNIX
+	for _, w := range rules.FamilyWords {
+		if strings.Contains(l, strings.ToLower(w.Word)) {
+			return w.Family
+		}
 	}
 	return ""
 }

@@ -69,6 +69,17 @@ var TransportWords = []struct{ Word, Proto string }{
 	{"createServer", "tcp"}, {"SOCK_STREAM", "tcp"},
 }
 
+// FamilyWords name the address family a failed socket() was for when the
+// message does not spell AF_*: the calls and wordings that need it
+// (listing interfaces goes through AF_NETLINK in glibc, Go and Rust; sd_notify
+// and the journal speak AF_UNIX). Matched case-insensitively.
+var FamilyWords = []struct{ Word, Family string }{
+	{"ipv6", "AF_INET6"}, {"inet6", "AF_INET6"}, {"tcp6", "AF_INET6"}, {"udp6", "AF_INET6"},
+	{"netlink", "AF_NETLINK"}, {"if_nameindex", "AF_NETLINK"}, {"getifaddrs", "AF_NETLINK"},
+	{"net.Interfaces", "AF_NETLINK"}, {"route ip+net", "AF_NETLINK"}, {"networkInterfaces", "AF_NETLINK"},
+	{"notify", "AF_UNIX"}, {"journal socket", "AF_UNIX"}, {"unix socket", "AF_UNIX"},
+}
+
 // ReservationTexts are allocation failures of runtimes that reserve
 // address space up front (the JVM's heap and code cache, V8's cage): an
 // address-space limit breaks them without their using the memory.
