@@ -259,11 +259,18 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 					confirm: "ip route get " + orDefault(sym.Addr, "ADDRESS") + " names the interface; compare it with the setting"})
 			}
 		}
-		if op == "bind" && (sym.Port == 0 || sym.Port < 1024) {
+		if (op == "bind" && (sym.Port == 0 || sym.Port < 1024)) || (op == "" && sym.PortGuessed && sym.Port < 1024) {
 			if c, ok := needCap(sb, "CAP_NET_BIND_SERVICE", sym); ok {
-				if sym.Port == 0 {
+				switch {
+				case sym.Port == 0:
 					c.confidence = Medium
 					c.reason += " (the message names no port; a port below 1024 is assumed)"
+				case sym.PortGuessed && op == "bind":
+					c.confidence = Medium
+					c.reason += fmt.Sprintf(" (the message names no port; the command line names port %d)", sym.Port)
+				case sym.PortGuessed:
+					c.confidence = Medium
+					c.reason += fmt.Sprintf(" (the message names no operation and no port; the command line names port %d)", sym.Port)
 				}
 				out = append(out, c)
 			}
@@ -376,6 +383,11 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		if op == "mlock" || op == "mlockall" || op == "mlock2" {
 			out = append(out, limitCause(sb, "LimitMEMLOCK", "locking more memory than LimitMEMLOCK= allows fails"))
 			break
+		}
+		if isYes(sb.Props["MemoryDenyWriteExecute"]) && jitAllocation(sym.Text) {
+			out = append(out, cause{kind: causeErrnoRule, directive: "MemoryDenyWriteExecute", setting: "MemoryDenyWriteExecute=" + sb.Props["MemoryDenyWriteExecute"], confidence: Medium, syscall: "mmap",
+				reason:  "a JIT runtime could not map executable memory: MemoryDenyWriteExecute= refuses writable-and-executable mappings with EPERM, which the runtime reports as out of memory",
+				confirm: "run it once with MemoryDenyWriteExecute=no (systemd-run -p MemoryDenyWriteExecute=no …): a JIT that then starts needed it"})
 		}
 		if op == "" || op == "mmap" || op == "brk" || op == "mremap" || op == "malloc" {
 			// An allocation failed: the address-space and data limits make
@@ -586,6 +598,16 @@ func helperLine(line string) bool {
 	}
 	for _, h := range rules.PrivilegedHelpers {
 		if name == h {
+			return true
+		}
+	}
+	return false
+}
+
+// jitAllocation: the text is a JIT's failed executable allocation.
+func jitAllocation(text string) bool {
+	for _, t := range rules.JITAllocationTexts {
+		if strings.Contains(text, t) {
 			return true
 		}
 	}

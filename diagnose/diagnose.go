@@ -90,10 +90,11 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	hintAddr, hintPort := ParsePort(execArgv(props))
 	for i := range syms {
 		sym := &syms[i]
-		if sym.Kind == KindErrno && sym.Port == 0 && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && (sym.Op == "bind" || sym.Op == "" && sym.Path == "") && strings.TrimSpace(props["SocketBindDeny"]) != "" {
-			// A refused bind whose message names no port (Java's
-			// SocketException, Rust's Os { code: 1 }): the port the command
-			// line names is the candidate, said to be a guess.
+		if sym.Kind == KindErrno && sym.Port == 0 && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && (sym.Op == "bind" || sym.Op == "" && sym.Path == "") {
+			// A refused call whose message names no port (Java's
+			// SocketException, Rust's Os { code: 13 }): the port the command
+			// line names is the candidate for a refused bind, said to be a
+			// guess.
 			if p := argvPort(execArgv(props)); p > 0 {
 				sym.Port, sym.PortGuessed = p, true
 			}

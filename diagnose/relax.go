@@ -260,15 +260,15 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		// an Off entry cannot be switched off to this end (the seccomp
 		// options that imply NoNewPrivileges= keep it implied).
 		d, ok := rules.LookupDirective(c.directive)
+		givesUp := "everything " + c.directive + "= protects"
+		if ok && d.Protects != "" {
+			givesUp = c.directive + "= no longer ensures that " + d.Protects
+		}
 		switch {
 		case ok && d.Off != "":
-			givesUp := "everything " + c.directive + "= protects"
-			if d.Protects != "" {
-				givesUp = c.directive + "= no longer ensures that " + d.Protects
-			}
 			add([]string{d.Off}, d.OffRestores, givesUp)
 		case c.kind == causeErrnoRule:
-			add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), "everything "+c.directive+"= protects")
+			add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), givesUp)
 		}
 	case causeNetwork:
 		if sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)) {

@@ -295,6 +295,11 @@ func ParseServiceLine(line string) (Symptom, bool) {
 	}
 	name, s, e := ParseErrnoText(line)
 	if name == "" {
+		for _, f := range rules.ImpliedFailures {
+			if strings.Contains(line, f.Text) {
+				return Symptom{Kind: KindErrno, Errno: f.Errno, Op: f.Op, Text: line}, true
+			}
+		}
 		return Symptom{}, false
 	}
 	sym := Symptom{Kind: KindErrno, Errno: name, Text: line}

@@ -95,4 +95,5 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"memory allocation of", "ENOMEM"},            // Rust: "memory allocation of N bytes failed"
 	{"std::bad_alloc", "ENOMEM"},                  // C++
 	{"i/o timeout", "ETIMEDOUT"},                  // Go's net package
+	{"Fatal javascript OOM", "ENOMEM"},            // Node (V8)
 }

@@ -80,6 +80,24 @@ var FamilyWords = []struct{ Word, Family string }{
 	{"notify", "AF_UNIX"}, {"journal socket", "AF_UNIX"}, {"unix socket", "AF_UNIX"},
 }
 
+// ImpliedFailures are runtime messages that name neither errno nor call
+// but can only mean one refused call: what JIT compilers print when they
+// cannot make memory executable (seen in the lab under
+// MemoryDenyWriteExecute=: the JVM's line, and V8's stack frame after
+// "Check failed: 12 == errno").
+var ImpliedFailures = []struct{ Text, Errno, Op string }{
+	{"Failed to mark memory page as executable", "EPERM", "mprotect"},
+	{"SetPermissionsOnExecutableMemoryChunk", "EPERM", "mprotect"},
+	{"SetPermissionsAndRecommit", "EPERM", "mprotect"},
+	{"mprotect failed with EACCES", "EACCES", "mprotect"},
+}
+
+// JITAllocationTexts are out-of-memory reports of JIT runtimes that, under
+// MemoryDenyWriteExecute=, mean a refused executable mapping (node 18 of
+// Debian 12 in the lab: "Fatal javascript OOM in MemoryChunk allocation
+// failed during deserialization", with plenty of memory free).
+var JITAllocationTexts = []string{"MemoryChunk allocation failed", "CodeRange", "code space"}
+
 // ReservationTexts are allocation failures of runtimes that reserve
 // address space up front (the JVM's heap and code cache, V8's cage): an
 // address-space limit breaks them without their using the memory.
