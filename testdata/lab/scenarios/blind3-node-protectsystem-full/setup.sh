@@ -1,0 +1,1 @@
+mkdir -p /usr/local/share/asset-indexer

@@ -1,0 +1,1 @@
+useradd -m syncer; mkdir -p /home/syncer/data; chown syncer: /home/syncer/data
