@@ -69,6 +69,9 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 			}
 		}
 	}
+	if next.FailsSetup() != nil && sb.FailsSetup() == nil {
+		return false // the drop-in would stop the unit at setup instead
+	}
 	switch {
 	case c.kind == causeSetup && c.directive == "User":
 		return next.Dynamic || props["User"] != sb.Props["User"]
@@ -139,6 +142,12 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		}
 		switch c.rule.Effect {
 		case rules.ReadOnly:
+			if sym.Errno == "ENOENT" {
+				// The directory itself is missing (DynamicUser= without a
+				// StateDirectory=, say): ReadWritePaths= of a missing path
+				// fails the unit with 226 (lab: readwritepaths-missing).
+				break
+			}
 			add([]string{"ReadWritePaths=" + target}, fmt.Sprintf("makes only %s writable", target), "writes to "+target+" are allowed; "+keeps)
 			if d, ok := rules.LookupDirective(c.directive); ok && d.Hint != "" {
 				out[len(out)-1].Rationale += "; " + d.Hint
@@ -414,7 +423,10 @@ func relaxTarget(sym *Symptom) string {
 	switch sym.Op {
 	case "read", "exec":
 		return p
-	case "mkdir":
+	case "mkdir", "write":
+		// A write may create the file: a mount of a missing path fails
+		// the unit at setup (lab: BindPaths= of the file a service was
+		// about to create ended in 226/NAMESPACE), so its directory.
 		return path.Dir(p)
 	}
 	if sym.Errno == "EACCES" || sym.Errno == "ENOENT" {

@@ -50,6 +50,8 @@ type mountRule struct {
 	Directive string // e.g. ProtectSystem
 	Setting   string // e.g. ProtectSystem=strict
 	explicit  bool   // from a path-list or directory setting
+	remount   bool   // changes an existing path's mount, brings no content
+	optional  bool   // "-" prefix: skipped when the path is missing
 }
 
 // SyscallFilter is the effective SystemCallFilter=.
@@ -112,7 +114,8 @@ func NewSandbox(props map[string]string, version int) *Sandbox {
 			if p == "" {
 				continue
 			}
-			s.mounts = append(s.mounts, mountRule{Path: p, Effect: eff, Directive: l.Directive, Setting: l.Directive + "=" + entry, explicit: true})
+			s.mounts = append(s.mounts, mountRule{Path: p, Effect: eff, Directive: l.Directive, Setting: l.Directive + "=" + entry, explicit: true,
+				remount: l.Remount, optional: strings.HasPrefix(entry, "-")})
 		}
 	}
 	for _, d := range rules.ExecDirectories {
@@ -235,10 +238,58 @@ func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
 			return rules.Inaccessible, m
 		}
 	}
+	if t := hiddenBy(best, covering[1:]); t != nil {
+		return t.Effect, t // a remount below an empty tmpfs: the host's path is not there
+	}
 	if best.Effect == rules.Host {
 		return rules.Host, nil
 	}
 	return best.Effect, best
+}
+
+// hiddenBy is the empty tmpfs that hides a remount rule's path (covering
+// holds the shallower rules, deepest first), nil when content is there: a
+// bind mount between the two brings it back.
+func hiddenBy(r *mountRule, covering []*mountRule) *mountRule {
+	if !r.remount {
+		return nil
+	}
+	for _, m := range covering {
+		switch {
+		case m.Path == r.Path:
+			if m.explicit && !m.remount {
+				return nil // a bind mount or tmpfs at the path itself: it exists
+			}
+		case m.Effect == rules.Tmpfs || m.Effect == rules.TmpfsRO:
+			return m
+		case m.explicit && !m.remount:
+			return nil // a bind mount or purpose-built directory brings content
+		}
+	}
+	return nil
+}
+
+// FailsSetup is a path entry systemd cannot apply, so that the unit would
+// fail with 226/NAMESPACE before running: a remount entry, not marked
+// optional with "-", whose path an empty tmpfs hides.
+func (s *Sandbox) FailsSetup() *mountRule {
+	for i := range s.mounts {
+		r := &s.mounts[i]
+		if !r.remount || r.optional {
+			continue
+		}
+		var covering []*mountRule
+		for j := range s.mounts {
+			if m := &s.mounts[j]; m != r && within(r.Path, m.Path) {
+				covering = append(covering, m)
+			}
+		}
+		sort.SliceStable(covering, func(a, b int) bool { return len(covering[a].Path) > len(covering[b].Path) })
+		if hiddenBy(r, covering) != nil {
+			return r
+		}
+	}
+	return nil
 }
 
 // within reports whether p is root or below it.

@@ -178,3 +178,29 @@ func TestBPFLists(t *testing.T) {
 		t.Errorf("NoBPF must allow everything")
 	}
 }
+
+// A remount entry below an empty tmpfs names a path that is not there:
+// systemd fails the unit at setup (lab: probe-rwp-tmpfs, 226 on 252),
+// unless the entry is optional or a bind mount brings the content back.
+func TestRemountBelowTmpfs(t *testing.T) {
+	for _, c := range []struct {
+		props map[string]string
+		fails bool
+	}{
+		{map[string]string{"ProtectHome": "tmpfs", "ReadWritePaths": "/home/u/data"}, true},
+		{map[string]string{"ProtectHome": "tmpfs", "ReadWritePaths": "-/home/u/data"}, false},
+		{map[string]string{"ProtectHome": "tmpfs", "ReadWritePaths": "/home/u/data", "BindPaths": "/home/u/data"}, false},
+		{map[string]string{"ProtectHome": "yes", "ReadWritePaths": "/home/u/data"}, false},
+		{map[string]string{"TemporaryFileSystem": "/srv", "ReadOnlyPaths": "/srv/x"}, true},
+		{map[string]string{"ReadWritePaths": "/srv/x"}, false},
+	} {
+		sb := NewSandbox(c.props, 252)
+		if got := sb.FailsSetup() != nil; got != c.fails {
+			t.Errorf("%v: FailsSetup %v, want %v", c.props, got, c.fails)
+		}
+	}
+	sb := NewSandbox(map[string]string{"ProtectHome": "tmpfs", "ReadWritePaths": "/home/u/data"}, 252)
+	if eff, _ := sb.Resolve("/home/u/data/f"); eff != "empty-ro" {
+		t.Errorf("a ReadWritePaths= entry under ProtectHome=tmpfs resolves to %s, want the empty tmpfs", eff)
+	}
+}

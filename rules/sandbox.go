@@ -70,20 +70,26 @@ var MountTables = map[string]map[string][]PathEffect{
 }
 
 // PathListDirectives are the list settings whose entries each mount one
-// path; systemctl show reports them under the new name.
+// path; systemctl show reports them under the new name. Remount entries
+// change how a path already in the namespace is mounted and bring no
+// content: below an empty tmpfs (ProtectHome=tmpfs, TemporaryFileSystem=)
+// their path does not exist, and the unit fails with 226/NAMESPACE unless
+// the entry starts with "-" (lab: ProtectHome=tmpfs with
+// ReadWritePaths=/home/u/data failed so on systemd 252).
 var PathListDirectives = []struct {
 	Directive string
 	OldName   string
 	Effect    Effect
+	Remount   bool
 }{
-	{"ReadWritePaths", "ReadWriteDirectories", Writable},
-	{"ReadOnlyPaths", "ReadOnlyDirectories", ReadOnly},
-	{"InaccessiblePaths", "InaccessibleDirectories", Inaccessible},
-	{"TemporaryFileSystem", "", Tmpfs},
-	{"BindPaths", "", Writable},
-	{"BindReadOnlyPaths", "", ReadOnly},
-	{"NoExecPaths", "", NoExec},
-	{"ExecPaths", "", Exec},
+	{"ReadWritePaths", "ReadWriteDirectories", Writable, true},
+	{"ReadOnlyPaths", "ReadOnlyDirectories", ReadOnly, true},
+	{"InaccessiblePaths", "InaccessibleDirectories", Inaccessible, true},
+	{"TemporaryFileSystem", "", Tmpfs, false},
+	{"BindPaths", "", Writable, false},
+	{"BindReadOnlyPaths", "", ReadOnly, false},
+	{"NoExecPaths", "", NoExec, true},
+	{"ExecPaths", "", Exec, true},
 }
 
 // ExecDirectories are the purpose-built directory settings: systemd
