@@ -134,7 +134,10 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 					if d.Directive == "ConfigurationDirectory" && !sb.Root {
 						continue // root-owned: no use to another user
 					}
-					name := strings.SplitN(rest, "/", 2)[0]
+					// The whole directory the write needs: systemd creates
+					// every level of StateDirectory=a/b, and a program
+					// writing a/b/file does not create b itself.
+					name := rest
 					add([]string{d.Directive + "=" + name}, fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name),
 						d.GivesUp+"; "+keeps)
 				}
