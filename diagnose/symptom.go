@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -313,6 +314,16 @@ func ParseServiceLine(line string) (Symptom, bool) {
 		sym.Op = "resolve"
 	}
 	sym.Family = ParseFamily(line)
+	if sym.Family == "" && name == "EAFNOSUPPORT" {
+		// Go's "dial tcp 127.0.0.1:5432: socket: address family not
+		// supported": the address says which family the socket was for.
+		if ip := net.ParseIP(sym.Addr); ip != nil {
+			sym.Family = "AF_INET6"
+			if ip.To4() != nil {
+				sym.Family = "AF_INET"
+			}
+		}
+	}
 	return sym, true
 }
 
