@@ -100,3 +100,37 @@ func TestTriageAmongForeignDenials(t *testing.T) {
 		t.Errorf("foreign records not counted: %s", errOut)
 	}
 }
+
+// On every real capture, triage (one pass, streaming) and why (one unit)
+// give the same verdict and the same first directive; healthy units are
+// not listed.
+func TestTriageAgreesWithWhy(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(capturesDir, "*"))
+	for _, dir := range dirs {
+		exp := readExpect(t, filepath.Join(dir, "expect"))
+		_, out, errOut := run(t, "triage", "--bundle", dir, "--output", "json")
+		var reps []diagnose.Report
+		if err := json.Unmarshal(out, &reps); err != nil && exp.verdict != "no-failure" {
+			t.Errorf("%s: triage output is not JSON: %v %s", filepath.Base(dir), err, errOut)
+			continue
+		}
+		var got *diagnose.Report
+		for i := range reps {
+			if reps[i].Unit == exp.unit {
+				got = &reps[i]
+			}
+		}
+		switch {
+		case exp.verdict == "no-failure":
+			if got != nil {
+				t.Errorf("%s: triage lists a unit that did not fail: %s", filepath.Base(dir), got.Verdict)
+			}
+		case got == nil:
+			t.Errorf("%s: triage does not list %s", filepath.Base(dir), exp.unit)
+		case string(got.Verdict) != exp.verdict:
+			t.Errorf("%s: triage says %s, want %s", filepath.Base(dir), got.Verdict, exp.verdict)
+		case exp.directive != "" && (len(got.Findings) == 0 || got.Findings[0].Directive != exp.directive):
+			t.Errorf("%s: triage's first finding %+v, want %s", filepath.Base(dir), first(got.Findings), exp.directive)
+		}
+	}
+}
