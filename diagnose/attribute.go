@@ -278,6 +278,11 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		if c, ok := explainSyscallDenial(sym, sb); ok {
 			out = append(out, c...)
 		}
+		if l, ok := rules.OpLimits[op]; ok && !sb.Root && !sb.HasCap(rules.OpCapability[op]) && !(l.Limit == "LimitRTPRIO" && isYes(sb.Props["RestrictRealtime"])) {
+			v := orDefault(sb.Props[l.Limit], "0")
+			out = append(out, cause{kind: causeLimit, directive: l.Limit, setting: l.Limit + "=" + v, confidence: High, syscall: op,
+				reason: fmt.Sprintf("an unprivileged process may call %s only within %s (%s here) or with %s; raising the limit is the narrower grant", op, l.Limit, v, rules.OpCapability[op])})
+		}
 		if capName, ok := rules.OpCapability[op]; ok && op != "bind" {
 			if c, ok := needCap(sb, capName, sym); ok {
 				out = append(out, c)

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -249,7 +250,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			if cp == "CAP_NET_BIND_SERVICE" {
 				r += "; socket activation (a .socket unit with ListenStream=) avoids the capability altogether"
 			}
-			add(lines, r, "the service may use "+cp+" (for "+cp+": any privileged port); it still runs as "+orDynamic(sb))
+			add(lines, r, "the service may use "+cp+capabilityPower(cp)+"; it still runs as "+orDynamic(sb))
 		}
 	case causeFilter:
 		sc := c.syscall
@@ -316,6 +317,12 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			add([]string{"RestrictAddressFamilies=" + f}, r, "the service may create "+f+" sockets; other families stay refused")
 		}
 	case causeLimit:
+		if l, ok := rules.OpLimits[c.syscall]; ok && l.Limit == c.directive {
+			v := orDefault(priorityIn(sym.Text), l.Propose)
+			add([]string{c.directive + "=" + v}, fmt.Sprintf("lets the service's user call %s with priorities up to %s, without %s", c.syscall, v, rules.OpCapability[c.syscall]),
+				"the service may take realtime priorities up to that limit")
+			break
+		}
 		cur := limitValue(sb.Props[c.directive])
 		if trade := rules.LimitTrades[c.directive]; trade != "" {
 			// Trading the limit for a cgroup limit of the same size keeps
@@ -377,6 +384,24 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		}
 	}
 	return out
+}
+
+var rePriority = regexp.MustCompile(`(?i)(?:priority|prio|chrt\s+-[a-z]+)\s*[=:]?\s*(\d{1,2})\b`)
+
+// priorityIn is the realtime priority a message asked for, "" if none.
+func priorityIn(text string) string {
+	if m := rePriority.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// capabilityPower is ", that is PRIVILEGE" for a known capability.
+func capabilityPower(c string) string {
+	if p := rules.CapabilityPowers[c]; p != "" {
+		return ", that is " + p
+	}
+	return ""
 }
 
 // reservation: the message is a runtime failing to reserve address space.

@@ -114,15 +114,18 @@ func (c Colors) Green(s string) string  { return c.wrap("32", s) }
 func (c Colors) Yellow(s string) string { return c.wrap("33", s) }
 func (c Colors) Dim(s string) string    { return c.wrap("2", s) }
 
-// DropIn is the drop-in made of each sandbox finding's first relaxation,
-// ready for `systemctl edit UNIT`.
+// DropIn is the drop-in made of the first relaxation of the best finding
+// for each symptom, ready for `systemctl edit UNIT`: findings that explain
+// the same symptom are alternatives, and only the first is applied.
 func (r *Report) DropIn() []string {
 	var lines []string
 	seen := map[string]bool{}
+	explained := map[string]bool{}
 	for _, f := range r.Findings {
-		if len(f.Relaxations) == 0 || f.Confidence == Low {
+		if len(f.Relaxations) == 0 || f.Confidence == Low || explained[f.Symptom] {
 			continue
 		}
+		explained[f.Symptom] = true
 		for _, l := range f.Relaxations[0].Lines {
 			if !seen[l] {
 				seen[l] = true

@@ -126,6 +126,7 @@ var directiveList = []Directive{
 // that brought it into play: the line to show the operator instead.
 var SourceFallbacks = map[string][]string{
 	"AmbientCapabilities": {"User", "DynamicUser"},
+	"LimitRTPRIO":         {"User", "DynamicUser"}, // the default limit binds only a non-root user
 	"ProtectSystem":       {"DynamicUser"},
 	"ProtectHome":         {"DynamicUser"},
 	"PrivateTmp":          {"DynamicUser"},

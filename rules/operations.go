@@ -98,6 +98,39 @@ var ImpliedFailures = []struct{ Text, Errno, Op string }{
 // failed during deserialization", with plenty of memory free).
 var JITAllocationTexts = []string{"MemoryChunk allocation failed", "CodeRange", "code space"}
 
+// CapabilityPowers say, for a relaxation that grants a capability, what
+// the service can then do beyond the failed operation (capabilities(7)).
+var CapabilityPowers = map[string]string{
+	"CAP_NET_BIND_SERVICE": "bind any port below 1024",
+	"CAP_SYS_NICE":         "raise the priority of, and give realtime scheduling to, any process",
+	"CAP_CHOWN":            "change the owner of any file",
+	"CAP_FOWNER":           "change the mode of any file",
+	"CAP_DAC_OVERRIDE":     "read, write and run any file whatever its permissions",
+	"CAP_DAC_READ_SEARCH":  "read any file and list any directory",
+	"CAP_NET_RAW":          "open raw sockets (sniff and forge packets)",
+	"CAP_NET_ADMIN":        "reconfigure interfaces, routes and firewall rules",
+	"CAP_SYS_TIME":         "set the system clock",
+	"CAP_IPC_LOCK":         "lock any amount of memory",
+	"CAP_SYS_ADMIN":        "do most of what root can",
+	"CAP_KILL":             "signal any process",
+	"CAP_SETUID":           "become any user",
+	"CAP_SETGID":           "join any group",
+	"CAP_SYS_PTRACE":       "trace and read the memory of any process",
+	"CAP_SYS_MODULE":       "load kernel modules",
+	"CAP_SYS_RAWIO":        "access I/O ports and raw devices",
+}
+
+// OpLimits are the resource limits that let an unprivileged process do
+// what otherwise needs a capability: realtime scheduling up to
+// RLIMIT_RTPRIO, a lower nice value down to RLIMIT_NICE, locked memory up
+// to RLIMIT_MEMLOCK. Raising the limit is narrower than granting the
+// capability. Value: the limit and the value to propose when the message
+// names none.
+var OpLimits = map[string]struct{ Limit, Propose string }{
+	"sched_setscheduler": {"LimitRTPRIO", "99"},
+	"sched_setattr":      {"LimitRTPRIO", "99"},
+}
+
 // ReservationTexts are allocation failures of runtimes that reserve
 // address space up front (the JVM's heap and code cache, V8's cage): an
 // address-space limit breaks them without their using the memory.
