@@ -1,0 +1,1 @@
+mkdir -p /usr/local/lib/plugin-installer
