@@ -85,6 +85,7 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	sb.NoBPF = ev.Host.Lacks("BPF_FRAMEWORK")
 	rep.Notes = runNotes(ev, inv, opts.Unit, props)
 	syms := collectSymptoms(inv, ev, props)
+	contradicted := contradictions(syms)
 	var findings []Finding
 	var unexplained []*Symptom
 	hintAddr, hintPort := ParsePort(execArgv(props))
@@ -122,7 +123,9 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 				Evidence:   sym.Evidence,
 				Confirm:    c.confirm,
 				rank:       i*10 + ci,
+				kernel:     sym.Trusted(),
 			}
+
 			if d, ok := rules.LookupDirective(c.directive); ok {
 				f.Man = d.ManURL()
 			}
@@ -133,12 +136,22 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 			if f.Relaxations == nil {
 				f.Relaxations = []Relaxation{}
 			}
+			if why := contradicted[i]; why != "" {
+				// The kernel was watching and saw another failure: the
+				// service's claim stays as evidence, not as an answer.
+				f.Confidence = Low
+				f.Reason += "; but " + why
+				f.Relaxations, f.Withheld = []Relaxation{}, []string{"no relaxation is proposed for a claim the kernel's audit trail contradicts"}
+			}
 			findings = mergeFinding(findings, f)
 		}
 	}
 	sort.SliceStable(findings, func(i, j int) bool {
 		if confRank(findings[i].Confidence) != confRank(findings[j].Confidence) {
 			return confRank(findings[i].Confidence) > confRank(findings[j].Confidence)
+		}
+		if findings[i].kernel != findings[j].kernel {
+			return findings[i].kernel // kernel-backed first: the service may be wrong, or lying
 		}
 		return findings[i].rank < findings[j].rank
 	})
@@ -671,6 +684,39 @@ func configWarnings(entries []journal.Entry, unit string, until time.Time) []str
 		out = append(out, "systemd ignored part of the unit's configuration: "+m+" — whatever that line was meant to enforce is not in force")
 	}
 	return out
+}
+
+// contradictions finds the service's claims the kernel contradicts: when
+// the audit trail of the run records a failed call with some errno (an
+// audit rule was watching for it) on one path, a service line claiming
+// the same errno on another path that the kernel did not record is not
+// believed. Keyed by index in syms, with the reason.
+func contradictions(syms []Symptom) map[int]string {
+	seen := map[string]string{} // errno -> a path the kernel recorded it on
+	for _, s := range syms {
+		if s.Kind == KindErrno && s.Path != "" && s.Trusted() && hasAuditEvidence(s) {
+			seen[s.Errno] = s.Path
+		}
+	}
+	out := map[int]string{}
+	for i, s := range syms {
+		if s.Kind != KindErrno || s.Path == "" || s.Trusted() {
+			continue
+		}
+		if p, ok := seen[s.Errno]; ok && p != s.Path {
+			out[i] = fmt.Sprintf("the kernel's audit trail of the run records %s on %s, and nothing on %s: the service's own line is not borne out", s.Errno, p, s.Path)
+		}
+	}
+	return out
+}
+
+func hasAuditEvidence(s Symptom) bool {
+	for _, e := range s.Evidence {
+		if e.Origin == string(journal.FromKernel) && strings.Contains(e.Text, "SYSCALL") {
+			return true
+		}
+	}
+	return false
 }
 
 // runAudit is the audit trail of the run's processes: events of its PIDs

@@ -48,7 +48,8 @@ type Finding struct {
 	Confirm string `json:"confirm,omitempty"`
 	Man     string `json:"man,omitempty"`
 
-	rank int
+	rank   int
+	kernel bool // rests on kernel or systemd evidence, not the service's word alone
 }
 
 // Confidence in a finding.
