@@ -23,6 +23,20 @@ public class JApp {
                     s.bind(new InetSocketAddress(Integer.parseInt(arg)));
                 }
                 break;
+            case "connect": {
+                int colon = arg.lastIndexOf(':');
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new InetSocketAddress(arg.substring(0, colon), Integer.parseInt(arg.substring(colon + 1))), 5000);
+                }
+                break;
+            }
+            case "exec": {
+                Process p = new ProcessBuilder(java.util.Arrays.copyOfRange(args, 1, args.length)).inheritIO().start();
+                if (p.waitFor() != 0) {
+                    throw new RuntimeException(arg + " exited with status " + p.exitValue());
+                }
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unknown action " + action);
         }

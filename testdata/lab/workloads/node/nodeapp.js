@@ -16,6 +16,15 @@ switch (action) {
     srv.listen(Number(arg), '0.0.0.0', () => { console.log(`listening on ${arg}`); setTimeout(() => process.exit(0), 2000); });
     return;
   }
+  case 'connect': {
+    const [host, port] = [arg.slice(0, arg.lastIndexOf(':')), Number(arg.slice(arg.lastIndexOf(':') + 1))];
+    const sock = net.connect({ host, port, timeout: 5000 }, () => { sock.setTimeout(0); console.log(`connected to ${arg}`); sock.end(); });
+    sock.on('timeout', () => { console.error(`connect to ${arg} timed out`); process.exit(1); });
+    return; // an 'error' event without a listener is thrown
+  }
+  case 'exec':
+    require('child_process').execFileSync(arg, process.argv.slice(4), { stdio: 'inherit' });
+    break;
   default:
     throw new Error('unknown action ' + action);
 }
