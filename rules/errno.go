@@ -96,4 +96,6 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"std::bad_alloc", "ENOMEM"},                  // C++
 	{"i/o timeout", "ETIMEDOUT"},                  // Go's net package
 	{"Fatal javascript OOM", "ENOMEM"},            // Node (V8)
+	{"SocketTimeoutException", "ETIMEDOUT"},       // Java
+	{"Connect timed out", "ETIMEDOUT"},            // Java's message for it
 }

@@ -3,6 +3,7 @@ package rules
 // OpCapability says which capability an operation needs when the caller
 // is not allowed by ordinary permissions (capabilities(7)).
 var OpCapability = map[string]string{
+	"rtnetlink":          "CAP_NET_ADMIN",        // changing links, addresses and routes
 	"bind-low":           "CAP_NET_BIND_SERVICE", // bind() to a port below 1024
 	"chown":              "CAP_CHOWN",
 	"sethostname":        "CAP_SYS_ADMIN",
@@ -41,6 +42,7 @@ var OperationWords = []struct {
 	Op      string
 }{
 	{`set pid .* policy|chrt|sched_setscheduler|sched_setattr`, "sched_setscheduler"},
+	{`RTNETLINK|rtnetlink`, "rtnetlink"}, // iproute2: "RTNETLINK answers: Operation not permitted"
 	{`set date|settimeofday|clock_settime|set the clock`, "settimeofday"},
 	{`insert|insmod|modprobe|init_module|finit_module`, "finit_module"},
 	{`kernel buffer|klogctl|dmesg`, "syslog"},
