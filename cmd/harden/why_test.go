@@ -136,3 +136,17 @@ func TestCollectRoundTrip(t *testing.T) {
 		t.Errorf("bundle collected from journal files: time %q verdict %s", r.Time, r.Verdict)
 	}
 }
+
+// A journal file written by systemd 257 (compact, zstd, keyed hash), read
+// through this machine's libsystemd: the run and its diagnosis are found.
+func TestJournalWrittenBy257(t *testing.T) {
+	code, out, errOut := run(t, "why", "--directory", "../../testdata/journal-257",
+		"--units", filepath.Join(capturesDir, "blind9-node-exec-missing-cap-trixie", "units"), "net-helper.service", "-o", "json")
+	var r diagnose.Report
+	if err := json.Unmarshal(out, &r); err != nil || code != ExitFindings {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errOut)
+	}
+	if len(r.Findings) == 0 || r.Findings[0].Relaxations[0].Lines[0] != "AmbientCapabilities=CAP_NET_ADMIN" {
+		t.Errorf("first finding %+v", first(r.Findings))
+	}
+}
