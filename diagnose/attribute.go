@@ -251,12 +251,11 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		if sym.Errno == "EPERM" && isSendOp(op) && sym.Path == "" && strings.TrimSpace(sb.Props["RestrictNetworkInterfaces"]) != "" && !sb.NoBPF {
 			switch {
 			case sym.Addr != "" && isLoopback(sym.Addr) && !sb.InterfaceAllowed("lo"):
-				out = append(out, cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"], confidence: High, path: "lo",
-					reason: fmt.Sprintf("traffic to %s goes through the loopback interface lo, which RestrictNetworkInterfaces= does not allow: systemd's BPF program drops the packets and sendmsg()/connect() report EPERM", sym.Addr)})
+				out = append(out, interfaceCause(sb, High, "lo", fmt.Sprintf("traffic to %s goes through the loopback interface lo, which RestrictNetworkInterfaces= does not allow: systemd's BPF program drops the packets and sendmsg()/connect() report EPERM", sym.Addr)))
 			case sym.Addr == "" || !isLoopback(sym.Addr):
-				out = append(out, cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"], confidence: Medium,
-					reason:  "RestrictNetworkInterfaces= limits the interfaces the service may use, and dropped packets give EPERM; which interface the route to " + orDefault(sym.Addr, "the peer") + " takes is not in the evidence",
-					confirm: "ip route get " + orDefault(sym.Addr, "ADDRESS") + " names the interface; compare it with the setting"})
+				c := interfaceCause(sb, Medium, "", "RestrictNetworkInterfaces= limits the interfaces the service may use, and dropped packets give EPERM; which interface the route to "+orDefault(sym.Addr, "the peer")+" takes is not in the evidence")
+				c.confirm = "ip route get " + orDefault(sym.Addr, "ADDRESS") + " names the interface; compare it with the setting"
+				out = append(out, c)
 			}
 		}
 		if (op == "bind" && (sym.Port == 0 || sym.Port < 1024)) || (op == "" && sym.PortGuessed && sym.Port < 1024) {
@@ -367,8 +366,7 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		}
 	case "ETIMEDOUT":
 		if sym.Addr != "" && isLoopback(sym.Addr) && strings.TrimSpace(sb.Props["RestrictNetworkInterfaces"]) != "" && !sb.InterfaceAllowed("lo") {
-			out = append(out, cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"], confidence: High, path: "lo",
-				reason: fmt.Sprintf("traffic to %s goes through the loopback interface lo, which RestrictNetworkInterfaces= does not allow: systemd's BPF program drops the packets silently, so a TCP connect waits until it times out", sym.Addr)})
+			out = append(out, interfaceCause(sb, High, "lo", fmt.Sprintf("traffic to %s goes through the loopback interface lo, which RestrictNetworkInterfaces= does not allow: systemd's BPF program drops the packets silently, so a TCP connect waits until it times out", sym.Addr)))
 		}
 		if sb.AddressDenied(sym.Addr) {
 			out = append(out, cause{kind: causeIP, directive: "IPAddressDeny", setting: "IPAddressDeny=" + sb.Props["IPAddressDeny"], confidence: Medium,
@@ -389,7 +387,7 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 			out = append(out, limitCause(sb, "LimitMEMLOCK", "locking more memory than LimitMEMLOCK= allows fails"))
 			break
 		}
-		if isYes(sb.Props["MemoryDenyWriteExecute"]) && jitAllocation(sym.Text) {
+		if isYes(sb.Props["MemoryDenyWriteExecute"]) && containsAny(sym.Text, rules.JITAllocationTexts) {
 			out = append(out, cause{kind: causeErrnoRule, directive: "MemoryDenyWriteExecute", setting: "MemoryDenyWriteExecute=" + sb.Props["MemoryDenyWriteExecute"], confidence: Medium, syscall: "mmap",
 				reason:  "a JIT runtime could not map executable memory: MemoryDenyWriteExecute= refuses writable-and-executable mappings with EPERM, which the runtime reports as out of memory",
 				confirm: "run it once with MemoryDenyWriteExecute=no (systemd-run -p MemoryDenyWriteExecute=no …): a JIT that then starts needed it"})
@@ -609,10 +607,17 @@ func helperLine(line string) bool {
 	return false
 }
 
-// jitAllocation: the text is a JIT's failed executable allocation.
-func jitAllocation(text string) bool {
-	for _, t := range rules.JITAllocationTexts {
-		if strings.Contains(text, t) {
+// interfaceCause blames RestrictNetworkInterfaces= for traffic through
+// ifname ("" when the interface is not known).
+func interfaceCause(sb *Sandbox, conf Confidence, ifname, reason string) cause {
+	return cause{kind: causeInterface, directive: "RestrictNetworkInterfaces", setting: "RestrictNetworkInterfaces=" + sb.Props["RestrictNetworkInterfaces"],
+		confidence: conf, path: ifname, reason: reason}
+}
+
+// containsAny says whether text contains one of the wordings.
+func containsAny(text string, wordings []string) bool {
+	for _, w := range wordings {
+		if strings.Contains(text, w) {
 			return true
 		}
 	}

@@ -333,7 +333,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			}
 			r := fmt.Sprintf("replaces %s= by %s= of the same size (which counts memory used, not address space reserved)", c.directive, trade)
 			g := "reservations of address space are no longer capped; the memory actually used still is"
-			if reservation(sym.Text) {
+			if containsAny(sym.Text, rules.ReservationTexts) {
 				add(swap, r+": the runtime failed to reserve address space, not to get memory", g)
 			} else {
 				// Offered after raising the cap: the program may really
@@ -402,16 +402,6 @@ func capabilityPower(c string) string {
 		return ", that is " + p
 	}
 	return ""
-}
-
-// reservation: the message is a runtime failing to reserve address space.
-func reservation(text string) bool {
-	for _, t := range rules.ReservationTexts {
-		if strings.Contains(text, t) {
-			return true
-		}
-	}
-	return false
 }
 
 func orDynamic(sb *Sandbox) string {
