@@ -43,10 +43,10 @@ if [ ! -e "$root/.harden-lab-ready" ]; then
 	echo '/dev/vda / ext4 rw 0 1' > "$root/etc/fstab"
 	touch "$root/.harden-lab-ready"
 fi
-if [ ! -x "$root/usr/bin/java" ] || [ ! -x "$root/sbin/apparmor_parser" ] || [ ! -x "$root/bin/ping" ]; then # Java workloads (added after the first captures)
+if [ ! -x "$root/usr/bin/java" ] || [ ! -x "$root/sbin/apparmor_parser" ] || [ ! -x "$root/bin/ping" ] || [ ! -x "$root/bin/keyctl" ]; then # Java workloads (added after the first captures)
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mount -t proc proc "$root/proc"
-	chroot "$root" apt-get install -y -q --no-install-recommends default-jre-headless apparmor util-linux kmod iputils-ping || true
+	chroot "$root" apt-get install -y -q --no-install-recommends default-jre-headless apparmor util-linux kmod iputils-ping keyutils || true
 	umount "$root/proc"
 fi
 

@@ -1,0 +1,1 @@
+keyctl add user ceph-client-secret s3cr3t @u

@@ -1,0 +1,1 @@
+keyctl purge user ceph-client-secret || true
