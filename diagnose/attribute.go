@@ -33,6 +33,7 @@ const (
 	causeInterface  causeKind = "interface"   // RestrictNetworkInterfaces=
 	causeFileSystem causeKind = "filesystem"  // RestrictFileSystems=
 	causeIPC        causeKind = "ipc"         // PrivateIPC=
+	causeKeyring    causeKind = "keyring"     // KeyringMode=
 )
 
 // cause is one way the sandbox explains a symptom.
@@ -404,6 +405,13 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 					out = append(out, c)
 				}
 			}
+		}
+	case "ENOKEY":
+		// Services get a private session keyring by default: keys of the
+		// user keyring are not found through it (lab: keyringmode).
+		if km := orDefault(sb.Props["KeyringMode"], "private"); km == "private" && (op == "" || op == "request_key" || op == "keyctl") {
+			out = append(out, cause{kind: causeKeyring, directive: "KeyringMode", setting: "KeyringMode=" + km, confidence: High,
+				reason: "KeyringMode=private gives the service an anonymous session keyring, not linked to its user's keyring: a key kept there is not found (ENOKEY)"})
 		}
 	case "ENOENT":
 		if what, ok := rules.IPCCalls[op]; ok && isYes(sb.Props["PrivateIPC"]) {

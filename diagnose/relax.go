@@ -268,7 +268,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 				fmt.Sprintf("every call of %s becomes allowed", grp))
 			break
 		}
-	case causeNNP, causeErrnoRule, causeIPC:
+	case causeNNP, causeErrnoRule, causeIPC, causeKeyring:
 		// Switches: turning one off is the relaxation. A directive without
 		// an Off entry cannot be switched off to this end (the seccomp
 		// options that imply NoNewPrivileges= keep it implied).

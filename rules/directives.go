@@ -111,6 +111,8 @@ var directiveList = []Directive{
 	{Name: "LimitFSIZE", Man: exec("LimitCPU"), Protects: "the service cannot write files beyond the size limit"},
 	{Name: "LimitCPU", Man: exec("LimitCPU"), Protects: "the service cannot use more CPU time than allowed"},
 	{Name: "LimitMEMLOCK", Man: exec("LimitCPU"), Protects: "the service cannot lock more memory than allowed"},
+	{Name: "KeyringMode", Man: exec("KeyringMode"), Since: 235, Protects: "the service's session keyring is its own, apart from its user's keys",
+		Off: "KeyringMode=shared", OffRestores: "the service's session keyring is linked to its user's keyring again, so keys its user holds are found (the keyring stays per service)"},
 	{Name: "NotifyAccess", Man: "systemd.service.html#NotifyAccess=", Protects: "only the listed processes may report readiness"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
