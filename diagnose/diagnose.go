@@ -324,6 +324,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				syms = append(syms, s)
 			}
 		case journal.FromManager:
+			if reNotifyRefused.MatchString(msg) {
+				syms = mergeSymptom(syms, Symptom{Kind: KindNotify, Text: msg, Origin: journal.FromManager, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+			}
 			if e.Fields["MESSAGE_ID"] == journal.MsgUnitOutOfMemory || e.Fields["UNIT_RESULT"] == "oom-kill" {
 				syms = mergeSymptom(syms, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromManager, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
 			}
@@ -373,7 +376,13 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 		}
 	}
 	if inv.Result == "timeout" {
-		syms = append(syms, Symptom{Kind: KindTimeout, Text: "start timed out", Origin: journal.FromManager, Time: inv.End})
+		s := Symptom{Kind: KindTimeout, Text: "start timed out", Origin: journal.FromManager, Time: inv.End}
+		for _, e := range inv.Entries {
+			if e.Provenance() == journal.FromManager && strings.Contains(e.Message(), "timed out") {
+				s.Evidence = append(s.Evidence, journalEvidence(e))
+			}
+		}
+		syms = append(syms, s)
 	}
 	// PID 1's exit status, when nothing more telling was found.
 	if inv.ExitLine != nil {
@@ -596,6 +605,10 @@ func auditExe(a *journal.AuditEvent) string {
 
 var (
 	rePidsRejected = regexp.MustCompile(`fork rejected by pids controller in (\S+)`)
+	// PID 1 refusing sd_notify: "Got notification message from PID 400, but
+	// reception only permitted for main PID 393" (lab: notifyaccess-child),
+	// or "… but reception is disabled" (NotifyAccess=none).
+	reNotifyRefused = regexp.MustCompile(`Got notification message from PID \d+, but reception (?:only permitted for main PID|is disabled|only permitted for)`)
 	// "capp[1069]: segfault at 7ffe3a65c580 ip 0000562ecc81d887 sp 00007ffe3a65c580 error 6 in …"
 	reSegfault  = regexp.MustCompile(`(?:^|\s)(\S{1,15})\[(\d+)\]: segfault at ([0-9a-f]+) ip [0-9a-f]+ sp ([0-9a-f]+)`)
 	reOOMKilled = regexp.MustCompile(`(?:Memory cgroup out of memory|Out of memory): Killed process (\d+)`)
@@ -933,6 +946,8 @@ func describe(s *Symptom) string {
 		return d
 	case KindTimeout:
 		return "the service did not report readiness before its start timeout"
+	case KindNotify:
+		return "PID 1 refused the service's readiness notification"
 	case KindLSM:
 		return "denied by a Linux security module (SELinux or AppArmor)"
 	}

@@ -84,7 +84,7 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 		return limitValue(props[c.directive]) > limitValue(sb.Props[c.directive])
 	}
 	for _, nc := range explain(sym, next) {
-		if nc.confidence != Low && !nc.residual {
+		if nc.confidence != Low && !nc.residual && !nc.fallback {
 			return false
 		}
 	}
@@ -268,7 +268,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 				fmt.Sprintf("every call of %s becomes allowed", grp))
 			break
 		}
-	case causeNNP, causeErrnoRule, causeIPC, causeKeyring:
+	case causeNNP, causeErrnoRule, causeIPC, causeKeyring, causeNotify:
 		// Switches: turning one off is the relaxation. A directive without
 		// an Off entry cannot be switched off to this end (the seccomp
 		// options that imply NoNewPrivileges= keep it implied).

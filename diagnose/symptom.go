@@ -25,6 +25,7 @@ const (
 	KindOOM         SymptomKind = "oom"               // killed by the OOM killer
 	KindSignal      SymptomKind = "signal"            // killed by a resource-limit signal
 	KindTimeout     SymptomKind = "timeout"           // the start timed out
+	KindNotify      SymptomKind = "notify-refused"    // PID 1 refused a readiness notification
 )
 
 // Symptom is one observed failure, with what could be read from it.

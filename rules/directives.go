@@ -113,7 +113,8 @@ var directiveList = []Directive{
 	{Name: "LimitMEMLOCK", Man: exec("LimitCPU"), Protects: "the service cannot lock more memory than allowed"},
 	{Name: "KeyringMode", Man: exec("KeyringMode"), Since: 235, Protects: "the service's session keyring is its own, apart from its user's keys",
 		Off: "KeyringMode=shared", OffRestores: "the service's session keyring is linked to its user's keyring again, so keys its user holds are found (the keyring stays per service)"},
-	{Name: "NotifyAccess", Man: "systemd.service.html#NotifyAccess=", Protects: "only the listed processes may report readiness"},
+	{Name: "NotifyAccess", Man: "systemd.service.html#NotifyAccess=", Protects: "only the listed processes may report readiness",
+		Off: "NotifyAccess=all", OffRestores: "every process of the unit may report readiness and status (or keep it, and have the main process send the notification)"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
 	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed"},
@@ -129,6 +130,7 @@ var directiveList = []Directive{
 var SourceFallbacks = map[string][]string{
 	"AmbientCapabilities": {"User", "DynamicUser"},
 	"LimitRTPRIO":         {"User", "DynamicUser"}, // the default limit binds only a non-root user
+	"NotifyAccess":        {"Type"},                // Type=notify makes the default main apply
 	"ProtectSystem":       {"DynamicUser"},
 	"ProtectHome":         {"DynamicUser"},
 	"PrivateTmp":          {"DynamicUser"},
