@@ -1,0 +1,1 @@
+mkdir -p /srv/media; touch /srv/media/incoming.mp4

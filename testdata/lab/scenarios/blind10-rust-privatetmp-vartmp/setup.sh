@@ -1,0 +1,1 @@
+mkdir -p /var/tmp/spool-reader; echo a,b > /var/tmp/spool-reader/batch.csv
