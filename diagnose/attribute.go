@@ -297,6 +297,14 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 		if c, ok := explainSyscallDenial(sym, sb); ok {
 			out = append(out, c...)
 		}
+		if sym.Errno == "EACCES" && sym.Path != "" && sb.Root && isYes(sb.Props["PrivateUsers"]) && FileSystemOf(sym.Path) == "" {
+			// Root's capabilities hold only inside the user namespace: a
+			// file of an unmapped owner is as closed to it as to anyone
+			// (lab: blind10-python-privateusers-dac).
+			out = append(out, cause{kind: causeErrnoRule, directive: "PrivateUsers", setting: "PrivateUsers=" + sb.Props["PrivateUsers"], confidence: Medium, syscall: "open",
+				reason:  "with PrivateUsers= root's capabilities (CAP_DAC_OVERRIDE among them) apply only to users mapped into the service's namespace — root and the unit's own user; a file owned by anyone else is checked against its mode bits alone",
+				confirm: "stat -c '%u:%g %a' " + sym.Path + " shows an owner other than root, and mode bits that refuse others"})
+		}
 		if l, ok := rules.OpLimits[op]; ok && !sb.Root && !sb.HasCap(rules.OpCapability[op]) && !(l.Limit == "LimitRTPRIO" && isYes(sb.Props["RestrictRealtime"])) {
 			v := orDefault(sb.Props[l.Limit], "0")
 			out = append(out, cause{kind: causeLimit, directive: l.Limit, setting: l.Limit + "=" + v, confidence: High, syscall: op,
