@@ -1,0 +1,1 @@
+mkdir -p /srv/fixer; touch /srv/fixer/file.dat

@@ -1,0 +1,1 @@
+rm -rf /var/lib/metrics-store; echo stale > /var/lib/metrics-store
