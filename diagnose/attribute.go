@@ -433,6 +433,11 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 				}
 			}
 		}
+	case "ESRCH":
+		if isYes(sb.Props["PrivatePIDs"]) && (op == "kill" || op == "" || op == "tgkill" || op == "pidfd_open") {
+			out = append(out, cause{kind: causeIPC, directive: "PrivatePIDs", setting: "PrivatePIDs=" + sb.Props["PrivatePIDs"], confidence: High, syscall: orDefault(op, "kill"),
+				reason: "PrivatePIDs=yes runs the service in its own PID namespace: a host PID (read from another daemon's PID file, say) does not exist in there, so signalling it fails with ESRCH"})
+		}
 	case "ENOKEY":
 		// Services get a private session keyring by default: keys of the
 		// user keyring are not found through it (lab: keyringmode).
@@ -495,6 +500,10 @@ func needCap(sb *Sandbox, c string, sym *Symptom) (cause, bool) {
 	if d, ok := sb.capDropper[c]; ok {
 		return cause{kind: causeCapability, directive: directiveOf(d), setting: d, confidence: High, capability: c,
 			reason: fmt.Sprintf("%s drops %s, which %s needs", d, c, what)}, true
+	}
+	if sb.Root && sb.NoRoot() && sb.InBounding(c) {
+		return cause{kind: causeCapability, directive: "SecureBits", setting: "SecureBits=" + sb.Props["SecureBits"], confidence: High, capability: c,
+			reason: fmt.Sprintf("SecureBits=noroot: running as root grants no capability, and %s needs %s", what, c)}, true
 	}
 	if sb.Root || sb.Ambient[c] {
 		return cause{kind: causeCapability, directive: "CapabilityBoundingSet", setting: boundingSetting(sb), confidence: High, capability: c,

@@ -411,6 +411,13 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				}
 			}
 			if !found {
+				if s, ok := orphanSetupLine(ev.Entries, inv); ok {
+					s.Evidence = append(s.Evidence, ex)
+					syms = append(syms, s)
+					found = true
+				}
+			}
+			if !found {
 				if s, ok := setupFromStatus(inv.ExitStatus); ok {
 					s.Text, s.Time, s.Evidence = inv.ExitLine.Message(), inv.ExitLine.Time, []Evidence{ex}
 					syms = append(syms, s)
@@ -730,6 +737,37 @@ func hasAuditEvidence(s Symptom) bool {
 		}
 	}
 	return false
+}
+
+// orphanSetupLine finds the executor's reason for a setup failure when
+// journald could not attach the usual metadata: the pre-exec fork logs
+// and dies at once, before journald reads its /proc entry, so the line
+// has no _EXE and no _SYSTEMD_UNIT (lab: statedirectory-file). What is
+// left is trusted by the kernel — _UID=0 and _PID from the socket's
+// credentials — plus systemd's "(program)" identifier and the "UNIT: "
+// prefix. It is only looked for when PID 1 itself reported a setup exit
+// status, which the line then explains; it never makes a verdict alone.
+func orphanSetupLine(entries []journal.Entry, inv *Invocation) (Symptom, bool) {
+	unit := invUnit(inv)
+	from, to := inv.Start.Add(-time.Second), inv.End.Add(time.Second)
+	for i := range entries {
+		e := &entries[i]
+		id := e.Get("SYSLOG_IDENTIFIER")
+		if e.Get("_UID") != "0" || e.Get("_EXE") != "" || e.Get("_TRANSPORT") != "journal" || e.PID() <= 1 ||
+			!strings.HasPrefix(id, "(") || !strings.HasSuffix(id, ")") || e.Time.Before(from) || e.Time.After(to) {
+			continue
+		}
+		msg := e.Message()
+		if !strings.HasPrefix(msg, unit+": ") {
+			continue
+		}
+		if s, ok := parseSetupLine(msg, inv.ExitStatus); ok {
+			s.Time, s.PID = e.Time, e.PID()
+			s.Evidence = []Evidence{journalEvidence(e)}
+			return s, true
+		}
+	}
+	return Symptom{}, false
 }
 
 // runAudit is the audit trail of the run's processes: events of its PIDs

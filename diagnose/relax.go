@@ -237,6 +237,12 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case causeCapability:
 		cp := c.capability
 		switch {
+		case c.directive == "SecureBits":
+			// Ambient capabilities survive the exec under noroot: the one
+			// capability, and the rest of root's stay off.
+			add([]string{"AmbientCapabilities=" + cp}, "grants "+cp+" alone; SecureBits=noroot still keeps every other capability of root off",
+				"the service may use "+cp+capabilityPower(cp))
+			add([]string{"SecureBits="}, "drops the secure bits: root has its capabilities again", "root regains every capability in the bounding set")
 		case c.directive != "CapabilityBoundingSet" && c.directive != "AmbientCapabilities":
 			add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what removes %s", c.setting, cp), "everything "+c.setting+" protects")
 		case sb.Root || c.directive == "CapabilityBoundingSet":

@@ -308,10 +308,25 @@ func (s *Sandbox) HasCap(c string) bool {
 		return false
 	}
 	inBounding := s.Bounding == nil || s.Bounding[c]
-	if s.Root {
+	if s.Root && !s.NoRoot() {
 		return inBounding
 	}
 	return inBounding && s.Ambient[c]
+}
+
+// NoRoot: SecureBits=noroot, so being root grants no capability; only
+// ambient ones remain (capabilities(7), "SECBIT_NOROOT").
+func (s *Sandbox) NoRoot() bool {
+	v := strings.TrimSpace(s.Props["SecureBits"])
+	if n, err := strconv.Atoi(v); err == nil {
+		return n&1 != 0 // systemctl show prints the bit mask: SECBIT_NOROOT is bit 0
+	}
+	for _, b := range strings.Fields(v) {
+		if b == "noroot" {
+			return true
+		}
+	}
+	return false
 }
 
 // InBounding reports whether the bounding set allows a capability.
