@@ -181,6 +181,16 @@ func explainSetup(sym *Symptom, sb *Sandbox) []cause {
 		reason = fmt.Sprintf("the group Group=%s does not exist, so systemd cannot switch to it and the program never runs", sb.Props["Group"])
 	case "SupplementaryGroups":
 		reason = fmt.Sprintf("a group of SupplementaryGroups=%s does not exist, so systemd cannot set the groups and the program never runs", sb.Props["SupplementaryGroups"])
+	case "StateDirectory", "CacheDirectory", "LogsDirectory", "RuntimeDirectory", "ConfigurationDirectory":
+		if sym.Errno == "ENOTDIR" || sym.Errno == "EEXIST" {
+			var paths []string
+			for _, name := range strings.Fields(sb.Props[dir]) {
+				name, _, _ = strings.Cut(name, ":")
+				paths = append(paths, path.Join(sym.Path, name))
+			}
+			reason = fmt.Sprintf("%s: systemd creates %s, but something that is not a directory is in the way there (%s); move it aside and systemd creates the directory — this is the host's state, not a setting to relax",
+				setting, strings.Join(paths, " "), sym.Errno)
+		}
 	case "AmbientCapabilities":
 		var missing []string
 		for c := range sb.Ambient {
