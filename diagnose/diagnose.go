@@ -823,10 +823,42 @@ func syscallLogNote(audit []*journal.AuditEvent) string {
 func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string) []string {
 	notes := configWarnings(ev.Entries, unit, inv.End)
 	notes = append(notes, unenforcedNotes(ev.Host, props, ev.Unit)...)
+	if n := containerNote(ev.Host, props); n != "" {
+		notes = append(notes, n)
+	}
 	if n := syscallLogNote(runAudit(inv, ev, props)); n != "" {
 		notes = append(notes, n)
 	}
 	return notes
+}
+
+// containerNote warns that on a container host the unit's namespace
+// settings may not be in force at all.
+func containerNote(host journal.HostInfo, props map[string]string) string {
+	if !rules.Containers[host.Virtualization] {
+		return ""
+	}
+	var set []string
+	for dir, values := range rules.MountTables {
+		v := props[dir]
+		if isYes(v) {
+			v = "yes"
+		}
+		if len(values[v]) > 0 {
+			set = append(set, dir+"="+props[dir])
+		}
+	}
+	for _, l := range rules.PathListDirectives {
+		if strings.TrimSpace(props[l.Directive]) != "" {
+			set = append(set, l.Directive+"=")
+		}
+	}
+	if len(set) == 0 {
+		return ""
+	}
+	sort.Strings(set)
+	return fmt.Sprintf("this host is a container (%s): where the runtime refuses new namespaces, systemd runs the service without its namespace settings (%s here) and logs that only at debug level, so they may not be in force; `systemctl log-level debug` and a restart show it",
+		host.Virtualization, strings.Join(set, ", "))
 }
 
 // unenforcedNotes names the settings this host's systemd accepts but

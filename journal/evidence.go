@@ -31,6 +31,9 @@ type Evidence struct {
 type HostInfo struct {
 	SystemdVersion int    // 0 when unknown
 	SystemdBuild   string // e.g. "252.39-1~deb12u2"
+	// Virtualization is what systemd-detect-virt says ("systemd-nspawn",
+	// "docker", "kvm", "none"), "" when unknown.
+	Virtualization string
 	// Features is systemd's compile-time feature list ("+PAM +AUDIT …
 	// -BPF_FRAMEWORK …"), "" when unknown.
 	Features string
@@ -326,6 +329,9 @@ func ParseHostInfo(b []byte) HostInfo {
 			h.SystemdVersion, _ = strconv.Atoi(m[1])
 			h.SystemdBuild = m[2]
 		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "virtualization: "); ok {
+			h.Virtualization = strings.TrimSpace(v)
+		}
 		if t := strings.TrimSpace(line); h.Features == "" && (strings.HasPrefix(t, "+") || strings.HasPrefix(t, "-")) && strings.Contains(t, "SECCOMP") {
 			h.Features = t
 		}
@@ -408,6 +414,9 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 	host := ev.Host.Raw
 	if host == "" && ev.Host.SystemdVersion > 0 {
 		host = fmt.Sprintf("systemd %d (%s)\n%s\n%s\n", ev.Host.SystemdVersion, ev.Host.SystemdBuild, ev.Host.Features, ev.Host.Uname)
+		if ev.Host.Virtualization != "" {
+			host += "virtualization: " + ev.Host.Virtualization + "\n"
+		}
 	}
 	if host != "" {
 		if err := os.WriteFile(filepath.Join(dir, "host.txt"), []byte(host), 0o644); err != nil {

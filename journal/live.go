@@ -58,6 +58,9 @@ func (Live) Host() HostInfo {
 		if f, err := c.GetManagerProperty("Features"); err == nil {
 			h.Features = strings.Trim(f, `"`)
 		}
+		if v, err := c.GetManagerProperty("Virtualization"); err == nil {
+			h.Virtualization = orNone(strings.Trim(v, `"`))
+		}
 		c.Close()
 	}
 	if g, err := (Live{}).SyscallGroups(); err == nil {
@@ -265,4 +268,12 @@ func ParseSyscallFilter(text string) (map[string]map[string]bool, error) {
 		expand(g, map[string]bool{})
 	}
 	return expanded, nil
+}
+
+// orNone: the manager reports no virtualization as "".
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
 }

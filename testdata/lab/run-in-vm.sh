@@ -46,7 +46,7 @@ for dir in /lab/scenarios/*/; do
 	tail -c +$((aoff + 1)) /var/log/audit/audit.log > "$b/audit/audit.log"
 	systemctl show "$unit" > "$b/units/$unit.show"
 	systemctl cat "$unit" > "$b/units/$unit.cat" 2>&1
-	{ systemctl --version; uname -a; } > "$b/host.txt"
+	{ systemctl --version; uname -a; echo "virtualization: $(systemd-detect-virt || true)"; } > "$b/host.txt"
 	if [ -f "$dir/fix.conf" ]; then
 		mkdir -p "/etc/systemd/system/$unit.d"
 		cp "$dir/fix.conf" "/etc/systemd/system/$unit.d/zz-harden-fix.conf"
