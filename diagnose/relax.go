@@ -81,7 +81,7 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 	case c.kind == causeLimit || c.kind == causeMemory:
 		// A limit is relaxed by raising it; how far is enough only the
 		// workload knows.
-		return limitValue(props[c.directive]) > limitValue(sb.Props[c.directive])
+		return limitValue(rlimitOf(c.directive, props[c.directive])) > limitValue(rlimitOf(c.directive, sb.Props[c.directive]))
 	}
 	for _, nc := range explain(sym, next) {
 		if nc.confidence != Low && !nc.residual && !nc.fallback {
@@ -325,8 +325,8 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case causeLimit:
 		if l, ok := rules.OpLimits[c.syscall]; ok && l.Limit == c.directive {
 			v := orDefault(priorityIn(sym.Text), l.Propose)
-			add([]string{c.directive + "=" + v}, fmt.Sprintf("lets the service's user call %s with priorities up to %s, without %s", c.syscall, v, rules.OpCapability[c.syscall]),
-				"the service may take realtime priorities up to that limit")
+			add([]string{c.directive + "=" + v}, fmt.Sprintf("lets the service's user call %s up to %s, without %s", c.syscall, v, rules.OpCapability[c.syscall]),
+				"the service may "+l.Allows)
 			break
 		}
 		cur := limitValue(sb.Props[c.directive])
@@ -400,6 +400,19 @@ func priorityIn(text string) string {
 		return m[1]
 	}
 	return ""
+}
+
+// rlimitOf turns LimitNICE='s nice level (-20…19, as unit files write it)
+// into the raw RLIMIT_NICE (20 - level) that `systemctl show` prints and
+// that grows with what it allows; other limits are as written.
+func rlimitOf(directive, v string) string {
+	if directive != "LimitNICE" || strings.HasPrefix(v, "+") {
+		return strings.TrimPrefix(v, "+")
+	}
+	if n, err := strconv.Atoi(v); err == nil && n < 0 {
+		return strconv.Itoa(20 - n)
+	}
+	return v
 }
 
 // capabilityPower is ", that is PRIVILEGE" for a known capability.

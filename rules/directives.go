@@ -123,6 +123,8 @@ var directiveList = []Directive{
 	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed"},
 	{Name: "LimitDATA", Man: exec("LimitCPU"), Protects: "the service cannot allocate more data memory than allowed"},
 	{Name: "LimitSTACK", Man: exec("LimitCPU"), Protects: "the service's stack cannot grow beyond the limit"},
+	{Name: "LimitNICE", Man: exec("LimitCPU"), Protects: "the service cannot raise its priority beyond the limit"},
+	{Name: "LimitRTPRIO", Man: exec("LimitCPU"), Protects: "the service cannot take realtime priorities beyond the limit"},
 	{Name: "SocketBindDeny", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249, Protects: "the service cannot listen on the denied ports"},
 	{Name: "SocketBindAllow", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249},
 	{Name: "RestrictNetworkInterfaces", Man: "systemd.resource-control.html#RestrictNetworkInterfaces=", Since: 250, Protects: "the service's traffic cannot use other network interfaces"},
@@ -133,7 +135,8 @@ var directiveList = []Directive{
 var SourceFallbacks = map[string][]string{
 	"AmbientCapabilities": {"User", "DynamicUser"},
 	"LimitRTPRIO":         {"User", "DynamicUser"}, // the default limit binds only a non-root user
-	"NotifyAccess":        {"Type"},                // Type=notify makes the default main apply
+	"LimitNICE":           {"User", "DynamicUser"},
+	"NotifyAccess":        {"Type"}, // Type=notify makes the default main apply
 	"ProtectSystem":       {"DynamicUser"},
 	"ProtectHome":         {"DynamicUser"},
 	"PrivateTmp":          {"DynamicUser"},

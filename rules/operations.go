@@ -42,7 +42,8 @@ var OperationWords = []struct {
 	Op      string
 }{
 	{`set pid .* policy|chrt|sched_setscheduler|sched_setattr`, "sched_setscheduler"},
-	{`RTNETLINK|rtnetlink`, "rtnetlink"}, // iproute2: "RTNETLINK answers: Operation not permitted"
+	{`RTNETLINK|rtnetlink`, "rtnetlink"},
+	{`niceness|setpriority|renice`, "setpriority"}, // iproute2: "RTNETLINK answers: Operation not permitted"
 	{`set date|settimeofday|clock_settime|set the clock`, "settimeofday"},
 	{`insert|insmod|modprobe|init_module|finit_module`, "finit_module"},
 	{`kernel buffer|klogctl|dmesg`, "syslog"},
@@ -128,9 +129,10 @@ var CapabilityPowers = map[string]string{
 // to RLIMIT_MEMLOCK. Raising the limit is narrower than granting the
 // capability. Value: the limit and the value to propose when the message
 // names none.
-var OpLimits = map[string]struct{ Limit, Propose string }{
-	"sched_setscheduler": {"LimitRTPRIO", "99"},
-	"sched_setattr":      {"LimitRTPRIO", "99"},
+var OpLimits = map[string]struct{ Limit, Propose, Allows string }{
+	"sched_setscheduler": {"LimitRTPRIO", "99", "take realtime priorities up to that limit"},
+	"sched_setattr":      {"LimitRTPRIO", "99", "take realtime priorities up to that limit"},
+	"setpriority":        {"LimitNICE", "-10", "lower its nice value down to that level"}, // systemd stores RLIMIT_NICE = 20 - level
 }
 
 // ReservationTexts are allocation failures of runtimes that reserve
