@@ -98,7 +98,7 @@ func workloadOf(dir, unit string) string {
 	}
 	for _, w := range []struct{ needle, lang string }{
 		{"pyapp", "Python"}, {"nodeapp", "Node"}, {"JApp", "Java"}, {"java", "Java"}, {"rsapp", "Rust"},
-		{"goapp", "Go"}, {"capp", "C"}, {"aa-signer", "C"}, {"shapp", "shell"}, {"hostile", "shell"}, {"harden", "Go"},
+		{"goapp", "Go"}, {"capp", "C"}, {"aa-signer", "C"}, {"/bin/sh", "shell"}, {"shapp", "shell"}, {"hostile", "shell"}, {"harden", "Go"},
 	} {
 		if strings.Contains(exec, w.needle) {
 			return w.lang
