@@ -7,6 +7,11 @@
 #   LAB_ONLY="a b" testdata/lab/lab.sh   only the named scenarios
 #   LAB_HOSTNAME=web2 LAB_DEST=testdata/fleet/web2 LAB_ONLY=… testdata/lab/lab.sh
 #                                   the same scenarios on another host (fleets)
+#   LAB_SUITE=selinux testdata/lab/lab.sh
+#                                   Debian 13 with SELinux enforcing (default
+#                                   policy), the scenarios of selinux/: a copy
+#                                   of the trixie root file system with
+#                                   selinux-policy-default, relabelled here
 #   LAB_SUITE=trixie LAB_ONLY="…" testdata/lab/lab.sh
 #                                   on Debian 13 (systemd 257, built with the
 #                                   BPF framework): captures go to NAME-trixie,
@@ -65,7 +70,11 @@ cp "$w/python/pyapp.py" "$w/node/nodeapp.js" "$w/shell/shapp.sh" "$w/shell/hosti
 
 rm -rf "$root/lab"; mkdir -p "$root/lab/bin"
 cp "$bin"/goapp "$bin"/capp "$bin"/capp32 "$bin"/rsapp "$bin"/JApp.class "$bin"/harden "$bin"/pyapp.py "$bin"/nodeapp.js "$bin"/shapp.sh "$bin"/hostile.sh "$root/lab/bin/"
-cp -r "$here/scenarios" "$root/lab/scenarios"
+if [ "$suite" = selinux ]; then
+	cp -r "$here/selinux" "$root/lab/scenarios"
+else
+	cp -r "$here/scenarios" "$root/lab/scenarios"
+fi
 cp "$here/run-in-vm.sh" "$root/lab/run-in-vm.sh"
 cat > "$root/etc/systemd/system/harden-lab.service" <<UNIT
 [Unit]
@@ -83,12 +92,19 @@ rm -rf "$root/var/log/journal"/* "$root/var/log/audit/audit.log"* 2>/dev/null ||
 # LAB_HOSTNAME boots the VM as another host (fleet captures).
 echo "${LAB_HOSTNAME:-labvm}" > "$root/etc/hostname"
 
+lsm=landlock,lockdown,yama,apparmor,bpf
+if [ "$suite" = selinux ]; then
+	# Files this script added have no label yet: label the whole tree, as
+	# an autorelabel would, so that the enforcing policy can boot it.
+	chroot "$root" /usr/sbin/setfiles -e /proc -e /sys -e /dev /etc/selinux/default/contexts/files/file_contexts / >/dev/null
+	lsm=landlock,lockdown,yama,selinux,bpf
+fi
 img=$cache/lab-$suite.img
 rm -f "$img"; mkfs.ext4 -q -d "$root" -L root "$img" 3G
 kernel=$(ls "$root"/boot/vmlinuz-* | tail -1); initrd=$(ls "$root"/boot/initrd.img-* | tail -1)
 echo "booting $(basename "$kernel") under TCG..."
 timeout 1200 qemu-system-x86_64 -accel tcg -m 2048 -smp 1 -kernel "$kernel" -initrd "$initrd" \
-	-append "root=/dev/vda rw console=ttyS0 audit=1 apparmor=1 lsm=landlock,lockdown,yama,apparmor,bpf systemd.show_status=0" \
+	-append "root=/dev/vda rw console=ttyS0 audit=1 apparmor=1 lsm=$lsm systemd.show_status=0" \
 	-drive "file=$img,if=virtio,format=raw" -display none -nic none -serial "file:$cache/console.log" -no-reboot
 
 out=$cache/out-$suite; rm -rf "$out"; mkdir -p "$out"
@@ -100,10 +116,17 @@ for b in "$out"/out/*/; do
 	dest=${LAB_DEST:-$repo/testdata/captures}/$cname
 	rm -rf "$dest"; mkdir -p "$dest"
 	cp -r "$b"/. "$dest"/
-	expect=$here/scenarios/$name/expect
+	sdir=$here/scenarios; [ "$suite" = selinux ] && sdir=$here/selinux
+	expect=$sdir/$name/expect
 	[ -f "$expect.$suite" ] && expect=$expect.$suite
 	cp "$expect" "$dest/expect"
 	[ -d "$dest/audit" ] && [ ! -s "$dest/audit/audit.log" ] && rm -rf "$dest/audit"
+	if [ ! -s "$dest/journal.export" ]; then
+		# Under SELinux enforcing the runner's domain may not read the
+		# journal: take the unit's entries from the whole-boot journal.
+		unit=$(sed -n 's/^unit: //p' "$dest/expect")
+		journalctl -D "$out/out/_journal" -o export -u "$unit" > "$dest/journal.export"
+	fi
 	echo "captured $cname"
 done
 cp "$out/out/runner.log" "$cache/runner.log"
