@@ -616,6 +616,7 @@ var (
 	// reception only permitted for main PID 393" (lab: notifyaccess-child),
 	// or "… but reception is disabled" (NotifyAccess=none).
 	reNotifyRefused = regexp.MustCompile(`Got notification message from PID \d+, but reception (?:only permitted for main PID|is disabled|only permitted for)`)
+	reAVCPerm       = regexp.MustCompile(`denied\s+\{ ([^}]+) \}`)
 	// "capp[1069]: segfault at 7ffe3a65c580 ip 0000562ecc81d887 sp 00007ffe3a65c580 error 6 in …"
 	reSegfault  = regexp.MustCompile(`(?:^|\s)(\S{1,15})\[(\d+)\]: segfault at ([0-9a-f]+) ip [0-9a-f]+ sp ([0-9a-f]+)`)
 	reOOMKilled = regexp.MustCompile(`(?:Memory cgroup out of memory|Out of memory): Killed process (\d+)`)
@@ -972,7 +973,11 @@ func describeLSM(r *journal.AuditRecord) string {
 	if f["apparmor"] != "" {
 		return fmt.Sprintf("AppArmor profile %s denied %s of %s (requested %q); adjust the profile with aa-logprof, or see `aa-status`", f["profile"], f["operation"], orDefault(f["name"], "?"), f["requested_mask"])
 	}
-	return fmt.Sprintf("SELinux denied %s (source context %s, target context %s, class %s); `audit2why` explains it and `audit2allow` drafts a policy module", orDefault(f["name"], orDefault(f["path"], "an access")), f["scontext"], f["tcontext"], f["tclass"])
+	perm := ""
+	if m := reAVCPerm.FindStringSubmatch(r.Text); m != nil {
+		perm = " { " + m[1] + " }"
+	}
+	return fmt.Sprintf("SELinux denied%s on %s (source context %s, target context %s, class %s); `audit2why` explains it and `audit2allow` drafts a policy module", perm, orDefault(f["name"], orDefault(f["path"], "an access")), f["scontext"], f["tcontext"], f["tclass"])
 }
 
 func journalEvidence(e *journal.Entry) Evidence {
@@ -1051,6 +1056,9 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 	s := syms[0]
 	for _, x := range syms {
 		if x.Kind == KindLSM {
+			if ctx := sb.Props["SELinuxContext"]; ctx != "" && strings.Contains(x.Text, strings.TrimPrefix(ctx, "-")) {
+				return x.Text + ": this is security-module policy, not systemd's sandbox; the unit's SELinuxContext=" + ctx + " puts the service in the denied domain"
+			}
 			return x.Text + ": this is security-module policy, not systemd's sandbox; no directive of the unit is involved"
 		}
 	}
