@@ -41,6 +41,17 @@ mirror=$({ cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/nu
 need() { command -v "$1" >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap qemu-system-x86 e2fsprogs; }; }
 need qemu-system-x86_64; need debootstrap; need debugfs
 
+if [ "$suite" = selinux ] && [ ! -e "$root/.harden-lab-ready" ]; then
+	# Debian 13 plus the default SELinux policy, enforcing: built from the
+	# trixie root file system (LAB_SUITE=trixie builds that first).
+	[ -e "$cache/rootfs-trixie/.harden-lab-ready" ] || LAB_SUITE=trixie LAB_ONLY=none "$0"
+	cp -a "$cache/rootfs-trixie" "$root"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mount -t proc proc "$root/proc"
+	chroot "$root" apt-get install -y -q --no-install-recommends selinux-policy-default selinux-utils policycoreutils || true
+	umount "$root/proc"
+	sed -i 's/^SELINUX=.*/SELINUX=enforcing/' "$root/etc/selinux/config"
+fi
 if [ ! -e "$root/.harden-lab-ready" ]; then
 	mkdir -p "$cache"
 	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,udev,linux-image-amd64,initramfs-tools,auditd,python3,sudo,iproute2,procps,kmod,nodejs "$suite" "$root" "$mirror"
