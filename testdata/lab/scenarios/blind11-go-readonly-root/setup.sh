@@ -1,0 +1,1 @@
+mkdir -p /var/lib/event-logger /var/log/event-logger
