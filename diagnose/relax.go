@@ -129,7 +129,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case causeMount:
 		target := relaxTarget(sym)
 		keeps := fmt.Sprintf("%s still protects everything else", c.setting)
-		if c.rule.Effect == rules.ReadOnly && c.directive == "ProtectSystem" {
+		if c.rule.Effect == rules.ReadOnly {
 			for _, d := range rules.ExecDirectories {
 				if rest, ok := strings.CutPrefix(target, d.Root+"/"); ok && rest != "" {
 					if d.Directive == "ConfigurationDirectory" && !sb.Root {
@@ -357,6 +357,11 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		}
 		add([]string{"SystemCallArchitectures="}, "removes the ABI restriction", "system calls of every ABI are allowed")
 	case causeDevice:
+		if c.path == "/dev/null" && sym.Kind == KindSetup {
+			add([]string{"DeviceAllow=/dev/null rw"}, "adds /dev/null alone to the strict policy", "the service may open /dev/null")
+			add([]string{"DevicePolicy=closed"}, "closed keeps the standard pseudo-devices (/dev/null, /dev/zero, /dev/urandom, …) and still refuses every other device", "the pseudo-devices become available; real devices stay refused")
+			break
+		}
 		mode := "r"
 		if sym.Op == "write" {
 			mode = "rw"

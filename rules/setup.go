@@ -49,6 +49,9 @@ var SetupMessages = []SetupMessage{
 	{Pattern: `^Failed to set up special execution directory in (?P<path>/\S+): (?P<err>.+)$`, Step: "STATE_DIRECTORY", ExecDirRoot: true,
 		Directives: []string{"StateDirectory", "CacheDirectory", "LogsDirectory", "RuntimeDirectory", "ConfigurationDirectory"}},
 	{Pattern: `^Failed to restrict filesystems: (?P<err>.+)$`, Step: "BPF", Directives: []string{"RestrictFileSystems"}},
+	// Opening /dev/null for the standard streams under DevicePolicy=strict
+	// (lab: blind11-python-devicepolicy-strict, 208/STDIN on 252 and 257).
+	{Pattern: `^Failed to set up standard (?:input|output|error): (?P<err>.+)$`, Step: "STDIN", Directives: []string{"DevicePolicy"}},
 }
 
 // UnitRootPrefix is where systemd assembles the namespace; it prefixes
