@@ -699,12 +699,8 @@ func isSendOp(op string) bool {
 // protoOf reads the transport protocol a message names ("listen tcp
 // :9090: bind: …", Node's "listen EPERM"), "" when it names none.
 func protoOf(text string) string {
-	for _, w := range rules.TransportWords {
-		if strings.Contains(strings.ToLower(text), strings.ToLower(w.Word)) {
-			return w.Proto
-		}
-	}
-	return ""
+	w, _ := firstWord(text, rules.TransportWords, func(w struct{ Word, Proto string }) string { return w.Word })
+	return w.Proto
 }
 
 // bindProto is the protocol of a refused bind: from the message, or, when

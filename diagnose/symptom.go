@@ -334,13 +334,8 @@ func ParseFamily(line string) string {
 	if m := reFamily.FindString(line); m != "" {
 		return m
 	}
-	l := strings.ToLower(line)
-	for _, w := range rules.FamilyWords {
-		if strings.Contains(l, strings.ToLower(w.Word)) {
-			return w.Family
-		}
-	}
-	return ""
+	w, _ := firstWord(line, rules.FamilyWords, func(w struct{ Word, Family string }) string { return w.Word })
+	return w.Family
 }
 
 // syscallWords are the words of a line placed as a failing call is named:
@@ -417,3 +412,16 @@ func findErrnoText(line string) (string, int, int) {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// firstWord is the first entry of a word table whose word the text
+// contains, ignoring case: how the wordings tables in rules/ are read.
+func firstWord[T any](text string, table []T, word func(T) string) (T, bool) {
+	l := strings.ToLower(text)
+	for _, e := range table {
+		if strings.Contains(l, strings.ToLower(word(e))) {
+			return e, true
+		}
+	}
+	var zero T
+	return zero, false
+}
