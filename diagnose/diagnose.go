@@ -630,7 +630,7 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 	var out []Symptom
 	for i := range entries {
 		e := &entries[i]
-		if e.Fields["_TRANSPORT"] != "kernel" || e.Time.Before(from) || e.Time.After(to) {
+		if e.Fields["_TRANSPORT"] != "kernel" || !e.IsKernel() || e.Time.Before(from) || e.Time.After(to) {
 			continue
 		}
 		msg := e.Message()
@@ -674,10 +674,7 @@ func commOf(path string) string {
 // invUnit is the unit an invocation's entries belong to.
 func invUnit(inv *Invocation) string {
 	for _, e := range inv.Entries {
-		if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && u != "init.scope" {
-			return u
-		}
-		if u := e.Fields["UNIT"]; u != "" {
+		if u := e.Unit(); u != "" {
 			return u
 		}
 	}

@@ -21,12 +21,7 @@ type Invocation struct {
 	Entries    []*journal.Entry // the unit's own, PID 1's and the executor's entries
 }
 
-func invocationOf(e *journal.Entry) string {
-	if id := e.Fields["_SYSTEMD_INVOCATION_ID"]; id != "" {
-		return id
-	}
-	return e.Fields["INVOCATION_ID"]
-}
+func invocationOf(e *journal.Entry) string { return e.InvocationID() }
 
 // Invocations groups the unit's entries by invocation, oldest first.
 // Failure is judged only from PID 1's own lines (trusted fields), never
@@ -36,12 +31,8 @@ func Invocations(entries []journal.Entry, unit string) []*Invocation {
 	var order []*Invocation
 	for i := range entries {
 		e := &entries[i]
-		switch e.Fields["_TRANSPORT"] {
-		case "audit", "kernel":
-			continue
-		}
-		if e.Fields["_SYSTEMD_UNIT"] != unit && e.Fields["UNIT"] != unit && e.Fields["COREDUMP_UNIT"] != unit {
-			continue
+		if e.IsKernel() || e.Unit() != unit {
+			continue // runs come only from trusted fields: a service may set UNIT= to anything
 		}
 		id := invocationOf(e)
 		if id == "" {
@@ -62,7 +53,7 @@ func Invocations(entries []journal.Entry, unit string) []*Invocation {
 		inv.Entries = append(inv.Entries, e)
 		prov := e.Provenance()
 		switch {
-		case prov == journal.FromService && e.Fields["_SYSTEMD_UNIT"] == unit:
+		case prov == journal.FromService:
 			if p := e.PID(); p > 1 {
 				inv.PIDs[p] = true
 			}

@@ -95,18 +95,13 @@ func (t *TriageStream) addDenial(a journal.AuditEvent) {
 	t.denials[a.Host][p] = append(t.denials[a.Host][p], a)
 }
 
-func entryHost(e *journal.Entry) string {
-	if h := e.Fields["_HOSTNAME"]; h != "" {
-		return h
-	}
-	return e.Fields["_MACHINE_ID"]
-}
+func entryHost(e *journal.Entry) string { return e.Host() }
 
 // Add takes the next journal entry (entries must come in time order).
 func (t *TriageStream) Add(e *journal.Entry) {
 	h := entryHost(e)
-	switch e.Fields["_TRANSPORT"] {
-	case "audit":
+	switch {
+	case e.Fields["_TRANSPORT"] == "audit":
 		switch e.Fields["_AUDIT_TYPE_NAME"] {
 		case "SECCOMP", "AVC", "SYSCALL":
 			if a, ok := journal.AuditEventFromEntry(e); ok && isDenial(&a) {
@@ -114,7 +109,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 			}
 		}
 		return
-	case "kernel":
+	case e.IsKernel():
 		k := append(t.kernel[h], e.Lean())
 		for len(k) > 0 && (e.Time.Sub(k[0].Time) > kernelKeep || len(k) > kernelMax) {
 			k = k[1:]
@@ -122,18 +117,12 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		t.kernel[h] = k
 		return
 	}
-	u := e.Fields["_SYSTEMD_UNIT"]
-	if u == "init.scope" || u == "" {
-		u = e.Fields["UNIT"]
-	}
-	if u == "" {
+	u := e.Unit()
+	if u == "" || e.Fields["_TRANSPORT"] == "kernel" {
 		return
 	}
 	key := triageKey{h, u}
-	inv := e.Fields["_SYSTEMD_INVOCATION_ID"]
-	if inv == "" {
-		inv = e.Fields["INVOCATION_ID"]
-	}
+	inv := e.InvocationID()
 	r := t.runs[key]
 	if r == nil || (inv != "" && r.inv != "" && inv != r.inv) {
 		if r != nil && r.denied && !r.reported {

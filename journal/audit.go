@@ -498,6 +498,9 @@ func journalAuditMessage(e *Entry) (*auparse.AuditMessage, bool) {
 		mt   auparse.AuditMessageType
 		body string
 	)
+	if !e.IsKernel() {
+		return nil, false // a line written to /dev/kmsg by a process is not an audit record
+	}
 	switch e.Fields["_TRANSPORT"] {
 	case "audit":
 		typ := e.Fields["_AUDIT_TYPE_NAME"]

@@ -46,9 +46,10 @@ const (
 
 // Provenance classifies the entry. See the type's comment.
 func (e *Entry) Provenance() Provenance {
-	switch e.Fields["_TRANSPORT"] {
-	case "audit", "kernel":
+	if e.IsKernel() {
 		return FromKernel
+	}
+	switch e.Fields["_TRANSPORT"] {
 	case "journal", "syslog":
 		// journald takes _PID from the sender's socket credentials, so only
 		// the host's PID 1 can appear as 1.
@@ -61,6 +62,65 @@ func (e *Entry) Provenance() Provenance {
 		}
 	}
 	return FromService
+}
+
+// IsKernel reports whether the kernel wrote the entry: a record of the
+// audit stream (_TRANSPORT=audit: only the kernel sends those types), or a
+// kernel log line of facility 0. journald records every line written to
+// /dev/kmsg with _TRANSPORT=kernel, and a root service can write there; but
+// the kernel gives a line from userspace facility 1 (LOG_USER) at least,
+// never 0 (printk's devkmsg_write), so SYSLOG_FACILITY=0 is what tells the
+// kernel's own lines apart. Everything else is the service's text, whatever
+// it looks like.
+func (e *Entry) IsKernel() bool {
+	switch e.Fields["_TRANSPORT"] {
+	case "audit":
+		return true
+	case "kernel":
+		return e.Fields["SYSLOG_FACILITY"] == "0"
+	}
+	return false
+}
+
+// Unit is the unit the entry belongs to, judged only by trusted fields:
+// _SYSTEMD_UNIT (journald takes it from the sender's cgroup); UNIT= on
+// lines of PID 1 and its executor (their own about a unit); COREDUMP_UNIT=
+// on systemd-coredump's lines. A service's own UNIT= or COREDUMP_UNIT=
+// field is text it chose, and names nothing. "" for kernel entries and for
+// PID 1's lines about itself.
+func (e *Entry) Unit() string {
+	u := e.Fields["_SYSTEMD_UNIT"]
+	switch {
+	case u != "" && u != "init.scope" && !strings.HasPrefix(u, "systemd-coredump@"):
+		return u
+	case strings.HasPrefix(u, "systemd-coredump@"):
+		return e.Fields["COREDUMP_UNIT"]
+	}
+	if p := e.Provenance(); p == FromManager || p == FromExecutor {
+		return e.Fields["UNIT"]
+	}
+	return ""
+}
+
+// InvocationID is the run the entry belongs to: journald's
+// _SYSTEMD_INVOCATION_ID, or INVOCATION_ID= on PID 1's and the executor's
+// lines (a service can set that field on its own entries to anything).
+func (e *Entry) InvocationID() string {
+	if id := e.Fields["_SYSTEMD_INVOCATION_ID"]; id != "" {
+		return id
+	}
+	if p := e.Provenance(); p == FromManager || p == FromExecutor {
+		return e.Fields["INVOCATION_ID"]
+	}
+	return ""
+}
+
+// Host is the host that wrote the entry: _HOSTNAME, else _MACHINE_ID.
+func (e *Entry) Host() string {
+	if h := e.Fields["_HOSTNAME"]; h != "" {
+		return h
+	}
+	return e.Fields["_MACHINE_ID"]
 }
 
 func isSystemdExe(exe string) bool {
@@ -100,7 +160,7 @@ var leanFields = []string{"MESSAGE", "MESSAGE_ID", "PRIORITY", "_PID", "_UID", "
 	"_SYSTEMD_UNIT", "UNIT", "OBJECT_SYSTEMD_UNIT", "COREDUMP_UNIT", "COREDUMP_PID", "_SYSTEMD_INVOCATION_ID",
 	"INVOCATION_ID", "EXIT_CODE", "EXIT_STATUS", "UNIT_RESULT", "COMMAND", "_HOSTNAME", "_MACHINE_ID",
 	"_AUDIT_TYPE_NAME", "_AUDIT_TYPE", "_AUDIT_ID", "_SOURCE_REALTIME_TIMESTAMP", "CONFIG_FILE", "CONFIG_LINE",
-	"SYSLOG_IDENTIFIER", "_SYSTEMD_CGROUP"}
+	"SYSLOG_IDENTIFIER", "_SYSTEMD_CGROUP", "SYSLOG_FACILITY"}
 
 // Lean returns a copy of the entry with only the fields the diagnosis
 // reads.

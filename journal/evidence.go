@@ -194,7 +194,7 @@ func auditWindow(entries []Entry, q Query) AuditWindow {
 	var first, last time.Time
 	for i := range entries {
 		e := &entries[i]
-		if e.Fields["_TRANSPORT"] == "audit" || e.Fields["_TRANSPORT"] == "kernel" || e.Time.IsZero() {
+		if e.IsKernel() || e.Time.IsZero() {
 			continue
 		}
 		if first.IsZero() || e.Time.Before(first) {

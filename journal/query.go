@@ -13,8 +13,8 @@ type Query struct {
 	Hosts      []string  // _HOSTNAME or _MACHINE_ID values; empty = all
 }
 
-// Matches reports whether an entry belongs to the query. Kernel and audit
-// entries always match inside the time window: they carry no unit.
+// Matches reports whether an entry can belong to the query. Kernel and
+// audit entries always match inside the time window: they carry no unit.
 func (q *Query) Matches(e *Entry) bool {
 	if !e.Time.IsZero() {
 		if !q.Since.IsZero() && e.Time.Before(q.Since) {
@@ -27,13 +27,16 @@ func (q *Query) Matches(e *Entry) bool {
 	if len(q.Hosts) > 0 && !q.hostMatches(e) {
 		return false
 	}
-	switch e.Fields["_TRANSPORT"] {
-	case "audit", "kernel":
+	if e.IsKernel() {
 		return true
 	}
 	if q.Unit == "" {
 		return true
 	}
+	// A superset on purpose: UNIT= of any sender, so that lines whose
+	// provenance is judged later (the executor's, which journald could not
+	// always attach to the unit) are read. Runs are chosen from trusted
+	// fields only (Entry.Unit, Entry.InvocationID).
 	if e.Fields["_SYSTEMD_UNIT"] == q.Unit || e.Fields["UNIT"] == q.Unit ||
 		e.Fields["COREDUMP_UNIT"] == q.Unit || e.Fields["OBJECT_SYSTEMD_UNIT"] == q.Unit {
 		if q.Invocation != "" {

@@ -98,11 +98,8 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		if !q.Matches(&e) {
 			continue
 		}
-		kernel := e.Fields["_TRANSPORT"] == "audit" || e.Fields["_TRANSPORT"] == "kernel"
-		inv := e.Fields["_SYSTEMD_INVOCATION_ID"]
-		if inv == "" {
-			inv = e.Fields["INVOCATION_ID"]
-		}
+		kernel := e.IsKernel()
+		inv := e.InvocationID()
 		if q.Since.IsZero() && q.Unit != "" && !kernel {
 			// Without --since the walk ends where the run to explain
 			// began: at an older run of the unit, or well before the run's

@@ -133,18 +133,14 @@ func watchRun(opts *WatchOptions) error {
 func (w *watcher) add(e journal.Entry) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	switch e.Get("_TRANSPORT") {
-	case "audit", "kernel":
+	if e.IsKernel() {
 		w.kernel = append(w.kernel, e)
 		if len(w.kernel) > watchKeep {
 			w.kernel = w.kernel[len(w.kernel)-watchKeep:]
 		}
 		return
 	}
-	u := e.Get("_SYSTEMD_UNIT")
-	if !w.units[u] {
-		u = e.Get("UNIT")
-	}
+	u := e.Unit()
 	if !w.units[u] {
 		return
 	}

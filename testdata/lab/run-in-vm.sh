@@ -46,6 +46,10 @@ for dir in /lab/scenarios/*/; do
 	tail -c +$((aoff + 1)) /var/log/audit/audit.log > "$b/audit/audit.log"
 	systemctl show "$unit" > "$b/units/$unit.show"
 	systemctl cat "$unit" > "$b/units/$unit.cat" 2>&1
+	for u in $(cat "$dir/also-units" 2>/dev/null); do # other units the scenario starts
+		systemctl show "$u" > "$b/units/$u.show"
+		systemctl cat "$u" > "$b/units/$u.cat" 2>&1
+	done
 	{ systemctl --version; uname -a; echo "virtualization: $(systemd-detect-virt || true)"; } > "$b/host.txt"
 	if [ -f "$dir/fix.conf" ]; then
 		mkdir -p "/etc/systemd/system/$unit.d"
@@ -57,7 +61,7 @@ for dir in /lab/scenarios/*/; do
 		rm -f "/etc/systemd/system/$unit.d/zz-harden-fix.conf"; systemctl daemon-reload
 	fi
 	[ -f "$dir/teardown.sh" ] && bash -x "$dir/teardown.sh"
-	systemctl stop "$unit" fake-cache.service 2>/dev/null
+	systemctl stop "$unit" fake-cache.service $(cat "$dir/also-units" 2>/dev/null) 2>/dev/null
 	auditctl -D >/dev/null 2>&1 # audit rules a scenario added
 	systemctl reset-failed "$unit" 2>/dev/null
 done
