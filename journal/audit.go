@@ -134,7 +134,7 @@ func ReadAuditLogsFunc(paths []string, win AuditWindow, fn func(AuditEvent)) []W
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
-			warns = append(warns, Warning{p, unreadable(err, "the audit log")})
+			warns = append(warns, Warning{Source: p, Text: unreadable(err, "the audit log")})
 			continue
 		}
 		var r io.Reader = f
@@ -149,7 +149,7 @@ func ReadAuditLogsFunc(paths []string, win AuditWindow, fn func(AuditEvent)) []W
 		bad, first := readAuditStream(r, re, win)
 		f.Close()
 		if bad > 0 {
-			warns = append(warns, Warning{p, fmt.Sprintf("skipped %d line(s) that are not audit records (first at line %d)", bad, first)})
+			warns = append(warns, Warning{Source: p, Text: fmt.Sprintf("skipped %d line(s) that are not audit records (first at line %d)", bad, first)})
 		}
 	}
 	re.Close()

@@ -85,7 +85,7 @@ func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
 			if count == 0 {
 				return warns, fmt.Errorf("bundle %s: not a tar archive: %w", name, err)
 			}
-			warns = append(warns, Warning{name, "archive truncated or corrupt after " + fmt.Sprint(count) + " members: " + err.Error()})
+			warns = append(warns, Warning{Source: name, Text: "archive truncated or corrupt after " + fmt.Sprint(count) + " members: " + err.Error()})
 			break
 		}
 		count++
@@ -94,7 +94,7 @@ func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
 		}
 		clean := path.Clean(strings.ReplaceAll(h.Name, "\\", "/"))
 		if h.Name == "" || path.IsAbs(h.Name) || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsRune(h.Name, 0) {
-			warns = append(warns, Warning{name, fmt.Sprintf("refused member %q: its name leaves the bundle", h.Name)})
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("refused member %q: its name leaves the bundle", h.Name)})
 			continue
 		}
 		target := filepath.Join(dir, filepath.FromSlash(clean))
@@ -112,7 +112,7 @@ func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
 			}
 			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 			if err != nil {
-				warns = append(warns, Warning{name, fmt.Sprintf("skipped member %q: %v", h.Name, err)})
+				warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("skipped member %q: %v", h.Name, err)})
 				continue
 			}
 			n, err := io.Copy(out, io.LimitReader(tr, MaxArchiveBytes-total+1))
@@ -122,10 +122,10 @@ func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
 				return warns, fmt.Errorf("bundle %s: more than %d bytes uncompressed, refusing it", name, MaxArchiveBytes)
 			}
 			if err != nil {
-				warns = append(warns, Warning{name, fmt.Sprintf("member %q truncated: %v", h.Name, err)})
+				warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("member %q truncated: %v", h.Name, err)})
 			}
 		default:
-			warns = append(warns, Warning{name, fmt.Sprintf("refused member %q: links, devices and FIFOs are not evidence", h.Name)})
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("refused member %q: links, devices and FIFOs are not evidence", h.Name)})
 		}
 	}
 	return warns, nil

@@ -136,6 +136,21 @@ func (e *Entry) Trusted() bool { return e.Provenance() != FromService }
 type Warning struct {
 	Source string // file or source name
 	Text   string
+	// Incomplete: part of the source could not be read (a damaged or
+	// truncated stream, an unreadable entry), so what was not found in it
+	// may still have happened.
+	Incomplete bool
+}
+
+// Incomplete reports whether any warning says a source was only partly
+// read.
+func Incomplete(ws []Warning) bool {
+	for _, w := range ws {
+		if w.Incomplete {
+			return true
+		}
+	}
+	return false
 }
 
 func (w Warning) String() string {

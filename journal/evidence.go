@@ -112,7 +112,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		found = true
 		es, ws, err := readJournalFile(p, keep)
 		if err != nil {
-			ev.Warnings = append(ev.Warnings, Warning{p, err.Error()})
+			ev.Warnings = append(ev.Warnings, Warning{Source: p, Text: err.Error()})
 		}
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
@@ -121,7 +121,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		found = true
 		es, ws, err := ReadJournal(JournalSpec{Dir: jd}, q)
 		if err != nil {
-			ev.Warnings = append(ev.Warnings, Warning{jd, err.Error()})
+			ev.Warnings = append(ev.Warnings, Warning{Source: jd, Text: err.Error()})
 		}
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
@@ -155,7 +155,7 @@ func collectJournal(ev *Evidence, src Sources, q Query, live LiveHost) {
 		}
 		es, ws, err := readJournalFile(f, q.Matches)
 		if err != nil {
-			ev.Warnings = append(ev.Warnings, Warning{f, err.Error()})
+			ev.Warnings = append(ev.Warnings, Warning{Source: f, Text: err.Error()})
 		}
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
@@ -264,7 +264,7 @@ func collectUnit(ev *Evidence, src Sources, unitName string, live LiveHost) {
 				cfg.Cat = string(b)
 				cfg.Settings, cfg.Files, err = ParseCat(bytes.NewReader(b))
 				if err != nil {
-					ev.Warnings = append(ev.Warnings, Warning{src.UnitCat, err.Error()})
+					ev.Warnings = append(ev.Warnings, Warning{Source: src.UnitCat, Text: err.Error()})
 				}
 			} else {
 				ev.Missing = append(ev.Missing, fmt.Sprintf("unit files: no `systemctl cat %s` output, so settings are named without file:line", unitName))

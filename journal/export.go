@@ -8,25 +8,40 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 )
 
-// maxFieldSize bounds one binary field of the export format, so a corrupt
-// length cannot make the reader allocate gigabytes.
-const maxFieldSize = 16 << 20
+// Bounds of the export reader. journald accepts fields up to 768 MiB and a
+// service can send one, so a long field is not damage: its first
+// maxFieldKeep bytes are kept, the rest is skipped by its known length and
+// the read goes on. The bounds keep memory independent of the input.
+const (
+	// maxFieldKeep is how much of one field value is kept; no rule reads
+	// further into a message.
+	maxFieldKeep = 64 << 10
+	// maxEntryFields is journald's own limit of fields in one entry
+	// (ENTRY_FIELD_COUNT_MAX).
+	maxEntryFields = 1024
+	// maxFieldName is journald's limit of a field name's length.
+	maxFieldName = 64
+)
 
 // ReadExport reads the journal export format (journalctl -o export):
 // entries are separated by an empty line; a field is either NAME=value on
 // one line, or, for binary-safe values, NAME, a newline, a little-endian
 // 64-bit length, the bytes and a newline. Entries for which keep returns
-// false are dropped as they are read. A damaged stream stops the read at
-// the damage with a Warning; the entries before it are returned.
+// false are dropped as they are read. Over-long values are cut (and
+// counted in one Warning); damage stops the read with an Incomplete
+// Warning, and the entries before it are returned. Memory does not grow
+// with the size of a field or of the stream, only with what keep keeps.
 func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Warning) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var (
-		out   []Entry
-		warns []Warning
-		cur   = map[string]string{}
-		n     int
+		out         []Entry
+		warns       []Warning
+		cur         = map[string]string{}
+		n           int
+		cut, excess int // values cut to maxFieldKeep; fields over maxEntryFields
 	)
 	flush := func() {
 		if len(cur) == 0 {
@@ -38,48 +53,121 @@ func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Wa
 		}
 		cur = map[string]string{}
 	}
+	set := func(k, v string) {
+		if _, ok := cur[k]; !ok && len(cur) >= maxEntryFields {
+			excess++
+			return
+		}
+		cur[k] = v
+	}
 	for {
-		line, err := br.ReadString('\n')
-		if err != nil && line == "" {
+		line, long, err := readLine(br, maxFieldKeep)
+		if err != nil && line == "" && !long {
 			if !errors.Is(err, io.EOF) {
-				warns = append(warns, Warning{name, "read error: " + err.Error()})
+				warns = append(warns, Warning{Source: name, Text: "read error: " + err.Error(), Incomplete: true})
 			}
 			break
 		}
 		n++
-		line = strings.TrimSuffix(line, "\n")
-		if line == "" {
+		if line == "" && !long {
 			flush()
 			continue
 		}
-		if i := strings.IndexByte(line, '='); i > 0 {
-			cur[line[:i]] = line[i+1:]
+		if i := strings.IndexByte(line, '='); i > 0 && i <= maxFieldName && validFieldName(line[:i]) {
+			if long {
+				cut++
+			}
+			set(line[:i], line[i+1:])
 			continue
 		}
 		// Binary-safe field: the line is the field name alone.
+		if long || !validFieldName(line) {
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("line %d is not a journal field (%q): corrupt stream, stopped reading", n, clip(line)), Incomplete: true})
+			break
+		}
 		var size uint64
 		if err := binary.Read(br, binary.LittleEndian, &size); err != nil {
-			warns = append(warns, Warning{name, fmt.Sprintf("truncated binary field %q after line %d", clip(line), n)})
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("truncated binary field %q after line %d", clip(line), n), Incomplete: true})
 			break
 		}
-		if size > maxFieldSize {
-			warns = append(warns, Warning{name, fmt.Sprintf("field %q claims %d bytes: corrupt stream, stopped reading", clip(line), size)})
+		keepN := size
+		if keepN > maxFieldKeep {
+			keepN = maxFieldKeep
+		}
+		buf := make([]byte, keepN)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("truncated binary field %q", clip(line)), Incomplete: true})
 			break
 		}
-		buf := make([]byte, size+1)
-		if _, err := io.ReadFull(br, buf); err != nil || buf[size] != '\n' {
-			warns = append(warns, Warning{name, fmt.Sprintf("truncated binary field %q", clip(line))})
+		if rest := int64(size - keepN); rest > 0 {
+			if skipped, err := io.CopyN(io.Discard, br, rest); err != nil || skipped != rest {
+				warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("truncated binary field %q (%d bytes announced)", clip(line), size), Incomplete: true})
+				break
+			}
+			cut++
+		}
+		if nl, err := br.ReadByte(); err != nil || nl != '\n' {
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("binary field %q does not end where its length says: corrupt stream, stopped reading", clip(line)), Incomplete: true})
 			break
 		}
-		cur[line] = string(buf[:size])
+		set(line, string(buf))
 	}
 	flush()
+	if cut > 0 {
+		warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("%d field value(s) longer than %d KiB were cut to that length", cut, maxFieldKeep>>10)})
+	}
+	if excess > 0 {
+		warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("%d field(s) beyond journald's %d per entry were skipped", excess, maxEntryFields)})
+	}
 	return out, warns
+}
+
+// readLine reads one line without its newline, keeping at most max bytes
+// of it: long reports that the rest was skipped. Memory stays bounded
+// whatever the line's length.
+func readLine(br *bufio.Reader, max int) (line string, long bool, err error) {
+	var b []byte
+	for {
+		frag, err := br.ReadSlice('\n')
+		if room := max - len(b); room > 0 {
+			if len(frag) > room {
+				b = append(b, frag[:room]...)
+				long = true
+			} else {
+				b = append(b, frag...)
+			}
+		} else if len(frag) > 0 {
+			long = true
+		}
+		switch {
+		case err == nil:
+			return strings.TrimSuffix(string(b), "\n"), long, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return string(b), long, err
+		}
+	}
+}
+
+// validFieldName: journald's field names are upper-case letters, digits
+// and underscores, not starting with a digit.
+func validFieldName(s string) bool {
+	if s == "" || len(s) > maxFieldName || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // ReadExportFile is ReadExport on a file.
 func ReadExportFile(path string, keep func(*Entry) bool) ([]Entry, []Warning, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -93,4 +181,38 @@ func clip(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// openRegular opens a file for reading only if it is a regular file: a
+// FIFO would block the reader forever and a device (/dev/zero) never
+// ends. It is opened non-blocking, checked, then used as usual.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file (%s): refusing to read it", path, fileKind(st.Mode()))
+	}
+	return f, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeCharDevice != 0, m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "not a file"
 }

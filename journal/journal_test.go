@@ -102,11 +102,41 @@ func TestExportTruncatedAndCorrupt(t *testing.T) {
 	binary.Write(&bad, binary.LittleEndian, uint64(1)<<40)
 	bad.WriteString("xx")
 	es, ws = ReadExport(&bad, "bomb", nil)
-	if len(ws) != 1 || !strings.Contains(ws[0].Text, "corrupt") {
+	if len(ws) != 1 || !strings.Contains(ws[0].Text, "truncated") || !Incomplete(ws) {
 		t.Fatalf("corrupt length: %v", ws)
 	}
 	if len(es) != 1 {
 		t.Fatalf("entry before the damage lost: %d", len(es))
+	}
+}
+
+// A field longer than the reader keeps is not damage: journald accepts
+// fields up to 768 MiB and a service can send one. It is cut, skipped by
+// its announced length, and the entries after it are read. Hand-written
+// for this edge case (the real field would be 20 MiB of a service's text).
+func TestExportOversizedFieldReadOn(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("__REALTIME_TIMESTAMP=1\n_SYSTEMD_UNIT=a.service\nMESSAGE\n")
+	big := bytes.Repeat([]byte("x\n"), 10<<20)
+	binary.Write(&b, binary.LittleEndian, uint64(len(big)))
+	b.Write(big)
+	b.WriteString("\nFOO=bar\n\n__REALTIME_TIMESTAMP=2\nMESSAGE=")
+	b.Write(bytes.Repeat([]byte("y"), 3<<20)) // a 3 MiB text line
+	b.WriteString("\n_SYSTEMD_UNIT=a.service\n\n__REALTIME_TIMESTAMP=3\nMESSAGE=after\n\n")
+	es, ws := ReadExport(&b, "big", nil)
+	if len(es) != 3 || es[2].Message() != "after" || es[0].Get("FOO") != "bar" || es[1].Get("_SYSTEMD_UNIT") != "a.service" {
+		t.Fatalf("read %d entries, warnings %v", len(es), ws)
+	}
+	if len(es[0].Message()) != maxFieldKeep || len(es[1].Message()) > maxFieldKeep || len(es[1].Message()) < maxFieldKeep-len("MESSAGE=") {
+		t.Errorf("values not cut to %d: %d, %d", maxFieldKeep, len(es[0].Message()), len(es[1].Message()))
+	}
+	if Incomplete(ws) || len(ws) != 1 || !strings.Contains(ws[0].Text, "2 field value(s)") {
+		t.Errorf("warnings %v", ws)
+	}
+	// Zeros with no newline (a sparse file): not a field, stopped at once.
+	es, ws = ReadExport(bytes.NewReader(make([]byte, 8<<20)), "zeros", nil)
+	if len(es) != 0 || !Incomplete(ws) {
+		t.Errorf("zeros: %d entries, %v", len(es), ws)
 	}
 }
 

@@ -3,9 +3,9 @@ package journal
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -15,31 +15,47 @@ import (
 // a field occurs several times (the last value wins here). Lines that do
 // not parse are skipped and counted in one Warning.
 func ReadJSON(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Warning) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxFieldSize)
+	br := bufio.NewReaderSize(r, 64<<10)
 	var (
-		out     []Entry
-		bad     int
-		lineNo  int
-		firstAt int
+		out       []Entry
+		bad, long int
+		lineNo    int
+		firstAt   int
+		warns     []Warning
 	)
-	for sc.Scan() {
+	for {
+		raw, over, err := readLine(br, maxJSONLine)
+		if err != nil && raw == "" && !over {
+			if !errors.Is(err, io.EOF) {
+				warns = append(warns, Warning{Source: name, Text: "stopped reading: " + err.Error(), Incomplete: true})
+			}
+			break
+		}
 		lineNo++
-		line := strings.TrimLeft(sc.Text(), "\x1e \t")
+		if over {
+			// One entry longer than any that journalctl writes for a
+			// sane journal: skipped, counted, and the read goes on.
+			long++
+			continue
+		}
+		line := strings.TrimLeft(raw, "\x1e \t")
 		if line == "" {
 			continue
 		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(line), &raw); err != nil {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
 			if bad == 0 {
 				firstAt = lineNo
 			}
 			bad++
 			continue
 		}
-		fields := make(map[string]string, len(raw))
-		for k, v := range raw {
+		fields := make(map[string]string, len(obj))
+		for k, v := range obj {
 			if s, ok := jsonValue(v); ok {
+				if len(s) > maxFieldKeep {
+					s = s[:maxFieldKeep]
+				}
 				fields[k] = s
 			}
 		}
@@ -48,15 +64,17 @@ func ReadJSON(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Warn
 			out = append(out, e)
 		}
 	}
-	var warns []Warning
 	if bad > 0 {
-		warns = append(warns, Warning{name, fmt.Sprintf("skipped %d line(s) that are not JSON objects (first at line %d)", bad, firstAt)})
+		warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("skipped %d line(s) that are not JSON objects (first at line %d)", bad, firstAt), Incomplete: true})
 	}
-	if err := sc.Err(); err != nil {
-		warns = append(warns, Warning{name, "stopped reading: " + err.Error()})
+	if long > 0 {
+		warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("skipped %d entr(y/ies) longer than %d MiB", long, maxJSONLine>>20), Incomplete: true})
 	}
 	return out, warns
 }
+
+// maxJSONLine bounds one JSON entry; a longer one is skipped.
+const maxJSONLine = 16 << 20
 
 func jsonValue(v json.RawMessage) (string, bool) {
 	var s string
@@ -80,7 +98,7 @@ func jsonValue(v json.RawMessage) (string, bool) {
 
 // ReadJSONFile is ReadJSON on a file.
 func ReadJSONFile(path string, keep func(*Entry) bool) ([]Entry, []Warning, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}

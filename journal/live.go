@@ -31,7 +31,7 @@ func (Live) UnitConfig(unit string) (*UnitConfig, []Warning, error) {
 	var warns []Warning
 	props, err := dbusProps(unit)
 	if err != nil {
-		warns = append(warns, Warning{"D-Bus", err.Error() + "; using systemctl show"})
+		warns = append(warns, Warning{Source: "D-Bus", Text: err.Error() + "; using systemctl show"})
 		props, err = systemctlShow(unit)
 		if err != nil {
 			return nil, warns, err

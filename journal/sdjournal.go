@@ -74,7 +74,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 	for n := 0; ; n++ {
 		c, err := j.Previous()
 		if err != nil {
-			warns = append(warns, Warning{name, "stopped reading: " + err.Error()})
+			warns = append(warns, Warning{Source: name, Text: "stopped reading: " + err.Error()})
 			break
 		}
 		if c == 0 {
@@ -82,7 +82,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		}
 		je, err := j.GetEntry()
 		if err != nil {
-			warns = append(warns, Warning{name, "skipped an unreadable entry: " + err.Error()})
+			warns = append(warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error()})
 			continue
 		}
 		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
@@ -119,7 +119,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 			unitEntries++
 		}
 		if n >= max {
-			warns = append(warns, Warning{name, fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
 			break
 		}
 	}
@@ -128,7 +128,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		if spec.Dir == "" && len(spec.Files) == 0 && os.Geteuid() != 0 {
 			msg += "; an unprivileged user sees only their own journal: run as root or as a member of the systemd-journal or adm group"
 		}
-		warns = append(warns, Warning{name, msg})
+		warns = append(warns, Warning{Source: name, Text: msg})
 	}
 	for i := len(rev) - 1; i >= 0; i-- {
 		entries = append(entries, rev[i])
@@ -193,7 +193,7 @@ func ScanJournal(spec JournalSpec, q Query, fn func(*Entry)) (warns []Warning, e
 	for {
 		c, err := j.Next()
 		if err != nil {
-			return append(warns, Warning{name, "stopped reading: " + err.Error()}), nil
+			return append(warns, Warning{Source: name, Text: "stopped reading: " + err.Error()}), nil
 		}
 		if c == 0 {
 			return warns, nil

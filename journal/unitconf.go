@@ -208,7 +208,7 @@ func LoadUnitFiles(fragment string, dropins []string) ([]Setting, []string, stri
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			warns = append(warns, Warning{p, unreadable(err, "the unit file")})
+			warns = append(warns, Warning{Source: p, Text: unreadable(err, "the unit file")})
 			continue
 		}
 		settings = append(settings, ParseUnitFile(p, bytes.NewReader(b))...)
