@@ -23,8 +23,22 @@ type Options struct {
 	IncludeRunning bool
 }
 
-// Diagnose answers "why did this unit fail?" from the evidence.
+// Diagnose answers "why did this unit fail?" from the evidence. When a
+// source was only partly read, "no failure" is never the answer: what was
+// not read may hold it, so the verdict is unknown and says so.
 func Diagnose(ev *journal.Evidence, opts Options) *Report {
+	rep := diagnose(ev, opts)
+	if journal.Incomplete(ev.Warnings) {
+		rep.Incomplete = true
+		if rep.Verdict == VerdictNoFailure {
+			rep.Verdict = VerdictUnknown
+			rep.Cause = "the journal could not be read whole (see missing evidence); in what was read, " + rep.Cause
+		}
+	}
+	return rep
+}
+
+func diagnose(ev *journal.Evidence, opts Options) *Report {
 	rep := &Report{Unit: opts.Unit, Findings: []Finding{}, MissingEvidence: []string{}}
 	for _, m := range ev.Missing {
 		rep.MissingEvidence = append(rep.MissingEvidence, m)

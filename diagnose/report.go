@@ -18,6 +18,9 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 	// Commands the operator can run to see the evidence themselves.
 	SeeAlso []string `json:"see_also,omitempty"`
+	// Incomplete: a source was only partly read (damage, truncation), so
+	// the failure may be in the part that was not.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Verdict is the overall answer.

@@ -132,9 +132,9 @@ func ReadAuditLogsFunc(paths []string, win AuditWindow, fn func(AuditEvent)) []W
 	}}
 	re, _ := libaudit.NewReassembler(4096, 365*24*time.Hour, col)
 	for _, p := range paths {
-		f, err := os.Open(p)
+		f, err := openRegular(p)
 		if err != nil {
-			warns = append(warns, Warning{Source: p, Text: unreadable(err, "the audit log")})
+			warns = append(warns, Warning{Source: p, Text: unreadable(err, "the audit log"), Incomplete: true})
 			continue
 		}
 		var r io.Reader = f

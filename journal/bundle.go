@@ -23,20 +23,27 @@ var (
 	MaxArchiveEntries       = 100000
 )
 
-// OpenBundle returns a folder holding the bundle at p: p itself when it is
-// a folder; for a .tar.gz/.tgz/.tar archive, a private temporary folder it
-// was safely extracted to, which cleanup removes. Archive members that are
-// links, devices or FIFOs, or whose names are absolute or climb out with
-// "..", are refused; the warnings say which.
+// OpenBundle returns a folder holding the bundle at p, which cleanup
+// removes: for a folder, a private view of it; for a .tar.gz/.tgz/.tar
+// archive, a private temporary folder it was safely extracted to. Either
+// way the view holds only regular files and folders that are inside the
+// bundle: archive members that are links, devices or FIFOs, or whose names
+// are absolute or climb out with "..", and in a folder, links that lead out
+// of it and anything that is not a regular file or a folder (a FIFO would
+// block the reader, /dev/zero never ends), are refused; the warnings say
+// which. `--bundle` promises to read nothing from the machine it runs on.
 func OpenBundle(p string) (dir string, cleanup func(), warns []Warning, err error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("bundle %s: %w", p, err)
+		return "", nil, nil, fmt.Errorf("bundle %s is not a readable folder or archive: %w", p, bareError(err))
 	}
 	if st.IsDir() {
-		return p, func() {}, nil, nil
+		return viewFolder(p)
 	}
-	f, err := os.Open(p)
+	if !st.Mode().IsRegular() {
+		return "", nil, nil, fmt.Errorf("bundle %s is %s, not a folder or an archive", p, fileKind(st.Mode()))
+	}
+	f, err := openRegular(p)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("bundle %s: %w", p, err)
 	}
@@ -50,23 +57,102 @@ func OpenBundle(p string) (dir string, cleanup func(), warns []Warning, err erro
 		defer gz.Close()
 		r = gz
 	}
-	dir, err = os.MkdirTemp("", "harden-bundle-")
+	tmp, err := os.MkdirTemp("", "harden-bundle-")
 	if err != nil {
 		return "", nil, nil, err
 	}
-	cleanup = func() { os.RemoveAll(dir) }
-	warns, err = extractTar(r, dir, p)
+	cleanup = func() { os.RemoveAll(tmp) }
+	warns, err = extractTar(r, tmp, p)
 	if err != nil {
 		cleanup()
 		return "", nil, warns, err
 	}
-	// An archive of a folder: use the folder.
-	if ents, _ := os.ReadDir(dir); len(ents) == 1 && ents[0].IsDir() {
-		if _, err := os.Stat(filepath.Join(dir, ents[0].Name(), "units")); err == nil {
-			return filepath.Join(dir, ents[0].Name()), cleanup, warns, nil
+	// An archive of a folder: use the folder (cleanup still removes all).
+	if ents, _ := os.ReadDir(tmp); len(ents) == 1 && ents[0].IsDir() {
+		if _, err := os.Stat(filepath.Join(tmp, ents[0].Name(), "units")); err == nil {
+			return filepath.Join(tmp, ents[0].Name()), cleanup, warns, nil
 		}
 	}
-	return dir, cleanup, warns, nil
+	return tmp, cleanup, warns, nil
+}
+
+// maxViewEntries bounds the walk of a folder bundle.
+const maxViewEntries = 10000
+
+// viewFolder builds a private folder mirroring the bundle folder root:
+// a folder for each of its folders and a link to the real file for each
+// regular file whose real path (links resolved) is inside root. Readers
+// then open only what the view holds, without each checking links.
+func viewFolder(root string) (string, func(), []Warning, error) {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("bundle %s: %w", root, err)
+	}
+	realRoot, _ = filepath.Abs(realRoot)
+	tmp, err := os.MkdirTemp("", "harden-bundle-")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	var warns []Warning
+	count := 0
+	var walk func(real, view, shown string, depth int) error
+	walk = func(real, view, shown string, depth int) error {
+		ents, err := os.ReadDir(real)
+		if err != nil {
+			warns = append(warns, Warning{Source: root, Text: unreadable(err, shown), Incomplete: true})
+			return nil
+		}
+		for _, e := range ents {
+			if count++; count > maxViewEntries {
+				return fmt.Errorf("bundle %s: more than %d files and folders, refusing it", root, maxViewEntries)
+			}
+			name := filepath.Join(shown, e.Name())
+			target, err := filepath.EvalSymlinks(filepath.Join(real, e.Name()))
+			if err != nil {
+				warns = append(warns, Warning{Source: root, Text: fmt.Sprintf("skipped %s: %v", name, errors.Unwrap(err))})
+				continue
+			}
+			if target != realRoot && !strings.HasPrefix(target, realRoot+string(filepath.Separator)) {
+				warns = append(warns, Warning{Source: root, Text: fmt.Sprintf("refused %s: it is a link that leads out of the bundle", name)})
+				continue
+			}
+			st, err := os.Stat(target)
+			switch {
+			case err != nil:
+				warns = append(warns, Warning{Source: root, Text: fmt.Sprintf("skipped %s: %v", name, errors.Unwrap(err))})
+			case st.IsDir() && depth < 8:
+				if err := os.Mkdir(filepath.Join(view, e.Name()), 0o700); err != nil {
+					return err
+				}
+				if err := walk(target, filepath.Join(view, e.Name()), name, depth+1); err != nil {
+					return err
+				}
+			case st.Mode().IsRegular():
+				if err := os.Symlink(target, filepath.Join(view, e.Name())); err != nil {
+					return err
+				}
+			default:
+				warns = append(warns, Warning{Source: root, Text: fmt.Sprintf("refused %s: %s is not evidence", name, fileKind(st.Mode()))})
+			}
+		}
+		return nil
+	}
+	if err := walk(realRoot, tmp, ".", 0); err != nil {
+		cleanup()
+		return "", nil, warns, err
+	}
+	return tmp, cleanup, warns, nil
+}
+
+// bareError is the cause of a file error without the path and
+// operation it repeats ("no such file or directory").
+func bareError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func extractTar(r io.Reader, dir, name string) ([]Warning, error) {

@@ -98,7 +98,7 @@ type LiveHost interface {
 func collectBundle(ev *Evidence, bundle string, q Query) error {
 	dir, cleanup, warns, err := OpenBundle(bundle)
 	if err != nil {
-		return fmt.Errorf("bundle %s is not a readable folder or archive: %w", bundle, errors.Unwrap(err))
+		return err
 	}
 	defer cleanup()
 	ev.Warnings = append(ev.Warnings, warns...)
@@ -112,7 +112,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		found = true
 		es, ws, err := readJournalFile(p, keep)
 		if err != nil {
-			ev.Warnings = append(ev.Warnings, Warning{Source: p, Text: err.Error()})
+			ev.Warnings = append(ev.Warnings, Warning{Source: p, Text: err.Error(), Incomplete: true})
 		}
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
@@ -121,7 +121,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		found = true
 		es, ws, err := ReadJournal(JournalSpec{Dir: jd}, q)
 		if err != nil {
-			ev.Warnings = append(ev.Warnings, Warning{Source: jd, Text: err.Error()})
+			ev.Warnings = append(ev.Warnings, Warning{Source: jd, Text: err.Error(), Incomplete: true})
 		}
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
@@ -140,7 +140,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 			UnitCat:  filepath.Join(dir, "units", q.Unit+".cat"),
 		}, q.Unit, nil)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "host.txt")); err == nil {
+	if b, err := ReadSmallFile(filepath.Join(dir, "host.txt")); err == nil {
 		ev.Host = ParseHostInfo(b)
 	}
 	return nil
@@ -155,7 +155,7 @@ func collectJournal(ev *Evidence, src Sources, q Query, live LiveHost) {
 		}
 		es, ws, err := readJournalFile(f, q.Matches)
 		if err != nil {
-			ev.Warnings = append(ev.Warnings, Warning{Source: f, Text: err.Error()})
+			ev.Warnings = append(ev.Warnings, Warning{Source: f, Text: err.Error(), Incomplete: true})
 		}
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
@@ -232,7 +232,7 @@ func collectAudit(ev *Evidence, paths []string, win AuditWindow, live LiveHost) 
 			continue
 		}
 		for _, f := range fs {
-			if fh, err := os.Open(f); err != nil {
+			if fh, err := openRegular(f); err != nil {
 				ev.Missing = append(ev.Missing, "audit log: "+unreadable(err, f))
 			} else {
 				fh.Close()
@@ -247,20 +247,24 @@ func collectAudit(ev *Evidence, paths []string, win AuditWindow, live LiveHost) 
 
 func collectUnit(ev *Evidence, src Sources, unitName string, live LiveHost) {
 	if src.UnitShow != "" {
-		f, err := os.Open(src.UnitShow)
+		f, err := openRegular(src.UnitShow)
 		if err != nil {
 			ev.Missing = append(ev.Missing, fmt.Sprintf("unit configuration: %s; without it no directive can be evaluated (save `systemctl show %s` there)", unreadable(err, src.UnitShow), unitName))
 			return
 		}
 		props, err := ParseShow(f)
 		f.Close()
+		if errors.Is(err, ErrPartialShow) {
+			ev.Warnings = append(ev.Warnings, Warning{Source: src.UnitShow, Text: err.Error()})
+			err = nil
+		}
 		if err != nil {
 			ev.Missing = append(ev.Missing, fmt.Sprintf("unit configuration: %s: %v", src.UnitShow, err))
 			return
 		}
 		cfg := &UnitConfig{Name: unitName, Props: props}
 		if src.UnitCat != "" {
-			if b, err := os.ReadFile(src.UnitCat); err == nil {
+			if b, err := ReadSmallFile(src.UnitCat); err == nil {
 				cfg.Cat = string(b)
 				cfg.Settings, cfg.Files, err = ParseCat(bytes.NewReader(b))
 				if err != nil {
@@ -287,7 +291,7 @@ func collectUnit(ev *Evidence, src Sources, unitName string, live LiveHost) {
 }
 
 func readJournalFile(p string, keep func(*Entry) bool) ([]Entry, []Warning, error) {
-	f, err := os.Open(p)
+	f, err := openRegular(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s", unreadable(err, "the journal file"))
 	}
@@ -436,15 +440,16 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 
 // Scan hands the journal entries of src matching q to fn as they are read
 // (export and JSON files in file order, journal files and folders oldest
-// first), keeping nothing, and returns what could not be read.
-func Scan(src Sources, q Query, live LiveHost, fn func(*Entry)) []string {
+// first), keeping nothing, and returns what could not be read (Incomplete
+// where a source was only partly read).
+func Scan(src Sources, q Query, live LiveHost, fn func(*Entry)) []Warning {
 	return ScanFields(src, q, live, nil, fn)
 }
 
 // ScanFields is Scan reading only the named fields of journal files and
 // folders (export and JSON files are read whole); nil reads all.
-func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*Entry)) []string {
-	var missing []string
+func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*Entry)) []Warning {
+	var missing []Warning
 	keep := func(e *Entry) bool {
 		if q.Matches(e) {
 			fn(e)
@@ -470,11 +475,9 @@ func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*E
 			continue
 		}
 		if _, ws, err := readJournalFile(f, keep); err != nil {
-			missing = append(missing, err.Error())
+			missing = append(missing, Warning{Text: err.Error(), Incomplete: true})
 		} else {
-			for _, w := range ws {
-				missing = append(missing, w.String())
-			}
+			missing = append(missing, ws...)
 		}
 	}
 	var spec *JournalSpec
@@ -490,11 +493,9 @@ func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*E
 		spec.Fields = fields
 		ws, err := ScanJournal(*spec, q, func(e *Entry) { fn(e) })
 		if err != nil {
-			missing = append(missing, "journal: "+err.Error())
+			missing = append(missing, Warning{Source: "journal", Text: err.Error(), Incomplete: true})
 		}
-		for _, w := range ws {
-			missing = append(missing, w.String())
-		}
+		missing = append(missing, ws...)
 	}
 	return missing
 }

@@ -82,7 +82,7 @@ func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Wa
 		}
 		// Binary-safe field: the line is the field name alone.
 		if long || !validFieldName(line) {
-			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("line %d is not a journal field (%q): corrupt stream, stopped reading", n, clip(line)), Incomplete: true})
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("line %d is not a journal field: not an export stream or a damaged one, stopped reading", n), Incomplete: true})
 			break
 		}
 		var size uint64
@@ -201,6 +201,26 @@ func openRegular(path string) (*os.File, error) {
 		return nil, fmt.Errorf("%s is not a regular file (%s): refusing to read it", path, fileKind(st.Mode()))
 	}
 	return f, nil
+}
+
+// maxSmallFile bounds the files of a bundle that are read whole
+// (systemctl show and cat output, host.txt, unit files): a few KiB each in
+// practice.
+const maxSmallFile = 16 << 20
+
+// ReadSmallFile reads a regular file of at most 16 MiB whole; a FIFO, a
+// device or a larger file is refused with an error that says so.
+func ReadSmallFile(path string) ([]byte, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSmallFile+1))
+	if err == nil && len(b) > maxSmallFile {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a unit's configuration", path, maxSmallFile>>20)
+	}
+	return b, err
 }
 
 func fileKind(m os.FileMode) string {

@@ -74,7 +74,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 	for n := 0; ; n++ {
 		c, err := j.Previous()
 		if err != nil {
-			warns = append(warns, Warning{Source: name, Text: "stopped reading: " + err.Error()})
+			warns = append(warns, Warning{Source: name, Text: "stopped reading: " + err.Error(), Incomplete: true})
 			break
 		}
 		if c == 0 {
@@ -82,7 +82,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		}
 		je, err := j.GetEntry()
 		if err != nil {
-			warns = append(warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error()})
+			warns = append(warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
 			continue
 		}
 		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}

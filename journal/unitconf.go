@@ -3,9 +3,9 @@ package journal
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
@@ -62,24 +62,42 @@ func (c *UnitConfig) SettingsOf(names ...string) []Setting {
 
 // ParseShow parses `systemctl show UNIT` output: Name=Value lines. Values
 // may contain '='; later lines win.
+//
+// A line longer than 4 MiB is skipped and the rest read: the error then
+// wraps ErrPartialShow, and the properties returned are still usable.
 func ParseShow(r io.Reader) (map[string]string, error) {
 	props := map[string]string{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	br := bufio.NewReaderSize(r, 64<<10)
+	var skipped []string
+	for {
+		line, long, err := readLine(br, maxShowLine)
 		if i := strings.IndexByte(line, '='); i > 0 {
-			props[line[:i]] = line[i+1:]
+			if long {
+				skipped = append(skipped, clip(line[:i]))
+			} else {
+				props[line[:i]] = line[i+1:]
+			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return props, err
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				return props, err
+			}
+			break
+		}
 	}
 	if len(props) == 0 {
 		return props, fmt.Errorf("no Name=Value lines: this is not systemctl show output")
 	}
+	if len(skipped) > 0 {
+		return props, fmt.Errorf("%w: %d line(s) longer than %d MiB skipped (%s)", ErrPartialShow, len(skipped), maxShowLine>>20, strings.Join(skipped, ", "))
+	}
 	return props, nil
 }
+
+// ErrPartialShow: systemctl show output was read but for some lines.
+var ErrPartialShow = errors.New("some properties could not be read")
+
+const maxShowLine = 4 << 20
 
 // ParseCat splits `systemctl cat UNIT` output, which prints every file
 // behind a "# /path" header, back into the files and their settings with
@@ -206,7 +224,7 @@ func LoadUnitFiles(fragment string, dropins []string) ([]Setting, []string, stri
 		if p == "" {
 			continue
 		}
-		b, err := os.ReadFile(p)
+		b, err := ReadSmallFile(p)
 		if err != nil {
 			warns = append(warns, Warning{Source: p, Text: unreadable(err, "the unit file")})
 			continue

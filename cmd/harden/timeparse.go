@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// maxSpan is the longest relative time accepted: 200 years.
+const maxSpan = 200 * 365 * 24 * time.Hour
+
 var relRe = regexp.MustCompile(`^(?:-\s*(\d+)\s*([a-z]+)|(\d+)\s*([a-z]+)\s+ago)$`)
 
 // ParseTime reads the time forms journalctl accepts for --since/--until
@@ -29,7 +32,7 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 	}
 	if strings.HasPrefix(s, "@") {
 		n, err := strconv.ParseFloat(s[1:], 64)
-		if err != nil {
+		if err != nil || n < 0 || n > 1e11 || n != n {
 			return time.Time{}, fmt.Errorf("%q is not a time", s)
 		}
 		return time.Unix(0, int64(n*1e9)), nil
@@ -39,13 +42,18 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 		if n == "" {
 			n, unit = m[3], m[4]
 		}
-		k, _ := strconv.Atoi(n)
+		k, err := strconv.ParseInt(n, 10, 64)
 		d, ok := map[string]time.Duration{"s": time.Second, "sec": time.Second, "second": time.Second, "seconds": time.Second,
 			"m": time.Minute, "min": time.Minute, "minute": time.Minute, "minutes": time.Minute,
 			"h": time.Hour, "hour": time.Hour, "hours": time.Hour, "d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
 			"w": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour}[unit]
 		if !ok {
 			return time.Time{}, fmt.Errorf("unknown time unit %q", unit)
+		}
+		// A span beyond what a duration holds (about 292 years) would
+		// wrap around into the future.
+		if err != nil || k > int64(maxSpan/d) {
+			return time.Time{}, fmt.Errorf("%q is further back than harden can count (%d years at most)", s, int(maxSpan.Hours()/24/365))
 		}
 		return now.Add(-time.Duration(k) * d), nil
 	}

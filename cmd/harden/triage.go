@@ -95,7 +95,7 @@ func triageRun(opts *TriageOptions) error {
 	}
 	var host journal.HostInfo
 	if bundleDir != "" {
-		if b, err := os.ReadFile(filepath.Join(bundleDir, "host.txt")); err == nil {
+		if b, err := journal.ReadSmallFile(filepath.Join(bundleDir, "host.txt")); err == nil {
 			host = journal.ParseHostInfo(b)
 		}
 	} else if live != nil {
@@ -186,7 +186,10 @@ func triageRun(opts *TriageOptions) error {
 	}
 	t := diagnose.NewTriageStream(denials, configs, host)
 	n := 0
-	missing = append(missing, journal.Scan(src, q, live, func(e *journal.Entry) { n++; t.Add(e) })...)
+	scanWarns := journal.Scan(src, q, live, func(e *journal.Entry) { n++; t.Add(e) })
+	for _, w := range scanWarns {
+		missing = append(missing, w.String())
+	}
 	if n == 0 && len(denials) == 0 {
 		if foreign > 0 {
 			return withHints(fmt.Errorf("no journal entries in the window, so none of the %d audit records read can be given to a unit", foreign),
@@ -223,6 +226,12 @@ func triageRun(opts *TriageOptions) error {
 			return exitWith{ExitFindings}
 		}
 	}
+	if journal.Incomplete(scanWarns) {
+		// What could not be read may hold the failure: never "nothing
+		// failed" on a partly read journal.
+		return withHints(errors.New("the journal could not be read whole, so units that failed in the unread part are not listed"),
+			"the warnings above say what was not read; repair or re-export the journal (journalctl -o export)")
+	}
 	return nil
 }
 
@@ -237,16 +246,16 @@ func isDirPath(p string) bool {
 
 // loadUnitFiles reads DIR/UNIT.show (and .cat) as a bundle holds them.
 func loadUnitFiles(dir, unit string) *journal.UnitConfig {
-	b, err := os.ReadFile(filepath.Join(dir, unit+".show"))
+	b, err := journal.ReadSmallFile(filepath.Join(dir, unit+".show"))
 	if err != nil {
 		return nil
 	}
 	props, err := journal.ParseShow(strings.NewReader(string(b)))
-	if err != nil {
+	if err != nil && !errors.Is(err, journal.ErrPartialShow) {
 		return nil
 	}
 	cfg := &journal.UnitConfig{Name: unit, Props: props}
-	if c, err := os.ReadFile(filepath.Join(dir, unit+".cat")); err == nil {
+	if c, err := journal.ReadSmallFile(filepath.Join(dir, unit+".cat")); err == nil {
 		cfg.Cat = string(c)
 		cfg.Settings, cfg.Files, _ = journal.ParseCat(strings.NewReader(cfg.Cat))
 	}

@@ -69,10 +69,24 @@ Exit status: 0 no failure caused by the sandbox, 1 findings reported,
 	return cmd
 }
 
+// unitNameMax is systemd's UNIT_NAME_MAX less the NUL.
+const unitNameMax = 255
+
 var unitNameRe = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]+$`)
 
 // NormalizeUnit checks a unit name and adds .service when it has no type.
 func NormalizeUnit(u string) (string, error) {
+	n, err := normalizeUnit(u)
+	if err == nil && len(n) > unitNameMax {
+		return "", withHints(fmt.Errorf("a unit name of %d characters is not a unit name", len(n)), fmt.Sprintf("systemd's unit names are %d characters at most", unitNameMax))
+	}
+	return n, err
+}
+
+func normalizeUnit(u string) (string, error) {
+	if len(u) > unitNameMax {
+		u = u[:unitNameMax] + "…" // not echoed whole
+	}
 	if !unitNameRe.MatchString(u) || strings.HasPrefix(u, ".") || strings.Contains(u, "..") {
 		return "", withHints(fmt.Errorf("%q is not a unit name", u), "unit names are like nginx, nginx.service or getty@tty1.service")
 	}
@@ -143,7 +157,10 @@ func whyRun(opts *WhyOptions) error {
 	}
 	ev, err := journal.Collect(src, q, live)
 	if err != nil {
-		hints := []string{"reading the journal needs root or membership of the systemd-journal or adm group"}
+		var hints []string
+		if live != nil {
+			hints = append(hints, "reading the journal needs root or membership of the systemd-journal or adm group")
+		}
 		if ev != nil {
 			for _, m := range ev.Missing {
 				hints = append(hints, m)
@@ -165,6 +182,9 @@ func whyRun(opts *WhyOptions) error {
 	}
 	if rep.Verdict == diagnose.VerdictSandbox {
 		return exitWith{ExitFindings}
+	}
+	if rep.Incomplete {
+		return exitWith{ExitError} // an evidence error: the answer is not whole
 	}
 	return nil
 }
