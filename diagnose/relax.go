@@ -130,8 +130,18 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		target := relaxTarget(sym)
 		keeps := fmt.Sprintf("%s still protects everything else", c.setting)
 		if c.rule.Effect == rules.ReadOnly {
+			// The directory a purpose-built setting would make: the one
+			// being created when the program makes its own (mkdir -p,
+			// os.makedirs), else the one the write needs; never a file.
+			dir := target
+			if sym.Op == "mkdir" && sym.Path != "" {
+				dir = sym.Path
+			}
+			if looksLikeFile(dir) {
+				dir = path.Dir(dir)
+			}
 			for _, d := range rules.ExecDirectories {
-				if rest, ok := strings.CutPrefix(target, d.Root+"/"); ok && rest != "" {
+				if rest, ok := strings.CutPrefix(dir, d.Root+"/"); ok && rest != "" {
 					if d.Directive == "ConfigurationDirectory" && !sb.Root {
 						continue // root-owned: no use to another user
 					}
@@ -139,8 +149,11 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 					// every level of StateDirectory=a/b, and a program
 					// writing a/b/file does not create b itself.
 					name := rest
-					add([]string{d.Directive + "=" + name}, fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name),
-						d.GivesUp+"; "+keeps)
+					rationale := fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name)
+					if sym.Op == "mkdir" && dir == sym.Path {
+						rationale += "; the directory then exists before the program starts, so a program that creates it without tolerating an existing one (mkdir without -p) would see EEXIST"
+					}
+					add([]string{d.Directive + "=" + name}, rationale, d.GivesUp+"; "+keeps)
 				}
 			}
 		}
