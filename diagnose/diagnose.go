@@ -98,7 +98,10 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 
 	sb.NoBPF = ev.Host.Lacks("BPF_FRAMEWORK")
 	rep.Notes = runNotes(ev, inv, opts.Unit, props)
-	syms := collectSymptoms(inv, ev, props)
+	syms, folded := collectSymptoms(inv, ev, props)
+	if folded > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d further error line(s) and records of this run were counted but not examined one by one (at most %d distinct symptoms are kept of the service's output)", folded, maxSymptoms))
+	}
 	contradicted := contradictions(syms)
 	var findings []Finding
 	var unexplained []*Symptom
@@ -322,12 +325,27 @@ func settingLine(cfg *journal.UnitConfig, directive, fallback string) string {
 // collectSymptoms reads every symptom of the invocation: the executor's
 // setup failure, PID 1's exit status and OOM line, the service's own error
 // lines and the kernel's audit records of its processes.
-func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]string) []Symptom {
-	var syms []Symptom
+func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]string) (syms []Symptom, folded int) {
 	var lastService = map[int][]string{} // recent lines per PID, for multi-line errors
 	// opless: per PID, the symptom that named no operation, which the
 	// stack frames printed after it may name (Java's "at …Net.bind(…)").
 	opless := map[int]*oplessSymptom{}
+	// A run can print any number of error lines (a compromised service
+	// can print millions): each line is parsed once, the look-back for an
+	// operation reuses what earlier lines gave, and at most maxSymptoms
+	// distinct symptoms are kept, so the cost stays linear in the lines.
+	opOf := map[string]string{}
+	parseOp := func(line string) string {
+		op, ok := opOf[line]
+		if !ok {
+			if len(opOf) > 4*maxSymptoms {
+				clear(opOf)
+			}
+			op = ParseOp(line, -1, -1)
+			opOf[line] = op
+		}
+		return op
+	}
 	for _, e := range inv.Entries {
 		msg := e.Message()
 		switch e.Provenance() {
@@ -347,12 +365,20 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 		case journal.FromService:
 			pid := e.PID()
 			for _, line := range strings.Split(msg, "\n") {
+				if len(syms) >= maxSymptoms {
+					// Full: count the error lines, parse no further.
+					if name, _, _ := ParseErrnoText(line); name != "" {
+						folded++
+					}
+					lastService[pid] = appendRecent(lastService[pid], line)
+					continue
+				}
 				s, ok := ParseServiceLine(line)
 				if !ok {
 					lastService[pid] = appendRecent(lastService[pid], line)
 					if w := opless[pid]; w != nil && w.frames < 8 && isStackFrame(line) {
 						w.frames++
-						if op := ParseOp(line, -1, -1); op != "" && w.index < len(syms) && syms[w.index].Op == "" {
+						if op := parseOp(line); op != "" && w.index < len(syms) && syms[w.index].Op == "" {
 							syms[w.index].Op = op
 							delete(opless, pid)
 						}
@@ -362,7 +388,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				delete(opless, pid)
 				for i := len(lastService[pid]) - 1; i >= 0 && (s.Op == "" || s.Family == ""); i-- {
 					if s.Op == "" {
-						s.Op = ParseOp(lastService[pid][i], -1, -1)
+						s.Op = parseOp(lastService[pid][i])
 					}
 					if s.Family == "" && s.Errno == "EAFNOSUPPORT" {
 						s.Family = ParseFamily(lastService[pid][i])
@@ -382,10 +408,18 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 	// The audit trail of the run's processes.
 	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
 	for _, k := range kernelSymptoms(ev.Entries, inv, props, from, to) {
+		if len(syms) >= 2*maxSymptoms {
+			folded++
+			continue
+		}
 		syms = mergeSymptom(syms, k)
 	}
 	for _, a := range runAudit(inv, ev, props) {
 		if s, ok := auditSymptom(a); ok {
+			if len(syms) >= 2*maxSymptoms {
+				folded++
+				continue
+			}
 			syms = mergeSymptom(syms, s)
 		}
 	}
@@ -443,8 +477,13 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			}
 		}
 	}
-	return syms
+	return syms, folded
 }
+
+// maxSymptoms bounds the distinct symptoms kept of one run's service
+// output (as many again of kernel and audit records): the first ones say
+// what was refused; the rest are counted in a note.
+const maxSymptoms = 64
 
 func appendRecent(l []string, s string) []string {
 	l = append(l, s)

@@ -85,6 +85,9 @@ var (
 	opWords     []struct {
 		re *regexp.Regexp
 		op string
+		// literals: one of these (lower case) is in every line the
+		// pattern matches; a line with none skips the regexp.
+		literals []string
 	}
 	nnpTexts []*regexp.Regexp
 )
@@ -108,9 +111,10 @@ func buildTextTables() {
 	}
 	for _, w := range rules.OperationWords {
 		opWords = append(opWords, struct {
-			re *regexp.Regexp
-			op string
-		}{regexp.MustCompile(`(?i)(?:^|[^a-z_])(?:` + w.Pattern + `)(?:$|[^a-z_])`), w.Op})
+			re       *regexp.Regexp
+			op       string
+			literals []string
+		}{regexp.MustCompile(`(?i)(?:^|[^a-z_])(?:` + w.Pattern + `)(?:$|[^a-z_])`), w.Op, patternLiterals(w.Pattern)})
 	}
 	for _, t := range rules.NoNewPrivilegesTexts {
 		nnpTexts = append(nnpTexts, regexp.MustCompile(t))
@@ -279,12 +283,29 @@ func ParseOp(line string, errStart, errEnd int) string {
 			return name
 		}
 	}
+	lower := strings.ToLower(line)
 	for _, w := range opWords {
-		if w.re.MatchString(line) {
+		if containsAny(lower, w.literals) && w.re.MatchString(line) {
 			return w.op
 		}
 	}
 	return ""
+}
+
+// patternLiterals is, for each alternative of a pattern, its leading run
+// of plain characters (lower case): a prefilter that lets most lines skip
+// the regular expression. An alternative without one yields "", which
+// every line contains.
+func patternLiterals(pattern string) []string {
+	var out []string
+	for _, alt := range strings.Split(pattern, "|") {
+		end := strings.IndexAny(alt, `.*+?()[]{}\^$`)
+		if end < 0 {
+			end = len(alt)
+		}
+		out = append(out, strings.ToLower(alt[:end]))
+	}
+	return out
 }
 
 // ParseServiceLine extracts a symptom from one line of a program's output.

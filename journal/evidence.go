@@ -102,7 +102,6 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 	}
 	defer cleanup()
 	ev.Warnings = append(ev.Warnings, warns...)
-	keep := q.Matches
 	found := false
 	for _, name := range []string{"journal.export", "journal.json"} {
 		p := filepath.Join(dir, name)
@@ -110,7 +109,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 			continue
 		}
 		found = true
-		es, ws, err := readJournalFile(p, keep)
+		es, ws, err := readForQuery(p, q)
 		if err != nil {
 			ev.Warnings = append(ev.Warnings, Warning{Source: p, Text: err.Error(), Incomplete: true})
 		}
@@ -153,7 +152,7 @@ func collectJournal(ev *Evidence, src Sources, q Query, live LiveHost) {
 			binaries = append(binaries, f)
 			continue
 		}
-		es, ws, err := readJournalFile(f, q.Matches)
+		es, ws, err := readForQuery(f, q)
 		if err != nil {
 			ev.Warnings = append(ev.Warnings, Warning{Source: f, Text: err.Error(), Incomplete: true})
 		}
@@ -288,6 +287,19 @@ func collectUnit(ev *Evidence, src Sources, unitName string, live LiveHost) {
 		return
 	}
 	ev.Unit = cfg
+}
+
+// readForQuery reads an export or JSON file for q: for one unit, only the
+// runs that matter and what is near them (runKeeper), so memory does not
+// grow with the file.
+func readForQuery(p string, q Query) ([]Entry, []Warning, error) {
+	if q.Unit == "" {
+		return readJournalFile(p, q.Matches)
+	}
+	k := newRunKeeper(q)
+	_, ws, err := readJournalFile(p, k.keep)
+	es, kw := k.entries(p)
+	return es, append(ws, kw...), err
 }
 
 func readJournalFile(p string, keep func(*Entry) bool) ([]Entry, []Warning, error) {

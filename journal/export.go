@@ -196,7 +196,7 @@ func openRegular(path string) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	if !st.Mode().IsRegular() {
+	if !st.Mode().IsRegular() && path != os.DevNull { // /dev/null: an empty source, as an operator means it
 		f.Close()
 		return nil, fmt.Errorf("%s is not a regular file (%s): refusing to read it", path, fileKind(st.Mode()))
 	}
