@@ -101,6 +101,13 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		return err
 	}
 	defer cleanup()
+	defer func() { // name the bundle's files, not the private view's
+		for i := range ev.Warnings {
+			if rest, ok := strings.CutPrefix(ev.Warnings[i].Source, dir); ok {
+				ev.Warnings[i].Source = filepath.Join(bundle, rest)
+			}
+		}
+	}()
 	ev.Warnings = append(ev.Warnings, warns...)
 	found := false
 	for _, name := range []string{"journal.export", "journal.json"} {

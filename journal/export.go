@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -61,6 +62,12 @@ func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Wa
 		cur[k] = v
 	}
 	for {
+		if head, _ := br.Peek(maxFieldName + 1); len(head) > maxFieldName && bytes.IndexAny(head, "=\n") < 0 {
+			// No field name is this long: not an export stream (a file
+			// of zeros, say). Stop before reading the rest of the line.
+			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("line %d is not a journal field: not an export stream or a damaged one, stopped reading", n+1), Incomplete: true})
+			break
+		}
 		line, long, err := readLine(br, maxFieldKeep)
 		if err != nil && line == "" && !long {
 			if !errors.Is(err, io.EOF) {
