@@ -80,3 +80,44 @@ func TestHostileOutputNeverWinsSweepingRelaxations(t *testing.T) {
 		t.Errorf("a failure line written by the service made a failed run: %s", r.Verdict)
 	}
 }
+
+// Characters that display as nothing make two paths look alike:
+// "StateDirectory=inv\u200bentory\u2060" reads as StateDirectory=inventory
+// and names another directory. Every one is escaped in the output, and no
+// drop-in line is offered for a path holding one, nor for one holding a
+// backslash (systemd would unescape "\x20"; harden's own escaping looks the
+// same) or white space. Hand-written lines for this edge case.
+func TestInvisibleCharactersNeverReachADropIn(t *testing.T) {
+	for _, r := range []rune{0x200b, 0x2060, 0x00ad, 0xfeff, 0x2028, 0x2029, 0xe0041, 0x202e, 0x180e, 0xfe0f, 0x3164} {
+		if s := Sanitize("a" + string(r) + "b"); s == "a"+string(r)+"b" || !strings.Contains(s, `\u{`) {
+			t.Errorf("U+%04X passes raw: %q", r, s)
+		}
+	}
+	unit := "inventory.service"
+	props := map[string]string{"User": "svc", "ProtectSystem": "strict", "ExecStart": "{ path=/usr/bin/python3 ; argv[]=/usr/bin/python3 /opt/app.py ; }"}
+	t0 := time.Unix(1800000000, 0)
+	for _, path := range []string{
+		"/var/lib/inv\u200bentory\u2060/items.db",
+		"/var/lib/inventory\u00ad/items.db",
+		`/var/lib/inv\x20entory/items.db`,
+		"/var/lib/inv entory/items.db",
+	} {
+		es := []journal.Entry{
+			{Time: t0, Fields: map[string]string{"_TRANSPORT": "stdout", "_PID": "4242", "_UID": "990", "_SYSTEMD_UNIT": unit,
+				"_SYSTEMD_INVOCATION_ID": "inv1", "MESSAGE": "OSError: [Errno 30] Read-only file system: '" + path + "'"}},
+			{Time: t0.Add(time.Millisecond), Fields: map[string]string{"_TRANSPORT": "journal", "_PID": "1", "_UID": "0", "UNIT": unit,
+				"INVOCATION_ID": "inv1", "MESSAGE_ID": journal.MsgUnitFailureResult, "UNIT_RESULT": "exit-code", "MESSAGE": "failed"}},
+		}
+		rep := Diagnose(&journal.Evidence{Entries: es, Unit: &journal.UnitConfig{Name: unit, Props: props}}, Options{Unit: unit})
+		if len(rep.Findings) == 0 || rep.Findings[0].Directive != "ProtectSystem" {
+			t.Fatalf("%q: findings %+v", path, rep.Findings)
+		}
+		f := rep.Findings[0]
+		if len(f.Relaxations) != 0 {
+			t.Errorf("%q: drop-in offered: %+v", path, f.Relaxations)
+		}
+		if !strings.Contains(strings.Join(f.Withheld, " "), "not offered") {
+			t.Errorf("%q: no reason given: %q", path, f.Withheld)
+		}
+	}
+}

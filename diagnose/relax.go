@@ -36,6 +36,10 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 			continue
 		}
 		laddered = laddered || cand.ladder
+		if why := unsafeLine(cand.Lines, sym.Path); why != "" {
+			withheld = append(withheld, fmt.Sprintf("a drop-in naming this path is not offered: %s; check the path on the host and write the line by hand", why))
+			continue
+		}
 		if broad := broadness(cand.Lines); broad != "" && !sym.Trusted() {
 			withheld = append(withheld, fmt.Sprintf("%s would also work, but it %s; it is not proposed on the service's own output alone (%s)",
 				strings.Join(cand.Lines, " "), broad, corroboration(sym, sb)))
@@ -44,6 +48,28 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 		kept = append(kept, cand.Relaxation)
 	}
 	return kept, withheld
+}
+
+// unsafeLine says why a drop-in line must not be offered as it is: the
+// path came from text the service wrote, and a character that displays as
+// nothing (zero-width space, word joiner, soft hyphen, BOM, line and
+// paragraph separators, tag characters), a control character, a backslash
+// (systemd unescapes "\x20" and the like; harden's own escaping of the
+// text looks the same) or white space (lists split on it) would make the
+// line name another path than the one an operator reads.
+func unsafeLine(lines []string, path string) string {
+	for _, l := range lines {
+		_, v, _ := strings.Cut(l, "=")
+		switch {
+		case Sanitize(v) != v:
+			return "it holds an invisible or control character"
+		case strings.ContainsRune(v, '\\'):
+			return "it holds a backslash, which systemd would read as an escape"
+		case strings.ContainsAny(path, " \t") && strings.ContainsAny(v, " \t"):
+			return "it holds white space, which systemd reads as a list separator"
+		}
+	}
+	return ""
 }
 
 // verified re-evaluates the symptom on the configuration the drop-in

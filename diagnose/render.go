@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -35,7 +36,7 @@ func Sanitize(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r >= 0x80 && r < 0xa0:
 			fmt.Fprintf(&b, `\u{%04x}`, r)
-		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
+		case invisible(r):
 			fmt.Fprintf(&b, `\u{%04x}`, r)
 		default:
 			b.WriteRune(r)
@@ -43,6 +44,17 @@ func Sanitize(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// invisible: characters a terminal shows as nothing or that reorder what
+// is shown, so that two different strings look alike: format characters
+// (Cf: zero-width space and joiners, word joiner, soft hyphen, BOM, bidi
+// controls, tag characters), line and paragraph separators, variation
+// selectors and the Hangul fillers.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) ||
+		r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0100 && r <= 0xe01ef ||
+		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0
 }
 
 // Sanitized returns a copy of the report with every string sanitised.
