@@ -32,14 +32,18 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 		if cand.ladder && laddered {
 			continue
 		}
+		if why := unsafeLine(cand.Lines, sym.Path); why != "" {
+			// Before verification: the model would read such a line as
+			// systemd does (another path, or a list), and drop it silently.
+			if len(withheld) == 0 || !strings.HasPrefix(withheld[len(withheld)-1], "a drop-in naming") {
+				withheld = append(withheld, fmt.Sprintf("a drop-in naming this path is not offered: %s; check the path on the host and write the line by hand", why))
+			}
+			continue
+		}
 		if !verified(sym, c, sb, cand) {
 			continue
 		}
 		laddered = laddered || cand.ladder
-		if why := unsafeLine(cand.Lines, sym.Path); why != "" {
-			withheld = append(withheld, fmt.Sprintf("a drop-in naming this path is not offered: %s; check the path on the host and write the line by hand", why))
-			continue
-		}
 		if broad := broadness(cand.Lines); broad != "" && !sym.Trusted() {
 			withheld = append(withheld, fmt.Sprintf("%s would also work, but it %s; it is not proposed on the service's own output alone (%s)",
 				strings.Join(cand.Lines, " "), broad, corroboration(sym, sb)))
