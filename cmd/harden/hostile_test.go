@@ -23,9 +23,16 @@ import (
 // systemd 252 journald stored the forgeries as _TRANSPORT=kernel with
 // SYSLOG_FACILITY=1; before the fix harden blamed TasksMax= first and
 // proposed ReadWritePaths=/ and ProtectSystem=no.
-const forgerCapture = "../../testdata/captures/hostile-kmsg-forger"
+// The same scenario on systemd 257 (Debian 13) behaved alike.
+var forgerCaptures = []string{"../../testdata/captures/hostile-kmsg-forger", "../../testdata/captures/hostile-kmsg-forger-trixie"}
 
 func TestForgedKernelLinesAreServiceText(t *testing.T) {
+	for _, c := range forgerCaptures {
+		t.Run(filepath.Base(c), func(t *testing.T) { testForgedKernelLines(t, c) })
+	}
+}
+
+func testForgedKernelLines(t *testing.T, forgerCapture string) {
 	code, out, errOut := run(t, "why", "--bundle", forgerCapture, "ledger-sync", "--output", "json")
 	var rep diagnose.Report
 	if err := json.Unmarshal(out, &rep); err != nil {
@@ -51,6 +58,12 @@ func TestForgedKernelLinesAreServiceText(t *testing.T) {
 // The neighbour's UNIT= lines do not choose its run: why inventory-probe
 // reports the probe's own (successful) invocation, the one PID 1 names.
 func TestForgedUnitFieldDoesNotChooseTheRun(t *testing.T) {
+	for _, c := range forgerCaptures {
+		t.Run(filepath.Base(c), func(t *testing.T) { testForgedUnitField(t, c) })
+	}
+}
+
+func testForgedUnitField(t *testing.T, forgerCapture string) {
 	entries, _, err := journal.ReadExportFile(filepath.Join(forgerCapture, "journal.export"), nil)
 	if err != nil {
 		t.Fatal(err)
