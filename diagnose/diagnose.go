@@ -102,7 +102,7 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 	if folded > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d further error line(s) and records of this run were counted but not examined one by one (at most %d distinct symptoms are kept of the service's output)", folded, maxSymptoms))
 	}
-	contradicted := contradictions(syms)
+	contradicted := contradictions(syms, inv)
 	var findings []Finding
 	var unexplained []*Symptom
 	hintAddr, hintPort := ParsePort(execArgv(props))
@@ -762,7 +762,7 @@ func configWarnings(entries []journal.Entry, unit string, until time.Time) []str
 // audit rule was watching for it) on one path, a service line claiming
 // the same errno on another path that the kernel did not record is not
 // believed. Keyed by index in syms, with the reason.
-func contradictions(syms []Symptom) map[int]string {
+func contradictions(syms []Symptom, inv *Invocation) map[int]string {
 	seen := map[string]string{} // errno -> a path the kernel recorded it on
 	for _, s := range syms {
 		if s.Kind == KindErrno && s.Path != "" && s.Trusted() && hasAuditEvidence(s) {
@@ -778,7 +778,27 @@ func contradictions(syms []Symptom) map[int]string {
 			out[i] = fmt.Sprintf("the kernel's audit trail of the run records %s on %s, and nothing on %s: the service's own line is not borne out", s.Errno, p, s.Path)
 		}
 	}
+	// A kill of the whole process by SIGSYS cannot be how a main process
+	// ended that PID 1 says exited with a status.
+	if main := mainPID(inv); main > 0 && inv.ExitCode == "exited" {
+		for i, s := range syms {
+			if s.Kind == KindSeccompKill && s.PID == main && s.Code == "0x80000000" {
+				out[i] = fmt.Sprintf("PID 1 says the main process (PID %d) exited with status %d, which a kill by SIGSYS of that process cannot give", main, inv.ExitStatus)
+			}
+		}
+	}
 	return out
+}
+
+// mainPID is the PID the run started with: that of its earliest entry from
+// the executor or the service (the executor execs into the main process).
+func mainPID(inv *Invocation) int {
+	for _, e := range inv.Entries {
+		if p := e.Provenance(); (p == journal.FromExecutor || p == journal.FromService) && e.PID() > 1 {
+			return e.PID()
+		}
+	}
+	return 0
 }
 
 func hasAuditEvidence(s Symptom) bool {

@@ -227,3 +227,27 @@ func TestArchiveLeavesNoTemporaryFolder(t *testing.T) {
 		t.Errorf("left behind in TMPDIR: %v", ents)
 	}
 }
+
+// A SECCOMP record that kills the main process cannot explain a run PID 1
+// says exited with a status: the kill is then not believed (here the real
+// syscallfilter-kill capture with PID 1's exit line altered to "exited,
+// status=1", as if the record had been planted).
+func TestSigsysKillContradictedByExitStatus(t *testing.T) {
+	dir := copyCapture(t, "syscallfilter-kill")
+	p := filepath.Join(dir, "journal.export")
+	b, _ := os.ReadFile(p)
+	b = bytes.ReplaceAll(b, []byte("EXIT_CODE=killed"), []byte("EXIT_CODE=exited"))
+	b = bytes.ReplaceAll(b, []byte("EXIT_STATUS=31"), []byte("EXIT_STATUS=1"))
+	os.WriteFile(p, b, 0o644)
+	exp := readExpect(t, filepath.Join(dir, "expect"))
+	_, out, _ := run(t, "why", "--bundle", dir, exp.unit, "--output", "json")
+	var rep diagnose.Report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Directive == "SystemCallFilter" && (f.Confidence != diagnose.Low || len(f.Relaxations) > 0) {
+			t.Errorf("a SIGSYS kill believed against PID 1's exit status: %+v", f)
+		}
+	}
+}
