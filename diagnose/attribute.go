@@ -82,7 +82,7 @@ func explain(sym *Symptom, sb *Sandbox) []cause {
 		}
 		return nil
 	case KindErrno:
-		return explainErrno(sym, sb)
+		return preferCertain(explainErrno(sym, sb))
 	case KindSignal:
 		var out []cause
 		for _, d := range rules.SignalLimits[sym.Signal] {
@@ -476,6 +476,30 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 	return out
 }
 
+// preferCertain: when the syscall filter alone explains the errno (it
+// refuses the call unconditionally, with exactly that errno), a capability
+// or a limit the call needs only for some arguments or callers is no
+// explanation worth acting on: granting it would change nothing. The
+// filter's cause comes first and the conditional ones are dropped.
+func preferCertain(cs []cause) []cause {
+	certain := -1
+	for i, c := range cs {
+		if c.kind == causeFilter && c.confidence == High {
+			certain = i
+		}
+	}
+	if certain < 0 {
+		return cs
+	}
+	out := []cause{cs[certain]}
+	for i, c := range cs {
+		if i != certain && c.kind != causeCapability && c.kind != causeLimit {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // explainSyscallDenial: an EPERM (or the configured errno) from a call
 // that a seccomp errno rule refuses. The kernel logs nothing for these.
 func explainSyscallDenial(sym *Symptom, sb *Sandbox) ([]cause, bool) {
@@ -486,9 +510,11 @@ func explainSyscallDenial(sym *Symptom, sb *Sandbox) ([]cause, bool) {
 	}
 	var out []cause
 	if f := sb.Filter; f != nil && f.Errno != "" && f.Errno == sym.Errno && f.Denies(sc) {
+		// Unconditional: the filter refuses every call of sc with exactly
+		// this errno, whatever its arguments and the caller's rights.
 		out = append(out, cause{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
-			confidence: Medium, syscall: sc,
-			reason:  fmt.Sprintf("SystemCallFilter= refuses %s and SystemCallErrorNumber=%s turns the refusal into that error; the kernel logs nothing for it", sc, f.Errno),
+			confidence: High, syscall: sc,
+			reason:  fmt.Sprintf("SystemCallFilter= refuses %s and SystemCallErrorNumber=%s turns the refusal into that error, for every call whatever its arguments; the kernel logs nothing for it", sc, f.Errno),
 			confirm: "make the refusal visible for one run: a drop-in with `SystemCallErrorNumber=kill` lets the kernel kill the process at that call and log a SECCOMP record naming it (`ausearch -m SECCOMP -i`)"})
 	}
 	for _, r := range rules.SyscallErrnoFilters {

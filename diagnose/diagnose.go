@@ -129,38 +129,16 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 			unexplained = append(unexplained, sym)
 			continue
 		}
-		for ci, c := range causes {
-			f := Finding{
-				Directive:  fileName(sb, c.directive),
-				Setting:    c.setting,
-				Source:     sourceOf(cfg, c.directive),
-				Confidence: c.confidence,
-				Symptom:    describe(sym),
-				Reason:     c.reason,
-				Evidence:   sym.Evidence,
-				Confirm:    c.confirm,
-				rank:       i*10 + ci,
-				kernel:     sym.Trusted(),
+		findings = addFindings(findings, sym, i, causes, sb, cfg, contradicted[i])
+	}
+	if len(findings) == 0 && cfg != nil && inv.Failed {
+		// Nothing explained: before saying "not the sandbox", ask which
+		// settings in force could give each errno at all.
+		for i, sym := range unexplained {
+			if i == 3 {
+				break
 			}
-
-			if d, ok := rules.LookupDirective(c.directive); ok {
-				f.Man = d.ManURL()
-			}
-			if f.Source != "" {
-				f.Evidence = append(append([]Evidence{}, f.Evidence...), Evidence{Source: "unit", Origin: "config", Text: f.Source + ": " + settingLine(cfg, c.directive, c.setting)})
-			}
-			f.Relaxations, f.Withheld = relaxations(sym, c, sb)
-			if f.Relaxations == nil {
-				f.Relaxations = []Relaxation{}
-			}
-			if why := contradicted[i]; why != "" {
-				// The kernel was watching and saw another failure: the
-				// service's claim stays as evidence, not as an answer.
-				f.Confidence = Low
-				f.Reason += "; but " + why
-				f.Relaxations, f.Withheld = []Relaxation{}, []string{"no relaxation is proposed for a claim the kernel's audit trail contradicts"}
-			}
-			findings = mergeFinding(findings, f)
+			findings = addFindings(findings, sym, 1000+i, suspects(sym, sb), sb, cfg, "")
 		}
 	}
 	sort.SliceStable(findings, func(i, j int) bool {
@@ -200,6 +178,47 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 		rep.Verdict, rep.Cause = verdictFromExit(inv)
 	}
 	return rep
+}
+
+// addFindings turns the causes of one symptom into findings (rank i:
+// the symptom's place), each with its verified relaxations; a symptom the
+// kernel's trail contradicts (why) keeps its findings at low confidence,
+// with none.
+func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sandbox, cfg *journal.UnitConfig, why string) []Finding {
+	for ci, c := range causes {
+		f := Finding{
+			Directive:  fileName(sb, c.directive),
+			Setting:    c.setting,
+			Source:     sourceOf(cfg, c.directive),
+			Confidence: c.confidence,
+			Symptom:    describe(sym),
+			Reason:     c.reason,
+			Evidence:   sym.Evidence,
+			Confirm:    c.confirm,
+			rank:       i*10 + ci,
+			kernel:     sym.Trusted(),
+		}
+
+		if d, ok := rules.LookupDirective(c.directive); ok {
+			f.Man = d.ManURL()
+		}
+		if f.Source != "" {
+			f.Evidence = append(append([]Evidence{}, f.Evidence...), Evidence{Source: "unit", Origin: "config", Text: f.Source + ": " + settingLine(cfg, c.directive, c.setting)})
+		}
+		f.Relaxations, f.Withheld = relaxations(sym, c, sb)
+		if f.Relaxations == nil {
+			f.Relaxations = []Relaxation{}
+		}
+		if why != "" {
+			// The kernel was watching and saw another failure: the
+			// service's claim stays as evidence, not as an answer.
+			f.Confidence = Low
+			f.Reason += "; but " + why
+			f.Relaxations, f.Withheld = []Relaxation{}, []string{"no relaxation is proposed for a claim the kernel's audit trail contradicts"}
+		}
+		findings = mergeFinding(findings, f)
+	}
+	return findings
 }
 
 func confRank(c Confidence) int {

@@ -42,6 +42,13 @@ var OperationWords = []struct {
 	Op      string
 }{
 	{`set pid .* policy|chrt|sched_setscheduler|sched_setattr`, "sched_setscheduler"},
+	// Calls that seccomp switches refuse, named in words without "call:"
+	// ("unshare failed", Perl's "… failed: $!", Ruby's "- unshare").
+	{`unshare|setns|new namespace`, "unshare"},
+	{`pkey_mprotect|mprotect|executable memory`, "mprotect"},
+	{`adjtimex|ntp_adjtime|clock_adjtime`, "adjtimex"},
+	{`sethostname|setdomainname|set hostname|set host name`, "sethostname"},
+	{`personality`, "personality"},
 	{`RTNETLINK|rtnetlink`, "rtnetlink"},
 	{`niceness|setpriority|renice`, "setpriority"}, // iproute2: "RTNETLINK answers: Operation not permitted"
 	{`set date|settimeofday|clock_settime|set the clock`, "settimeofday"},

@@ -1,0 +1,118 @@
+package diagnose
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/harden-tool/harden/rules"
+)
+
+// causeSuspect: a setting in force that can produce the observed errno,
+// named because the program's words did not let the model decide.
+const causeSuspect causeKind = "suspect"
+
+// suspects answers, for an errno the model could not tie to a setting
+// because the program named no operation (or no usable path) it
+// understands, which settings in force can produce that errno at all. The
+// absence of an explanation is not the explanation of an absence: a
+// not-sandbox verdict is only given when this list is empty. Each suspect
+// carries the one experiment that decides it; none carries a relaxation,
+// since what to relax depends on the operation nobody named.
+func suspects(sym *Symptom, sb *Sandbox) []cause {
+	if sym.Kind != KindErrno || sym.Errno == "" {
+		return nil
+	}
+	e := sym.Errno
+	// What the words left open: a path the model could not place, and an
+	// operation it could not evaluate (none, or one that is no system
+	// call it knows).
+	pathOpen := sym.Path == "" || !path.IsAbs(sym.Path)
+	opOpen := sym.Op == "" || !knownSyscalls()[sym.Op] && !fileOps[sym.Op]
+	unnamed := "names no operation harden can tie to a setting"
+	if sym.Op != "" {
+		unnamed = fmt.Sprintf("names the operation only as %q", sym.Op)
+	}
+	var out []cause
+	seen := map[string]bool{}
+	add := func(c cause) {
+		if seen[c.setting] {
+			return
+		}
+		seen[c.setting] = true
+		c.kind, c.confidence, c.fallback = causeSuspect, Medium, true
+		out = append(out, c)
+	}
+	// Seccomp rules of the switches, and the filter in errno mode: they
+	// leave no trace in the kernel's log.
+	if opOpen {
+		for _, r := range rules.SyscallErrnoFilters {
+			if r.Errno != e || !switchOn(sb, r.Directive) {
+				continue
+			}
+			add(cause{directive: r.Directive, setting: r.Directive + "=" + sb.Props[r.Directive],
+				reason: fmt.Sprintf("the message %s, and %s=%s is in force: it answers %s with %s, and the kernel logs nothing for it",
+					unnamed, r.Directive, sb.Props[r.Directive], strings.Join(r.Syscalls, ", "), e),
+				confirm: fmt.Sprintf("run once with a drop-in holding only `%s=no`: if %s is gone, it was this setting (then restore it: the program needs one of %s, which only relaxing the setting can allow)", r.Directive, e, strings.Join(r.Syscalls, ", "))})
+		}
+		if f := sb.Filter; f != nil && f.Errno == e {
+			add(cause{directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
+				reason:  fmt.Sprintf("the message %s, and SystemCallFilter= answers every call it refuses with %s, which the kernel does not log", unnamed, e),
+				confirm: "make the refusal visible for one run: a drop-in with `SystemCallErrorNumber=kill` lets the kernel kill the process at that call and log a SECCOMP record naming it (`ausearch -m SECCOMP -i`), and `harden why` then names the call"})
+		}
+		if (e == "EPERM" || e == "EACCES") && sb.Root && sb.Bounding != nil {
+			add(cause{directive: "CapabilityBoundingSet", setting: boundingSetting(sb),
+				reason:  fmt.Sprintf("the message %s, and CapabilityBoundingSet= leaves root without some capabilities; an operation that needs one fails with %s", unnamed, e),
+				confirm: corroboration(sym, sb) + "; the record names the call, and `harden why` then the capability"})
+		}
+	}
+	// Mounts, when the path could not be placed.
+	if pathOpen {
+		for i := range sb.mounts {
+			r := &sb.mounts[i]
+			if !effectCanGive(r.Effect, e, sb.Root) {
+				continue
+			}
+			add(cause{directive: r.Directive, setting: r.Setting,
+				reason:  fmt.Sprintf("the message names no path harden can place (%s), and %s makes %s %s, which gives %s", orDefault(sym.Path, "none given"), r.Setting, r.Path, effectWords[r.Effect], e),
+				confirm: corroboration(sym, sb) + "; the record names the path, and `harden why` then the narrowest relaxation"})
+		}
+	}
+	return out
+}
+
+// fileOps are the operation words explain already evaluates against the
+// mounts and the capabilities.
+var fileOps = map[string]bool{"read": true, "write": true, "open": true, "mkdir": true, "unlink": true,
+	"chmod": true, "chown": true, "exec": true, "bind": true, "connect": true, "sendto": true, "socket": true}
+
+// switchOn: a boolean switch, or a setting whose value restricts
+// (RestrictNamespaces= with a list, RestrictAddressFamilies=).
+func switchOn(sb *Sandbox, directive string) bool {
+	v := strings.TrimSpace(sb.Props[directive])
+	switch directive {
+	case "RestrictNamespaces", "RestrictAddressFamilies":
+		return v != "" && v != "no"
+	}
+	return isYes(v)
+}
+
+// effectCanGive: whether a mount effect refuses some operation with errno.
+func effectCanGive(eff rules.Effect, errno string, root bool) bool {
+	switch errno {
+	case "EROFS":
+		return eff == rules.ReadOnly || eff == rules.Inaccessible || eff == rules.TmpfsRO
+	case "EACCES":
+		return eff == rules.Inaccessible && !root || eff == rules.NoExec
+	case "ENOENT":
+		return eff == rules.TmpfsRO || eff == rules.Tmpfs || eff == rules.PrivateTmp || eff == rules.PrivateDev ||
+			eff == rules.ProcPIDOnly || eff == rules.Inaccessible && root
+	}
+	return false
+}
+
+var effectWords = map[rules.Effect]string{
+	rules.ReadOnly: "read-only", rules.Inaccessible: "inaccessible", rules.TmpfsRO: "an empty read-only tmpfs",
+	rules.Tmpfs: "an empty tmpfs", rules.PrivateTmp: "private", rules.PrivateDev: "a private /dev",
+	rules.ProcPIDOnly: "a /proc of process directories only", rules.NoExec: "not executable",
+}
