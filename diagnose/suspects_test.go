@@ -1,0 +1,101 @@
+package diagnose
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+// diagnoseLine runs the engine on one failed run whose only evidence is
+// one line of the service's output. Hand-written lines: the wordings are
+// edge cases of the parser, the point is what the model concludes.
+func diagnoseLine(t *testing.T, line string, props map[string]string) *Report {
+	t.Helper()
+	unit := "x.service"
+	t0 := time.Unix(1800000000, 0)
+	es := []journal.Entry{
+		{Time: t0, Fields: map[string]string{"_TRANSPORT": "stdout", "_PID": "4242", "_UID": "990", "_SYSTEMD_UNIT": unit, "_SYSTEMD_INVOCATION_ID": "inv1", "MESSAGE": line}},
+		{Time: t0.Add(time.Millisecond), Fields: map[string]string{"_TRANSPORT": "journal", "_PID": "1", "_UID": "0", "UNIT": unit, "INVOCATION_ID": "inv1",
+			"MESSAGE_ID": journal.MsgUnitFailureResult, "UNIT_RESULT": "exit-code", "MESSAGE": "x.service: Failed with result 'exit-code'."}},
+	}
+	if props["ExecStart"] == "" {
+		props["ExecStart"] = "{ path=/usr/bin/x ; argv[]=/usr/bin/x ; }"
+	}
+	return Diagnose(&journal.Evidence{Entries: es, Unit: &journal.UnitConfig{Name: unit, Props: props}}, Options{Unit: unit})
+}
+
+// An errno the words do not tie to an operation or a path is not "not the
+// sandbox" while a setting in force can produce it: the settings that can
+// are named, each with its experiment, and none gets a relaxation.
+func TestUnknownOperationGivesSuspectsNotNotSandbox(t *testing.T) {
+	cases := []struct {
+		line  string
+		props map[string]string
+		want  []string // directives named, in order
+	}{
+		{"x: cannot open the log file: Read-only file system", map[string]string{"User": "svc", "ProtectSystem": "strict"}, []string{"ProtectSystem"}},
+		{"open data/x.db: read-only file system", map[string]string{"User": "svc", "ProtectSystem": "full", "ReadOnlyPaths": "/srv"}, []string{"ProtectSystem", "ReadOnlyPaths"}},
+		{"worker: fatal: Operation not permitted", map[string]string{"User": "svc", "RestrictNamespaces": "yes", "SystemCallFilter": "read write exit", "SystemCallErrorNumber": "1"},
+			[]string{"RestrictNamespaces", "SystemCallFilter"}},
+		{"sandbox setup failed: Operation not permitted", map[string]string{"User": "svc", "LockPersonality": "yes"}, []string{"LockPersonality"}},
+	}
+	for _, c := range cases {
+		rep := diagnoseLine(t, c.line, c.props)
+		if rep.Verdict != VerdictSandbox {
+			t.Errorf("%q: verdict %s (%s)", c.line, rep.Verdict, rep.Cause)
+			continue
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, f.Directive)
+			if f.Confidence != Medium || len(f.Relaxations) != 0 || f.Confirm == "" {
+				t.Errorf("%q: suspect %s: confidence %s, relaxations %v, experiment %q", c.line, f.Directive, f.Confidence, f.Relaxations, f.Confirm)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%q: suspects %v, want %v", c.line, got, c.want)
+		}
+	}
+	// Nothing in force can give EPERM: then, and only then, not the sandbox.
+	if rep := diagnoseLine(t, "worker: fatal: Operation not permitted", map[string]string{"User": "svc", "ProtectSystem": "strict"}); rep.Verdict != VerdictNotSandbox {
+		t.Errorf("no setting gives EPERM, verdict %s: %+v", rep.Verdict, rep.Findings)
+	}
+}
+
+// The filter's refusal is certain; a capability the call needs only for
+// some arguments is not offered beside it (ptrace(PTRACE_TRACEME) needs
+// none).
+func TestFilterOutranksConditionalCapability(t *testing.T) {
+	props := map[string]string{"User": "svc", "SystemCallFilter": "read write exit exit_group", "SystemCallErrorNumber": "1"}
+	rep := diagnoseLine(t, "ptrace: Operation not permitted", props)
+	if len(rep.Findings) == 0 || rep.Findings[0].Directive != "SystemCallFilter" || rep.Findings[0].Confidence != High {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+	for _, f := range rep.Findings {
+		for _, r := range f.Relaxations {
+			for _, l := range r.Lines {
+				if strings.Contains(l, "CAP_") {
+					t.Errorf("grants a capability although the filter alone explains the errno: %q", l)
+				}
+			}
+		}
+	}
+}
+
+// Operation words without "call:" (Perl's "… failed: $!", Ruby's
+// Errno::EPERM, a plain "unshare failed") name the call.
+func TestOperationWords(t *testing.T) {
+	for line, op := range map[string]string{
+		"unshare failed: Operation not permitted":                            "unshare",
+		"Operation not permitted - unshare (Errno::EPERM)":                   "unshare",
+		"cannot set hostname: Operation not permitted at /usr/bin/x line 3.": "sethostname",
+		"adjtimex failed: Operation not permitted":                           "adjtimex",
+	} {
+		s, ok := ParseServiceLine(line)
+		if !ok || s.Op != op {
+			t.Errorf("%q: op %q (ok %v), want %q", line, s.Op, ok, op)
+		}
+	}
+}
