@@ -16,10 +16,12 @@ import (
 // service can send one, so a long field is not damage: its first
 // maxFieldKeep bytes are kept, the rest is skipped by its known length and
 // the read goes on. The bounds keep memory independent of the input.
+// maxFieldKeep is how much of one field value is kept; no rule reads
+// further into a message. (A variable so that the fuzzer can lower it and
+// reach the cutting and skipping paths with small inputs.)
+var maxFieldKeep = 64 << 10
+
 const (
-	// maxFieldKeep is how much of one field value is kept; no rule reads
-	// further into a message.
-	maxFieldKeep = 64 << 10
 	// maxEntryFields is journald's own limit of fields in one entry
 	// (ENTRY_FIELD_COUNT_MAX).
 	maxEntryFields = 1024
@@ -98,8 +100,8 @@ func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Wa
 			break
 		}
 		keepN := size
-		if keepN > maxFieldKeep {
-			keepN = maxFieldKeep
+		if keepN > uint64(maxFieldKeep) {
+			keepN = uint64(maxFieldKeep)
 		}
 		buf := make([]byte, keepN)
 		if _, err := io.ReadFull(br, buf); err != nil {

@@ -3,6 +3,7 @@ package journal
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -318,6 +319,14 @@ func TestParseShowAndHost(t *testing.T) {
 	}
 	if _, err := ParseShow(strings.NewReader("hello\nworld\n")); err == nil {
 		t.Fatal("non-show text accepted")
+	}
+	// One over-long line (hand-written: an ExecStart= of 5 MiB) costs that
+	// property, not the configuration.
+	raw, _ := os.ReadFile(filepath.Join(captures, "syscallfilter-errno", "units", "hostnamer.service.show"))
+	long := "Environment=" + strings.Repeat("A", 5<<20) + "\n"
+	props, err = ParseShow(strings.NewReader(long + string(raw)))
+	if !errors.Is(err, ErrPartialShow) || props["SystemCallErrorNumber"] != "1" || props["Environment"] != "" || !strings.Contains(err.Error(), "Environment") {
+		t.Fatalf("long line: %v, %d properties", err, len(props))
 	}
 	b, _ := os.ReadFile(filepath.Join(captures, "syscallfilter-errno", "host.txt"))
 	h := ParseHostInfo(b)

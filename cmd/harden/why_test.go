@@ -71,9 +71,13 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"why", "web", "--output", "yaml"}, "unknown output format"},
 		{[]string{"why", "web", "--bundle", "x", "--file", "y"}, "--bundle can't be used with"},
-		{[]string{"why", "web", "--bundle", "/nonexistent"}, "not a readable folder"},
+		{[]string{"why", "web", "--bundle", "/nonexistent"}, "not a readable folder or archive: no such file"},
 		{[]string{"why", "../x", "--bundle", "/tmp"}, "not a unit name"},
 		{[]string{"why", "web", "--since", "soon", "--bundle", "/tmp"}, "--since"},
+		{[]string{"why", "web", "--since", "-99999999999h", "--bundle", "/tmp"}, "further back than harden can count"},
+		{[]string{"why", "web", "--until", "@1e300", "--bundle", "/tmp"}, "is not a time"},
+		{[]string{"why", strings.Repeat("a", 300), "--bundle", "/tmp"}, "not a unit name"},
+		{[]string{"why", strings.Repeat("a", 250), "--bundle", "/tmp"}, "255 characters at most"},
 		{[]string{"why", "--nope"}, "unknown flag"},
 		{[]string{"why", "web"}, "systemd is not running here"},
 	} {
