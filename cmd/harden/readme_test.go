@@ -21,7 +21,7 @@ const (
 // The README's table of captures is harden's real output on them: the
 // test fails when the two drift apart, and -update rewrites the table.
 func TestReadmeCapturesTable(t *testing.T) {
-	readme := filepath.Join("..", "..", "README.md")
+	readme := filepath.Join("..", "..", "docs", "lab.md")
 	b, err := os.ReadFile(readme)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestReadmeCapturesTable(t *testing.T) {
 	s := string(b)
 	i, j := strings.Index(s, tableStart), strings.Index(s, tableEnd)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no captures table between the markers")
+		t.Fatalf("docs/lab.md has no captures table between the markers")
 	}
 	table := capturesTable(t)
 	got := s[:i+len(tableStart)] + "\n" + table + s[j:]
@@ -40,7 +40,7 @@ func TestReadmeCapturesTable(t *testing.T) {
 		return
 	}
 	if got != s {
-		t.Errorf("README.md's captures table is stale: run go test ./cmd/harden -run TestReadmeCapturesTable -update")
+		t.Errorf("docs/lab.md's captures table is stale: run go test ./cmd/harden -run TestReadmeCapturesTable -update")
 	}
 }
 
