@@ -64,6 +64,10 @@ func FuzzReadExport(f *testing.F) {
 func FuzzReadJSON(f *testing.F) {
 	f.Add([]byte(`{"MESSAGE":"x","_PID":"1","__REALTIME_TIMESTAMP":"1"}` + "\n" + `{"MESSAGE":[1,2,3],"X":["a",null]}`))
 	f.Add([]byte("\x1e{\"a\":{}}\n[]\nnull\n"))
+	f.Add([]byte(`{"MESSAGE":"` + strings.Repeat("w", 300) + `"}` + "\n" + `{"B":"2"}`))
+	saved := maxJSONLine
+	maxJSONLine = 256 // long lines reached by small inputs
+	defer func() { maxJSONLine = saved }()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ReadJSON(bytes.NewReader(b), "fuzz", nil)
 	})
