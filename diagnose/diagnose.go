@@ -383,7 +383,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			}
 		case journal.FromService:
 			pid := e.PID()
-			for _, line := range strings.Split(msg, "\n") {
+			speakers := speakersOf(e, props)
+			for _, raw := range strings.Split(msg, "\n") {
+				line := withoutSpeaker(raw, speakers)
 				if len(syms) >= maxSymptoms {
 					// Full: count the error lines, parse no further.
 					if name, _, _ := ParseErrnoText(line); name != "" {
@@ -415,7 +417,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				}
 				lastService[pid] = appendRecent(lastService[pid], line)
 				s.Origin, s.Time, s.PID = journal.FromService, e.Time, pid
-				s.Evidence = []Evidence{{Source: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: line}}
+				s.Evidence = []Evidence{{Source: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: raw}}
 				n := len(syms)
 				syms = mergeSymptom(syms, s)
 				if s.Op == "" && len(syms) > n {
@@ -667,6 +669,33 @@ func execField(props map[string]string, field string) string {
 		return rest[:j]
 	}
 	return ""
+}
+
+// speakersOf are the names a line of e's output may start with to say who
+// speaks (error(3) and perror style: "PROGRAM: OBJECT: strerror"): the
+// process's executable, and the unit's ExecStart= program and argv[0].
+// The speaker is never the object of the failure.
+func speakersOf(e *journal.Entry, props map[string]string) []string {
+	var out []string
+	for _, p := range []string{e.Get("_EXE"), execPath(props), strings.SplitN(execArgv(props), " ", 2)[0]} {
+		if strings.HasPrefix(p, "/") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// withoutSpeaker drops a leading "SPEAKER: " from a line when SPEAKER is
+// one of the process's own program paths, so that its path is not taken
+// for the file that failed ("/usr/sbin/logrotate: error: creating state
+// file /var/lib/logrotate/status: Read-only file system").
+func withoutSpeaker(line string, speakers []string) string {
+	for _, sp := range speakers {
+		if rest, ok := strings.CutPrefix(line, sp+": "); ok {
+			return rest
+		}
+	}
+	return line
 }
 
 // execArgv is ExecStart='s command line; execPath its program.

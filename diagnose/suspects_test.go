@@ -99,3 +99,28 @@ func TestOperationWords(t *testing.T) {
 		}
 	}
 }
+
+// error(3)-style lines start with the speaker, often the program's own
+// absolute path: never the object of the failure (hand-written in the
+// wordings of logrotate, rsync and sshd).
+func TestSpeakerIsNotTheObject(t *testing.T) {
+	for _, c := range []struct{ exe, line, path string }{
+		{"/usr/sbin/logrotate", "/usr/sbin/logrotate: error: creating state file /var/lib/logrotate/status: Read-only file system", "/var/lib/logrotate/status"},
+		{"/usr/bin/rsync", `/usr/bin/rsync: mkdir "/backup/daily" failed: Read-only file system (30)`, "/backup/daily"},
+		{"/usr/sbin/sshd", "/usr/sbin/sshd: Permission denied", ""},
+	} {
+		props := map[string]string{"User": "svc", "ProtectSystem": "strict", "ExecStart": "{ path=" + c.exe + " ; argv[]=" + c.exe + " ; }"}
+		rep := diagnoseLine(t, c.line, props)
+		for _, f := range rep.Findings {
+			if strings.Contains(f.Symptom, c.exe) {
+				t.Errorf("%q: the speaker %s taken for the object: %s", c.line, c.exe, f.Symptom)
+			}
+			if c.path != "" && !strings.Contains(f.Symptom, c.path) {
+				t.Errorf("%q: symptom %q does not name %s", c.line, f.Symptom, c.path)
+			}
+		}
+		if strings.Contains(rep.Cause, c.exe+" ") {
+			t.Errorf("%q: the cause names the speaker: %s", c.line, rep.Cause)
+		}
+	}
+}
