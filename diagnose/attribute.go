@@ -151,6 +151,17 @@ func explainSetup(sym *Symptom, sb *Sandbox) []cause {
 		}
 		return nil
 	}
+	if sm.Executable {
+		// The program itself: judged as an exec() of its path; a missing
+		// or non-executable program the mounts do not explain is the
+		// host's, not the sandbox's.
+		if sym.Path == "" {
+			return nil
+		}
+		x := *sym
+		x.Kind = KindErrno
+		return explainErrno(&x, sb)
+	}
 	if sm.PathList {
 		if sym.Path == "" {
 			return []cause{{kind: causeSetup, directive: "ProtectSystem", setting: "mount namespace", confidence: Low,

@@ -606,6 +606,9 @@ func parseSetupLine(msg string, status int) (Symptom, bool) {
 				s.Errno, _, _ = ParseErrnoText(m[gi])
 			}
 		}
+		if sm.Executable {
+			s.Op = "exec"
+		}
 		return s, true
 	}
 	return Symptom{}, false
@@ -1193,6 +1196,14 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":
 		return fmt.Sprintf("%s: no sandbox setting hides %s; it does not exist on the host either", describe(s), s.Path)
+	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable && s.Errno == "ENOENT":
+		return fmt.Sprintf("the program %s does not exist, and no sandbox setting hides it: check ExecStart= and that the package providing it is installed", s.Path)
+	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable && s.Errno == "EACCES":
+		return fmt.Sprintf("the program %s cannot be executed (EACCES), and no sandbox setting hides it or mounts it noexec: check its mode (`ls -l %s`) and the mount it is on (`findmnt -T %s`)", s.Path, s.Path, s.Path)
+	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable:
+		return fmt.Sprintf("systemd could not run %s: %s; no sandbox setting of the unit is involved", s.Path, describe(s))
+	case s.Kind == KindErrno && s.Errno == "EADDRINUSE":
+		return fmt.Sprintf("%s: another process already holds the address; find it with `ss -ltnp` (no sandbox setting gives EADDRINUSE)", describe(s))
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EROFS":
 		return fmt.Sprintf("%s: no sandbox setting makes %s read-only; the file system itself is mounted read-only", describe(s), s.Path)
 	}

@@ -53,6 +53,7 @@ func init() {
 func exec(name string) string { return "systemd.exec.html#" + name + "=" }
 
 var directiveList = []Directive{
+	{Name: "ExecStart", Man: "systemd.service.html#ExecStart=", Protects: "the program the service runs"},
 	{Name: "User", Man: exec("User"), Protects: "the service runs without root's rights"},
 	{Name: "Group", Man: exec("Group"), Protects: "the service runs with its own group"},
 	{Name: "SupplementaryGroups", Man: exec("SupplementaryGroups"), Protects: "group memberships are limited to those listed"},

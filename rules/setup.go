@@ -13,6 +13,9 @@ type SetupMessage struct {
 	PathList bool
 	// ExecDirRoot means the path is the root of an exec-directory setting.
 	ExecDirRoot bool
+	// Executable means the path is the program systemd was to run: the
+	// mounts are judged on it as on an exec() of that path.
+	Executable bool
 }
 
 // SetupMessages in the order they are tried.
@@ -49,6 +52,11 @@ var SetupMessages = []SetupMessage{
 	{Pattern: `^Failed to set up special execution directory in (?P<path>/\S+): (?P<err>.+)$`, Step: "STATE_DIRECTORY", ExecDirRoot: true,
 		Directives: []string{"StateDirectory", "CacheDirectory", "LogsDirectory", "RuntimeDirectory", "ConfigurationDirectory"}},
 	{Pattern: `^Failed to restrict filesystems: (?P<err>.+)$`, Step: "BPF", Directives: []string{"RestrictFileSystems"}},
+	// The program itself (messages.md: 203/EXEC): missing, hidden by a
+	// mount setting, or on a noexec mount.
+	{Pattern: `^(?:Failed to locate executable |Unable to locate executable ')(?P<path>/[^':]+)'?: (?P<err>.+)$`, Step: "EXEC", Executable: true,
+		Directives: []string{"ExecStart"}},
+	{Pattern: `^Failed to execute (?P<path>/[^:]+): (?P<err>.+)$`, Step: "EXEC", Executable: true, Directives: []string{"ExecStart"}},
 	// Opening /dev/null for the standard streams under DevicePolicy=strict
 	// (lab: blind11-python-devicepolicy-strict, 208/STDIN on 252 and 257).
 	{Pattern: `^Failed to set up standard (?:input|output|error): (?P<err>.+)$`, Step: "STDIN", Directives: []string{"DevicePolicy"}},
