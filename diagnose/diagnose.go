@@ -28,6 +28,18 @@ type Options struct {
 // not read may hold it, so the verdict is unknown and says so.
 func Diagnose(ev *journal.Evidence, opts Options) *Report {
 	rep := diagnose(ev, opts)
+	if rep.Verdict == VerdictNoFailure && rep.Invocation != "" && !opts.IncludeRunning {
+		// No run failed; the newest may still have been refused
+		// something and run degraded (a log daemon without the kernel
+		// log, a server without one file).
+		o := opts
+		o.IncludeRunning, o.Invocation = true, rep.Invocation
+		if d := diagnose(ev, o); d.Verdict == VerdictSandbox && hasFindingAbove(d, Low) {
+			d.Cause = "the unit did not fail, but the sandbox refused it something: it runs degraded"
+			d.Notes = append([]string{"no run failed: this explains what the newest run was refused while it ran"}, d.Notes...)
+			rep = d
+		}
+	}
 	if journal.Incomplete(ev.Warnings) {
 		rep.Incomplete = true
 		if rep.Verdict == VerdictNoFailure {
@@ -219,6 +231,15 @@ func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sa
 		findings = mergeFinding(findings, f)
 	}
 	return findings
+}
+
+func hasFindingAbove(r *Report, c Confidence) bool {
+	for _, f := range r.Findings {
+		if confRank(f.Confidence) > confRank(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func confRank(c Confidence) int {

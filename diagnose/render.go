@@ -172,6 +172,10 @@ func (r *Report) WriteText(w io.Writer, c Colors) error {
 			p("  %s\n", r.Cause)
 		}
 	case VerdictSandbox:
+		if r.Result == "running" {
+			p("%s did not fail%s, but %s\n", c.Bold(r.Unit), run, c.Red("its sandbox refused it something: it runs degraded"))
+			break
+		}
 		p("%s failed%s, result %s: %s\n", c.Bold(r.Unit), run, r.Result, c.Red("blocked by its sandbox"))
 	}
 	for i, f := range r.Findings {

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"io"
+	"path"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -110,6 +111,13 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		}
 		return
 	case e.IsKernel():
+		if m := rePidsRejected.FindStringSubmatch(e.Message()); m != nil {
+			// The kernel refused a unit a task: its run is explained
+			// even if it never fails.
+			if r := t.runs[triageKey{h, path.Base(m[1])}]; r != nil {
+				r.denied = true
+			}
+		}
 		k := append(t.kernel[h], e.Lean())
 		for len(k) > 0 && (e.Time.Sub(k[0].Time) > kernelKeep || len(k) > kernelMax) {
 			k = k[1:]
@@ -138,6 +146,9 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	if len(r.entries) > runKeep {
 		r.entries = append(r.entries[:runKeep/10:runKeep/10], r.entries[len(r.entries)-runKeep/2:]...)
 	}
+	if e.Provenance() == journal.FromService && refusalWords(e.Message()) {
+		r.denied = true // the service says it was refused something: explain the run even if it never fails
+	}
 	if p := e.PID(); p > 1 && e.Fields["_SYSTEMD_UNIT"] == u {
 		if t.pidUnit[h] == nil {
 			t.pidUnit[h] = map[int]string{}
@@ -150,6 +161,18 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	if journal.IsManagerLine(e, u, journal.MsgUnitFailureResult) && !r.reported {
 		t.explain(key, r, false)
 	}
+}
+
+// refusalWords is a cheap test, run on every line of every unit, for the
+// errors a sandbox gives; the engine then reads the run properly.
+func refusalWords(msg string) bool {
+	for _, w := range []string{"ermission denied", "ead-only file system", "peration not permitted", "not supported by protocol",
+		"EACCES", "EPERM", "EROFS", "Errno 13", "Errno 30", "Errno 1]", "os error 13", "os error 30"} {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // explain diagnoses one run with its entries, the host's kernel lines and

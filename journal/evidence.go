@@ -107,6 +107,9 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 				ev.Warnings[i].Source = filepath.Join(bundle, rest)
 			}
 		}
+		for i := range ev.Missing {
+			ev.Missing[i] = strings.ReplaceAll(ev.Missing[i], dir+"/", strings.TrimSuffix(bundle, "/")+"/")
+		}
 	}()
 	ev.Warnings = append(ev.Warnings, warns...)
 	found := false
