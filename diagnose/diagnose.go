@@ -110,7 +110,8 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 
 	sb.NoBPF = ev.Host.Lacks("BPF_FRAMEWORK")
 	rep.Notes = runNotes(ev, inv, opts.Unit, props)
-	syms, folded := collectSymptoms(inv, ev, props)
+	syms, folded, tied := collectSymptoms(inv, ev, props)
+	rep.Notes = append(rep.Notes, tied...)
 	if folded > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d further error line(s) and records of this run were counted but not examined one by one (at most %d distinct symptoms are kept of the service's output)", folded, maxSymptoms))
 	}
@@ -365,7 +366,7 @@ func settingLine(cfg *journal.UnitConfig, directive, fallback string) string {
 // collectSymptoms reads every symptom of the invocation: the executor's
 // setup failure, PID 1's exit status and OOM line, the service's own error
 // lines and the kernel's audit records of its processes.
-func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]string) (syms []Symptom, folded int) {
+func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]string) (syms []Symptom, folded int, tiedNotes []string) {
 	var lastService = map[int][]string{} // recent lines per PID, for multi-line errors
 	// opless: per PID, the symptom that named no operation, which the
 	// stack frames printed after it may name (Java's "at …Net.bind(…)").
@@ -456,7 +457,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 		}
 		syms = mergeSymptom(syms, k)
 	}
-	for _, a := range runAudit(inv, ev, props) {
+	audit, ties := runAuditTied(inv, ev, props)
+	tiedNotes = ties
+	for _, a := range audit {
 		if s, ok := auditSymptom(a); ok {
 			if len(syms) >= 2*maxSymptoms {
 				folded++
@@ -519,7 +522,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			}
 		}
 	}
-	return syms, folded
+	return syms, folded, tiedNotes
 }
 
 // maxSymptoms bounds the distinct symptoms kept of one run's service
@@ -916,20 +919,78 @@ func orphanSetupLine(entries []journal.Entry, inv *Invocation) (Symptom, bool) {
 // runAudit is the audit trail of the run's processes: events of its PIDs
 // (or, when no PID is known, of its executable) within its time.
 func runAudit(inv *Invocation, ev *journal.Evidence, props map[string]string) []*journal.AuditEvent {
+	evs, _ := runAuditTied(inv, ev, props)
+	return evs
+}
+
+// runAuditTied is runAudit with, for each event not tied by a PID the
+// journal gave the run, how it was tied instead. A process killed at its
+// first refused call often wrote nothing, so no journal line gives its
+// PID; and ExecStart= may name a link (/sbin/modprobe → /usr/bin/kmod),
+// so the record's exe is not the unit's program. Such a record still
+// belongs to the run when its command name is the program's and its time
+// is the run's, or when it is the SIGSYS kill PID 1 reports at the same
+// moment.
+func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string) ([]*journal.AuditEvent, []string) {
 	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
 	exe := execPath(props)
+	comm := ""
+	if exe != "" {
+		comm = commOf(exe)
+	}
+	killedBySys := (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && inv.ExitStatus == 31
 	var out []*journal.AuditEvent
+	var ties []string
 	for i := range ev.Audit {
 		a := &ev.Audit[i]
 		if a.Time.Before(from) || a.Time.After(to) {
 			continue
 		}
-		if !inv.PIDs[a.PID()] && !(len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe) {
+		switch {
+		case inv.PIDs[a.PID()]:
+		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
+		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), inv):
+			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
+		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), inv):
+			ties = append(ties, fmt.Sprintf("the SECCOMP record of PID %d was tied to this run by PID 1's report of a SIGSYS death at the same moment", a.PID()))
+		default:
 			continue
 		}
 		out = append(out, a)
 	}
-	return out
+	return out, ties
+}
+
+func auditComm(a *journal.AuditEvent) string {
+	for _, r := range a.Records {
+		if c := r.Raw["comm"]; c != "" {
+			return strings.Trim(c, `"`)
+		}
+	}
+	return ""
+}
+
+func isSigsysKill(a *journal.AuditEvent) bool {
+	r := a.Record("SECCOMP")
+	return r != nil && r.Raw["sig"] == "31"
+}
+
+// pidElsewhere: a journal line of another unit names the PID.
+func pidElsewhere(ev *journal.Evidence, pid int, inv *Invocation) bool {
+	for i := range ev.Entries {
+		e := &ev.Entries[i]
+		if e.PID() == pid && e.Unit() != "" && !inv.PIDs[pid] && e.Unit() != invUnit(inv) {
+			return true
+		}
+	}
+	return false
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // seccompLogAction is the SECCOMP record code of SystemCallLog=: the call
