@@ -340,6 +340,12 @@ func explainErrno(sym *Symptom, sb *Sandbox) []cause {
 			out = append(out, cause{kind: causeLimit, directive: l.Limit, setting: l.Limit + "=" + v, confidence: High, syscall: op,
 				reason: fmt.Sprintf("an unprivileged process may call %s only within %s (%s here) or with %s; raising the limit is the narrower grant", op, l.Limit, v, rules.OpCapability[op])})
 		}
+		if capName, ok := strings.CutPrefix(op, "cap:"); ok {
+			// The program named the capability it lacks.
+			if c, ok := needCap(sb, capName, sym); ok {
+				out = append(out, c)
+			}
+		}
 		if capName, ok := rules.OpCapability[op]; ok && op != "bind" {
 			if c, ok := needCap(sb, capName, sym); ok {
 				out = append(out, c)

@@ -124,3 +124,34 @@ func TestSpeakerIsNotTheObject(t *testing.T) {
 		}
 	}
 }
+
+// Lines that name a consequence rather than the call (hand-written in the
+// wordings of the programs that print them; the lab's real-* scenarios
+// capture them for real).
+func TestConsequenceWordings(t *testing.T) {
+	cases := []struct {
+		line      string
+		props     map[string]string
+		directive string
+		lineWant  string // a relaxation line the first finding must offer
+	}{
+		{"wg-setup: process is missing required capability CAP_NET_ADMIN", map[string]string{"User": "svc"}, "AmbientCapabilities", "AmbientCapabilities=CAP_NET_ADMIN"},
+		{"curl: (28) Failed to connect to 10.1.2.3 port 80 after 130001 ms: Timeout was reached", map[string]string{"User": "svc", "IPAddressDeny": "any"}, "IPAddressDeny", ""},
+	}
+	for _, c := range cases {
+		rep := diagnoseLine(t, c.line, c.props)
+		if len(rep.Findings) == 0 || rep.Findings[0].Directive != c.directive {
+			t.Errorf("%q: verdict %s, findings %+v", c.line, rep.Verdict, rep.Findings)
+			continue
+		}
+		if c.lineWant != "" && (len(rep.Findings[0].Relaxations) == 0 || !strings.Contains(strings.Join(rep.Findings[0].Relaxations[0].Lines, " "), c.lineWant)) {
+			t.Errorf("%q: relaxations %+v, want %s", c.line, rep.Findings[0].Relaxations, c.lineWant)
+		}
+	}
+	if s, ok := ParseServiceLine(`sysctl: permission denied on key "net.core.somaxconn"`); !ok || s.Path != "/proc/sys/net/core/somaxconn" || s.Op != "write" {
+		t.Errorf("sysctl key: %+v", s)
+	}
+	if s, ok := ParseServiceLine("ping: you must be root to use the -f option"); !ok || s.Errno != "EPERM" {
+		t.Errorf("must be root: %+v", s)
+	}
+}

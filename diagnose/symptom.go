@@ -89,7 +89,8 @@ var (
 		// pattern matches; a line with none skips the regexp.
 		literals []string
 	}
-	nnpTexts []*regexp.Regexp
+	nnpTexts       []*regexp.Regexp
+	consequenceRes []*regexp.Regexp
 )
 
 func buildTextTables() {
@@ -118,6 +119,9 @@ func buildTextTables() {
 	}
 	for _, t := range rules.NoNewPrivilegesTexts {
 		nnpTexts = append(nnpTexts, regexp.MustCompile(t))
+	}
+	for _, c := range rules.Consequences {
+		consequenceRes = append(consequenceRes, regexp.MustCompile(c.Pattern))
 	}
 }
 
@@ -317,18 +321,35 @@ func ParseServiceLine(line string) (Symptom, bool) {
 		}
 	}
 	name, s, e := ParseErrnoText(line)
+	cq, fact := consequenceOf(line)
 	if name == "" {
 		for _, f := range rules.ImpliedFailures {
 			if strings.Contains(line, f.Text) {
 				return Symptom{Kind: KindErrno, Errno: f.Errno, Op: f.Op, Text: line}, true
 			}
 		}
-		return Symptom{}, false
+		if cq == nil || cq.Errno == "" {
+			return Symptom{}, false
+		}
+		name, s, e = cq.Errno, -1, -1
 	}
 	sym := Symptom{Kind: KindErrno, Errno: name, Text: line}
 	sym.Path = ParsePath(line)
 	sym.Addr, sym.Port = ParsePort(line)
 	sym.Op = ParseOp(line, s, e)
+	if cq != nil {
+		// The program named a consequence: what it says it was for wins
+		// over what the words around it suggest.
+		switch {
+		case strings.HasPrefix(fact, "CAP_"):
+			sym.Op = "cap:" + fact
+		case fact != "" && cq.Path != "":
+			sym.Path = cq.Path + strings.ReplaceAll(fact, ".", "/")
+		}
+		if cq.Op != "" && !strings.HasPrefix(sym.Op, "cap:") {
+			sym.Op = cq.Op
+		}
+	}
 	if sym.Op == "" && sym.Port > 0 {
 		sym.Op = "bind"
 	}
@@ -347,6 +368,26 @@ func ParseServiceLine(line string) (Symptom, bool) {
 		}
 	}
 	return sym, true
+}
+
+// consequenceOf finds the first consequence wording of a line and the
+// fact its group holds (a sysctl key, a capability).
+func consequenceOf(line string) (*rules.Consequence, string) {
+	textOnce.Do(buildTextTables)
+	for i, re := range consequenceRes {
+		m := re.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		fact := ""
+		for gi, n := range re.SubexpNames() {
+			if (n == "key" || n == "cap") && m[gi] != "" {
+				fact = m[gi]
+			}
+		}
+		return &rules.Consequences[i], fact
+	}
+	return nil, ""
 }
 
 // ParseFamily finds an address family named in a line (AF_INET6, or the

@@ -1,0 +1,28 @@
+package rules
+
+// Consequence is a program's wording that names what a refused call was
+// for, or what it needs, instead of the call and its errno ("you must be
+// root", "missing capability CAP_NET_ADMIN", "permission denied on key
+// net.core.somaxconn"). Each fills in what the line leaves out; the engine
+// then judges it like any other symptom. Grown from the real programs the
+// lab runs (scenarios real-*).
+type Consequence struct {
+	// Pattern is a regular expression; its group "key" is a sysctl key
+	// (dots or slashes), its group "cap" a capability's name.
+	Pattern string
+	Errno   string // the errno meant, when the line prints none
+	Op      string // the operation meant
+	// Path is where a "key" group leads ("/proc/sys/" + the key).
+	Path    string
+	Program string // whose wording (documentation)
+}
+
+// Consequences in the order they are tried; the first that matches counts.
+var Consequences = []Consequence{
+	{Pattern: `permission denied on key ['"]?(?P<key>[A-Za-z0-9_.\-/]+)`, Errno: "EACCES", Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
+	{Pattern: `setting key ['"](?P<key>[A-Za-z0-9_.\-/]+)['"]`, Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
+	{Pattern: `(?:missing|lacks?|without|requires?|needs?) (?:the )?(?:required )?(?:capability|capabilities)?:? ?(?P<cap>CAP_[A-Z_]+)`, Errno: "EPERM", Program: "many"},
+	{Pattern: `(?P<cap>CAP_[A-Z_]+)(?: capability)? (?:is )?(?:required|missing|needed)`, Errno: "EPERM", Program: "many"},
+	{Pattern: `(?i)(?:you )?must be (?:root|superuser)|must be run as root|only root can|requires? root privileges`, Errno: "EPERM", Program: "many"},
+	{Pattern: `Timeout was reached`, Errno: "ETIMEDOUT", Op: "connect", Program: "libcurl, GLib"},
+}
