@@ -146,7 +146,7 @@ func TestCaptures(t *testing.T) {
 					t.Errorf("control character reached the output at byte %d", i)
 				}
 			}
-			checkFix(t, dir, exp)
+			checkFix(t, dir, exp, &rep)
 			golden(t, filepath.Join(dir, "why.golden.json"), out)
 			golden(t, filepath.Join(dir, "why.golden.txt"), text)
 		})
@@ -165,8 +165,12 @@ func containsPart(list []string, part string) bool {
 var fixResultRe = regexp.MustCompile(`Result=(\S+) ExecMainStatus=(\d+)`)
 
 // checkFix reads what the lab saw when it re-ran the unit with the
-// scenario's drop-in: the relaxation must really have worked.
-func checkFix(t *testing.T, dir string, exp expectation) {
+// scenario's drop-in: the relaxation must really have worked. A unit that
+// still failed ("ran": the program got past the sandbox and failed on its
+// own) counts only with the fix run's own journal (fix/), from which the
+// original symptom must be absent: same errno on the same path, operation
+// or call, same setup status.
+func checkFix(t *testing.T, dir string, exp expectation, rep *diagnose.Report) {
 	b, err := os.ReadFile(filepath.Join(dir, "fix-result"))
 	if exp.fix == "" {
 		return
@@ -188,6 +192,25 @@ func checkFix(t *testing.T, dir string, exp expectation) {
 		// no signal and no systemd setup status.
 		if m[1] == "signal" || m[1] == "core-dump" || (len(m[2]) == 3 && m[2][0] == '2') {
 			t.Errorf("with the proposed drop-in the sandbox still stopped the unit: %s", b)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "fix", "journal.export")); err != nil {
+			t.Fatalf("fix: ran without the fix run's journal (fix/journal.export): the symptom's absence is not shown")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fix", "journal.export")); err != nil || len(rep.Findings) == 0 {
+		return
+	}
+	_, out, _ := run(t, "why", "--bundle", filepath.Join(dir, "fix"), exp.unit, "--output", "json")
+	var fixed diagnose.Report
+	if err := json.Unmarshal(out, &fixed); err != nil {
+		t.Fatalf("fix run: %v", err)
+	}
+	if fixed.Invocation == rep.Invocation {
+		t.Fatalf("the fix run's journal holds the original run")
+	}
+	for _, f := range fixed.Findings {
+		if f.Symptom == rep.Findings[0].Symptom {
+			t.Errorf("the original symptom is still there in the fix run: %s (%s)", f.Symptom, f.Directive)
 		}
 	}
 }

@@ -71,6 +71,9 @@ type watcher struct {
 	done    map[string]bool            // invocations explained
 	dropIn  map[string][]string        // unit → consolidated lines
 	order   []string
+	// findings counts the failures the sandbox caused, with or without a
+	// drop-in line to show for them.
+	findings int
 }
 
 const watchKeep = 5000
@@ -175,6 +178,9 @@ func (w *watcher) explain(unit, inv string) {
 	out := w.opts.IO.Out
 	fmt.Fprintf(out, "── %s %s\n", time.Now().Format("15:04:05"), unit)
 	rep.WriteText(out, diagnose.Colors{Enabled: w.opts.IO.ColorEnabled()})
+	if rep.Verdict == diagnose.VerdictSandbox {
+		w.findings++
+	}
 	for _, l := range rep.DropIn() {
 		if !contains(w.dropIn[unit], l) {
 			if len(w.dropIn[unit]) == 0 {
@@ -194,6 +200,12 @@ func (w *watcher) summary() {
 	defer w.mu.Unlock()
 	out := w.opts.IO.Out
 	if len(w.order) == 0 {
+		// Count findings, not drop-in lines: a finding may come with no
+		// relaxation (withheld, or only an experiment to run).
+		if w.findings > 0 {
+			fmt.Fprintf(out, "\nharden watch: %d failure(s) caused by the sandbox in this session, none with a drop-in to offer (see the findings above for why, and the experiments that decide)\n", w.findings)
+			return
+		}
 		fmt.Fprintln(out, "\nharden watch: no failure caused by the sandbox in this session")
 		return
 	}
