@@ -228,7 +228,18 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Fatalf("missing golden file (run go test ./cmd/harden -update): %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (run with -update after checking the change):\n--- got\n%s", path, got)
+		g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+		i := 0
+		for i < len(g) && i < len(w) && bytes.Equal(g[i], w[i]) {
+			i++
+		}
+		line := func(ls [][]byte) string {
+			if i < len(ls) {
+				return string(ls[i])
+			}
+			return "(end of output)"
+		}
+		t.Errorf("%s differs from the output at line %d (run with -update after checking the change):\n  want: %s\n  got:  %s", path, i+1, line(w), line(g))
 	}
 }
 
