@@ -649,7 +649,7 @@ func explainPath(sym *Symptom, sb *Sandbox) []cause {
 		case rules.ProcPIDOnly:
 			explains, how = !procPIDEntry(sym.Path), "a /proc holding only process directories"
 		case rules.ReadOnly:
-			if !rule.explicit && (sym.Op == "open" || sym.Op == "write" || sym.Op == "mkdir") {
+			if !rule.explicit && (sym.Op == "open" || sym.Op == "write" || sym.Op == "mkdir" || sym.Op == "chmod" || sym.Op == "chown") {
 				r := fmt.Sprintf("%s does not exist, and %s makes %s read-only, so the service cannot create it", path.Dir(sym.Path), rule.Setting, rule.Path)
 				return []cause{{kind: causeMount, directive: rule.Directive, setting: rule.Setting, confidence: Medium, rule: rule, path: sym.Path, reason: r}}
 			}

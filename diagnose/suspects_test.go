@@ -137,6 +137,9 @@ func TestConsequenceWordings(t *testing.T) {
 	}{
 		{"wg-setup: process is missing required capability CAP_NET_ADMIN", map[string]string{"User": "svc"}, "AmbientCapabilities", "AmbientCapabilities=CAP_NET_ADMIN"},
 		{"curl: (28) Failed to connect to 10.1.2.3 port 80 after 130001 ms: Timeout was reached", map[string]string{"User": "svc", "IPAddressDeny": "any"}, "IPAddressDeny", ""},
+		// coreutils install -d: the mkdir was refused by the read-only
+		// tree, and what it reports is the chmod that followed.
+		{"install: cannot change permissions of '/var/lib/app-cache': No such file or directory", map[string]string{"User": "svc", "ProtectSystem": "strict"}, "ProtectSystem", "StateDirectory=app-cache"},
 	}
 	for _, c := range cases {
 		rep := diagnoseLine(t, c.line, c.props)
