@@ -165,3 +165,14 @@ func IsSetupStatus(n int) bool {
 	s, ok := LookupExitStatus(n)
 	return ok && s.Class == "systemd"
 }
+
+// GroupTableVersions lists the systemd releases whose @group tables are
+// embedded, oldest first.
+func GroupTableVersions() []string {
+	groupsOnce.Do(loadGroups)
+	var out []string
+	for _, g := range groupSets {
+		out = append(out, g.Version)
+	}
+	return out
+}

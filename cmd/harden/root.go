@@ -92,7 +92,9 @@ caused it with the file:line that set it, shows the evidence, and proposes the
 narrowest relaxation as a drop-in. It never changes the system.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("harden {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withHints(err, "see `"+c.CommandPath()+" --help`")
 	})

@@ -154,3 +154,10 @@ func TestJournalWrittenBy257(t *testing.T) {
 		t.Errorf("first finding %+v", first(r.Findings))
 	}
 }
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, "--version")
+	if code != 0 || !strings.HasPrefix(string(out), "harden ") || !strings.Contains(string(out), "syscall groups of systemd v245") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+}
