@@ -132,6 +132,7 @@ for b in "$out"/out/*/; do
 	[ -f "$expect.$suite" ] && expect=$expect.$suite
 	cp "$expect" "$dest/expect"
 	[ -d "$dest/audit" ] && [ ! -s "$dest/audit/audit.log" ] && rm -rf "$dest/audit"
+	[ -d "$dest/fix/audit" ] && [ ! -s "$dest/fix/audit/audit.log" ] && rm -rf "$dest/fix/audit"
 	if [ ! -s "$dest/journal.export" ]; then
 		# Under SELinux enforcing the runner's domain may not read the
 		# journal: take the unit's entries from the whole-boot journal.

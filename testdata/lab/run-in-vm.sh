@@ -55,9 +55,21 @@ for dir in /lab/scenarios/*/; do
 		mkdir -p "/etc/systemd/system/$unit.d"
 		cp "$dir/fix.conf" "/etc/systemd/system/$unit.d/zz-harden-fix.conf"
 		systemctl daemon-reload; systemctl reset-failed "$unit"
+		journalctl --sync
+		fcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
+		faoff=$(stat -c %s /var/log/audit/audit.log)
 		systemctl start --no-block "$unit"; settle "$unit"
+		sleep 1; journalctl --sync
 		res=$(systemctl show -P Result "$unit"); st=$(systemctl show -P ExecMainStatus "$unit")
 		echo "with fix.conf: Result=$res ExecMainStatus=$st" > "$b/fix-result"
+		# The fix run's own evidence, a bundle of its own: a relaxation is
+		# verified only when the original symptom is absent from it.
+		mkdir -p "$b/fix/audit" "$b/fix/units"
+		journalctl --after-cursor="$fcursor" -o export > "$b/fix/journal.export"
+		tail -c +$((faoff + 1)) /var/log/audit/audit.log > "$b/fix/audit/audit.log"
+		systemctl show "$unit" > "$b/fix/units/$unit.show"
+		systemctl cat "$unit" > "$b/fix/units/$unit.cat" 2>&1
+		cp "$b/host.txt" "$b/fix/host.txt"
 		rm -f "/etc/systemd/system/$unit.d/zz-harden-fix.conf"; systemctl daemon-reload
 	fi
 	[ -f "$dir/teardown.sh" ] && bash -x "$dir/teardown.sh"
