@@ -51,12 +51,20 @@ func TestTriageFleet(t *testing.T) {
 // Without the units' configuration, nothing is blamed on the sandbox and
 // nothing is cleared either.
 func TestTriageWithoutConfiguration(t *testing.T) {
-	_, out, _ := run(t, "triage", "--directory", fleetDir, "--host", "labvm", "--output", "json")
+	code, out, errOut := run(t, "triage", "--directory", fleetDir, "--host", "labvm", "--output", "json")
 	var reps []diagnose.Report
-	json.Unmarshal(out, &reps)
+	if err := json.Unmarshal(out, &reps); err != nil {
+		t.Fatalf("exit %d, not JSON: %v\n%s", code, err, errOut)
+	}
+	if len(reps) == 0 || code == ExitError {
+		t.Fatalf("exit %d, %d reports: the fleet capture holds failed runs\n%s", code, len(reps), errOut)
+	}
 	for _, r := range reps {
 		if r.Verdict == diagnose.VerdictNotSandbox {
 			t.Errorf("%s judged not-sandbox without its configuration", r.Unit)
+		}
+		if r.Verdict != diagnose.VerdictUnknown && len(r.Findings) == 0 {
+			t.Errorf("%s: verdict %s without a finding, and no configuration to judge by", r.Unit, r.Verdict)
 		}
 	}
 }
