@@ -102,5 +102,6 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 	root.AddCommand(NewCmdCollect(f, nil))
 	root.AddCommand(NewCmdTriage(f, nil))
 	root.AddCommand(NewCmdWatch(f, nil))
+	root.AddCommand(NewCmdTune(f, nil))
 	return root
 }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/harden-tool/harden/diagnose"
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/tune"
+)
+
+// TuneOptions are the flags of `harden tune`.
+type TuneOptions struct {
+	IO     *IOStreams
+	Unit   string
+	Check  string
+	Settle time.Duration
+	Rounds int
+	DryRun bool
+	Undo   bool
+	Output string
+}
+
+// NewCmdTune builds `harden tune`.
+func NewCmdTune(f *Factory, runF func(*TuneOptions) error) *cobra.Command {
+	opts := &TuneOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "tune UNIT",
+		Short: "Take a newly locked-down unit from failing to healthy, one proven relaxation at a time",
+		Long: `Restart the unit, and while it fails because of its sandbox, add the narrowest
+relaxation harden finds to its own drop-in, /etc/systemd/system/UNIT.d/zz-harden-tune.conf,
+and try again. A line is kept only when the next run shows its symptom gone. It stops when
+the unit is healthy (a oneshot exits 0; a service stays active for --settle and --check
+succeeds), when a failure is not the sandbox's, when no narrow relaxation is left, after
+--rounds, or on Ctrl-C. While it runs it adds audit rules keyed harden-tune, so the kernel
+records refused file operations; they and the temporary drop-in go when it ends.
+--undo removes everything harden wrote for the unit, and only that.
+
+Needs root and a running systemd. Exit status: 0 healthy, 1 stopped unresolved,
+2 usage or evidence error.`,
+		Example: `  harden tune my-web-app --check 'curl -fsS http://127.0.0.1:8080/health'
+  harden tune --dry-run report-gen.service
+  harden tune --undo my-web-app`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Unit = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return tuneRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Check, "check", "", "a shell `COMMAND` that succeeds when the service works (run with a 30s timeout)")
+	fl.DurationVar(&opts.Settle, "settle", 30*time.Second, "how long a service must stay active to count as healthy")
+	fl.IntVar(&opts.Rounds, "rounds", 10, "stop after this many rounds")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "run one round and print what would be added, writing nothing")
+	fl.BoolVar(&opts.Undo, "undo", false, "remove what harden wrote for the unit (drop-ins, audit rules, state)")
+	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
+	return cmd
+}
+
+func tuneRun(opts *TuneOptions) error {
+	if opts.Output != "text" && opts.Output != "json" {
+		return withHints(fmt.Errorf("unknown output format %q", opts.Output), "use --output text or --output json")
+	}
+	unit, err := NormalizeUnit(opts.Unit)
+	if err != nil {
+		return err
+	}
+	if !journal.Running() {
+		return withHints(errors.New("systemd is not running here: tuning restarts the unit on this host"), "run it on the host the unit runs on")
+	}
+	if os.Geteuid() != 0 {
+		return withHints(errors.New("tuning writes drop-ins and restarts the unit: it needs root"), "sudo harden tune "+unit)
+	}
+	sd, err := tune.NewLive()
+	if err != nil {
+		return err
+	}
+	defer sd.Close()
+	out := opts.IO.Out
+	if opts.Undo {
+		removed, err := tune.Undo(sd, tune.Auditctl{}, unit)
+		for _, r := range removed {
+			fmt.Fprintf(out, "removed %s\n", r)
+		}
+		if len(removed) == 0 && err == nil {
+			fmt.Fprintf(out, "nothing of harden's to remove for %s\n", unit)
+		}
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	live := journal.Live{}
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep,
+		Diagnose: func(unit, inv string) (*diagnose.Report, error) {
+			exec.Command("journalctl", "--sync").Run() // the run's last lines
+			time.Sleep(500 * time.Millisecond)
+			ev, err := journal.Collect(journal.Sources{}, journal.Query{Unit: unit, Invocation: inv}, live)
+			if err != nil {
+				return nil, err
+			}
+			ev.Host = live.Host()
+			return diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv}), nil
+		}}
+	to := tune.Options{Unit: unit, Settle: opts.Settle, Rounds: opts.Rounds, DryRun: opts.DryRun}
+	if opts.Output == "text" {
+		to.Log = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, "harden: "+format+"\n", args...) }
+	}
+	if opts.Check != "" {
+		to.Check = func(ctx context.Context) (bool, string) {
+			c, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			b, err := exec.CommandContext(c, "/bin/sh", "-c", opts.Check).CombinedOutput()
+			if opts.Output == "text" {
+				fmt.Fprintf(opts.IO.ErrOut, "harden: check %q: %s\n", opts.Check, strings.TrimSpace(diagnose.Sanitize(string(b))))
+			}
+			return err == nil, string(b)
+		}
+	}
+	res, err := t.Run(ctx, to)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Unit string `json:"unit"`
+			*tune.Outcome
+		}{unit, res}); err != nil {
+			return err
+		}
+	} else {
+		writeTuneText(out, unit, res)
+	}
+	if !res.Healthy {
+		return exitWith{ExitFindings}
+	}
+	return nil
+}
+
+func writeTuneText(w interface{ Write([]byte) (int, error) }, unit string, res *tune.Outcome) {
+	p := func(f string, a ...any) { fmt.Fprintf(w, f, a...) }
+	for _, r := range res.Rounds {
+		p("round %d: %s", r.Round, r.Result)
+		if len(r.Findings) > 0 {
+			p(" — %s", diagnose.Sanitize(strings.Join(r.Findings, "; ")))
+		}
+		if len(r.Added) > 0 {
+			p("; kept %s", strings.Join(r.Added, ", "))
+		}
+		if r.Note != "" {
+			p(" (%s)", diagnose.Sanitize(r.Note))
+		}
+		p("\n")
+	}
+	p("\n%s: %s\n", unit, diagnose.Sanitize(res.Reason))
+	if res.DropIn == "" {
+		p("nothing was added.\n")
+		return
+	}
+	p("\nThe tuning drop-in (%s):\n[Service]\n", res.DropIn)
+	for _, l := range res.Lines {
+		p("%s    # round %d: %s", l.Setting, l.Round, diagnose.Sanitize(l.Symptom))
+		if l.GivesUp != "" {
+			p("; gives up: %s", diagnose.Sanitize(l.GivesUp))
+		}
+		p("\n")
+	}
+	p("\nKeep it as it is, or take it all back with `harden tune --undo %s`.\n", unit)
+}

@@ -1,0 +1,361 @@
+package tune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/harden-tool/harden/diagnose"
+)
+
+// Systemd is what the loop needs of the service manager; the live host
+// implements it over D-Bus, the tests with a recorded fake.
+type Systemd interface {
+	DropInDir(unit string) string
+	DaemonReload() error
+	Restart(unit string) error
+	Stop(unit string) error
+	// Status reads the unit's ActiveState, Result, InvocationID and
+	// Type (oneshot units are healthy when they exit 0).
+	Status(unit string) (Status, error)
+}
+
+// Status is the part of a unit's state a round watches.
+type Status struct {
+	Active, Result, Invocation, Type string
+}
+
+// Audit adds and removes the temporary audit rules a tuning run uses to
+// have the kernel record refused file operations (nil: none are added).
+type Audit interface {
+	Add(key string) error
+	Delete(key string) error
+}
+
+// Diagnoser explains one run, as `harden why UNIT --invocation ID` would.
+type Diagnoser func(unit, invocation string) (*diagnose.Report, error)
+
+// Options of a tuning run.
+type Options struct {
+	Unit   string
+	Check  func(ctx context.Context) (ok bool, output string) // nil: no check
+	Settle time.Duration
+	Rounds int
+	DryRun bool
+	// Poll is how often the unit's state is read; Timeout bounds a round.
+	Poll, Timeout time.Duration
+	Log           func(format string, args ...any)
+}
+
+// Outcome of a tuning run.
+type Outcome struct {
+	Healthy bool    `json:"healthy"`
+	Reason  string  `json:"reason"`
+	Rounds  []Round `json:"rounds"`
+	Lines   []Line  `json:"lines"`
+	DropIn  string  `json:"drop_in"` // path of the tuning drop-in, "" when nothing was added
+}
+
+// Tuner runs the loop.
+type Tuner struct {
+	Systemd  Systemd
+	Audit    Audit
+	Diagnose Diagnoser
+	Now      func() time.Time
+	Sleep    func(time.Duration)
+}
+
+const auditKey = "harden-tune"
+
+// Run tunes opts.Unit until it is healthy, a failure is not the
+// sandbox's, no narrow relaxation is left, the rounds run out or ctx ends.
+// A relaxation is tried in the temporary drop-in first and moves into the
+// tuning drop-in only when the next round shows its symptom gone.
+func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
+	if opts.Rounds <= 0 {
+		opts.Rounds = 10
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 200 * time.Millisecond
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = opts.Settle + 2*time.Minute
+	}
+	logf := opts.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	st, err := loadState(opts.Unit)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil && !st.Finished {
+		return nil, fmt.Errorf("an earlier tuning run of %s did not finish (%s): run `harden tune --undo %s` first", opts.Unit, statePath(opts.Unit), opts.Unit)
+	}
+	before, err := t.Systemd.Status(opts.Unit)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil || st.Finished {
+		prev := st
+		st = &State{Unit: opts.Unit, Started: t.Now(), WasRunning: before.Active == "active"}
+		if prev != nil { // a later run keeps what the earlier one proved
+			st.Lines, st.Files = prev.Lines, prev.Files
+		}
+	}
+	dir := t.Systemd.DropInDir(opts.Unit)
+	tunePath, tempPath := filepath.Join(dir, TuneDropIn), filepath.Join(dir, TempDropIn)
+	out := &Outcome{}
+	if !opts.DryRun {
+		if err := st.save(); err != nil {
+			return nil, fmt.Errorf("cannot record the tuning run in %s: %w", StateDir, err)
+		}
+		if t.Audit != nil {
+			if err := t.Audit.Add(auditKey); err == nil {
+				st.AuditKey = auditKey
+				st.save()
+			} else {
+				logf("no temporary audit rules (%v): refused file operations will be known from the service's words only", err)
+			}
+		}
+	}
+	defer func() {
+		if opts.DryRun {
+			return
+		}
+		// The temporary parts go whatever happened; the proven lines stay.
+		removeOurs(tempPath)
+		if st.AuditKey != "" && t.Audit != nil {
+			t.Audit.Delete(st.AuditKey)
+			st.AuditKey = ""
+		}
+		t.Systemd.DaemonReload()
+		st.Finished = true
+		st.save()
+	}()
+
+	var pending *Line       // on trial in the temporary drop-in
+	var pendingSymptom string // what it should make go away
+	tried := map[string]bool{}
+	for round := 1; round <= opts.Rounds; round++ {
+		if err := ctx.Err(); err != nil {
+			out.Reason = "interrupted"
+			break
+		}
+		r := Round{Round: round}
+		res, inv := t.trial(ctx, opts)
+		logf("round %d: %s", round, res)
+		var rep *diagnose.Report
+		if res == "failed" || res == "check-failed" {
+			rep, err = t.Diagnose(opts.Unit, inv)
+			if err != nil {
+				r.Result, r.Note = "failed", "cannot read the evidence: "+err.Error()
+				st.Rounds, out.Rounds = append(st.Rounds, r), append(out.Rounds, r)
+				out.Reason = r.Note
+				break
+			}
+		}
+		// Judge the line on trial: its symptom must be gone.
+		if pending != nil {
+			if rep != nil && hasSymptom(rep, pendingSymptom) {
+				r.Note = fmt.Sprintf("%s did not remove the symptom (%s); taken back", pending.Setting, pendingSymptom)
+				removeOurs(tempPath)
+			} else {
+				st.Lines = append(st.Lines, *pending)
+				r.Added = append(r.Added, pending.Setting)
+				if err := writeAtomic(tunePath, renderDropIn(opts.Unit, st.Lines)); err != nil {
+					return out, err
+				}
+				st.addFile(tunePath)
+				removeOurs(tempPath)
+			}
+			pending = nil
+			t.Systemd.DaemonReload()
+		}
+		switch {
+		case res == "healthy":
+			r.Result = "healthy"
+			out.Healthy, out.Reason = true, "healthy"
+		case rep == nil:
+			r.Result, out.Reason = res, "the unit neither failed nor became healthy within the round's time"
+		case rep.Verdict != diagnose.VerdictSandbox:
+			r.Result = "not-sandbox"
+			out.Reason = fmt.Sprintf("the failure is not the sandbox's (%s): %s; nothing is added for it", rep.Verdict, rep.Cause)
+		default:
+			f := rep.Findings[0]
+			r.Result = "failed"
+			r.Findings = append(r.Findings, f.Directive+": "+f.Symptom)
+			for _, e := range f.Evidence {
+				r.Evidence = append(r.Evidence, e.Text)
+			}
+			next := firstUntried(f, tried)
+			if next == nil {
+				out.Reason = "no narrow relaxation is left for " + f.Directive + ": " + noRelaxationWhy(f)
+				r.Result = "no-relaxation"
+				break
+			}
+			tried[strings.Join(next.Lines, "\n")] = true
+			if opts.DryRun {
+				r.Added = next.Lines
+				out.Reason = "dry run: would add " + strings.Join(next.Lines, ", ")
+				break
+			}
+			line := Line{Setting: strings.Join(next.Lines, "\n"), Round: round, Symptom: f.Symptom, GivesUp: next.GivesUp}
+			if len(f.Evidence) > 0 {
+				line.Evidence = f.Evidence[0].Text
+			}
+			pending, pendingSymptom = &line, f.Symptom
+			if err := writeAtomic(tempPath, renderDropIn(opts.Unit, []Line{line})); err != nil {
+				return out, err
+			}
+			st.addFile(tempPath)
+			if err := t.Systemd.DaemonReload(); err != nil {
+				return out, err
+			}
+		}
+		st.Rounds, out.Rounds = append(st.Rounds, r), append(out.Rounds, r)
+		if !opts.DryRun {
+			st.save()
+		}
+		if out.Reason != "" || opts.DryRun {
+			break
+		}
+	}
+	if out.Reason == "" {
+		out.Reason = fmt.Sprintf("stopped after %d rounds", opts.Rounds)
+	}
+	out.Lines = st.Lines
+	if len(st.Lines) > 0 {
+		out.DropIn = tunePath
+	}
+	return out, nil
+}
+
+// trial restarts the unit and watches it: "healthy" (a oneshot that
+// exited 0; or active through the settle time with the check passing),
+// "failed", "check-failed" or "timeout"; and the run's invocation ID.
+func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
+	if err := t.Systemd.Restart(opts.Unit); err != nil {
+		// A start job that fails still leaves a failed run to explain.
+		_ = err
+	}
+	start := t.Now()
+	var activeSince time.Time
+	for t.Now().Sub(start) < opts.Timeout {
+		if ctx.Err() != nil {
+			return "interrupted", ""
+		}
+		s, err := t.Systemd.Status(opts.Unit)
+		if err != nil {
+			return "failed", ""
+		}
+		switch {
+		case s.Active == "failed":
+			return "failed", s.Invocation
+		case s.Type == "oneshot" && s.Active == "inactive" && s.Result == "success":
+			return "healthy", s.Invocation
+		case s.Type == "oneshot" && s.Active == "inactive":
+			return "failed", s.Invocation
+		case s.Active == "active":
+			if activeSince.IsZero() {
+				activeSince = t.Now()
+			}
+			if t.Now().Sub(activeSince) >= opts.Settle {
+				if opts.Check == nil {
+					return "healthy", s.Invocation
+				}
+				if ok, _ := opts.Check(ctx); ok {
+					return "healthy", s.Invocation
+				}
+				return "check-failed", s.Invocation
+			}
+		default:
+			activeSince = time.Time{}
+		}
+		t.Sleep(opts.Poll)
+	}
+	s, _ := t.Systemd.Status(opts.Unit)
+	return "timeout", s.Invocation
+}
+
+func hasSymptom(rep *diagnose.Report, symptom string) bool {
+	for _, f := range rep.Findings {
+		if f.Symptom == symptom {
+			return true
+		}
+	}
+	return false
+}
+
+// firstUntried is the narrowest relaxation of a finding not yet tried.
+func firstUntried(f diagnose.Finding, tried map[string]bool) *diagnose.Relaxation {
+	for i := range f.Relaxations {
+		if !tried[strings.Join(f.Relaxations[i].Lines, "\n")] {
+			return &f.Relaxations[i]
+		}
+	}
+	return nil
+}
+
+func noRelaxationWhy(f diagnose.Finding) string {
+	switch {
+	case len(f.Withheld) > 0:
+		return f.Withheld[0]
+	case f.Confirm != "":
+		return "first run the experiment that decides it: " + f.Confirm
+	}
+	return "every one offered was tried"
+}
+
+// Undo removes what tuning wrote for unit (its drop-ins, its audit
+// rules, its state), reloads, and restarts the unit if it was running.
+// Running it twice is harmless; files harden did not write are left alone.
+func Undo(sd Systemd, audit Audit, unit string) ([]string, error) {
+	st, err := loadState(unit)
+	if err != nil {
+		return nil, err
+	}
+	dir := sd.DropInDir(unit)
+	files := []string{filepath.Join(dir, TuneDropIn), filepath.Join(dir, TempDropIn)}
+	wasRunning := false
+	if st != nil {
+		files = append(files, st.Files...)
+		wasRunning = st.WasRunning
+	}
+	var removed []string
+	var errs []error
+	seen := map[string]bool{}
+	for _, f := range files {
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		_, statErr := os.Stat(f)
+		if err := removeOurs(f); err != nil {
+			errs = append(errs, err)
+		} else if statErr == nil {
+			removed = append(removed, f)
+		}
+	}
+	if audit != nil {
+		audit.Delete(auditKey)
+	}
+	if err := sd.DaemonReload(); err != nil {
+		errs = append(errs, err)
+	}
+	if wasRunning {
+		if err := sd.Restart(unit); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if st != nil {
+		if err := removeIfExists(statePath(unit)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
