@@ -138,7 +138,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		st.save()
 	}()
 
-	var pending *Line       // on trial in the temporary drop-in
+	var pending *Line         // on trial in the temporary drop-in
 	var pendingSymptom string // what it should make go away
 	tried := map[string]bool{}
 	for round := 1; round <= opts.Rounds; round++ {

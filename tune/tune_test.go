@@ -30,12 +30,16 @@ type fakeUnit struct {
 
 type need struct {
 	line, directive, symptom string
-	relaxations             [][]string // offered, narrowest first
+	relaxations              [][]string // offered, narrowest first
 }
 
 func (f *fakeUnit) DropInDir(unit string) string { return f.dir }
-func (f *fakeUnit) DaemonReload() error          { f.reloaded++; f.calls = append(f.calls, "reload"); return nil }
-func (f *fakeUnit) Stop(unit string) error       { f.calls = append(f.calls, "stop"); return nil }
+func (f *fakeUnit) DaemonReload() error {
+	f.reloaded++
+	f.calls = append(f.calls, "reload")
+	return nil
+}
+func (f *fakeUnit) Stop(unit string) error { f.calls = append(f.calls, "stop"); return nil }
 func (f *fakeUnit) Restart(unit string) error {
 	f.calls = append(f.calls, "restart")
 	f.runs++
