@@ -22,6 +22,7 @@ const capturesDir = "../../testdata/captures"
 // that real run says. Keys are parsed strictly so a typo fails the test.
 type expectation struct {
 	unit, verdict, directive, relaxation, fix string
+	tune                                      string // healthy | stopped: what harden tune reached in the lab
 	notDirectives, notRelaxations             []string
 	notes                                     []string // each must be part of a note
 	noControlChars                            bool
@@ -59,6 +60,11 @@ func readExpect(t *testing.T, path string) expectation {
 				t.Fatalf("%s:%d: fix must be success or ran", path, n)
 			}
 			e.fix = v
+		case "tune":
+			if v != "healthy" && v != "stopped" {
+				t.Fatalf("%s:%d: tune must be healthy or stopped", path, n)
+			}
+			e.tune = v
 		case "not-directive":
 			e.notDirectives = append(e.notDirectives, v)
 		case "not-relaxation":
@@ -147,6 +153,7 @@ func TestCaptures(t *testing.T) {
 				}
 			}
 			checkFix(t, dir, exp, &rep)
+			checkTune(t, dir, exp)
 			golden(t, filepath.Join(dir, "why.golden.json"), out)
 			golden(t, filepath.Join(dir, "why.golden.txt"), text)
 		})
@@ -212,6 +219,57 @@ func checkFix(t *testing.T, dir string, exp expectation, rep *diagnose.Report) {
 		if f.Symptom == rep.Findings[0].Symptom {
 			t.Errorf("the original symptom is still there in the fix run: %s (%s)", f.Symptom, f.Directive)
 		}
+	}
+}
+
+// checkTune reads what `harden tune` did to the real unit in the lab: it
+// reached what the expectation says, every line it kept is in its drop-in,
+// and --undo left the unit's configuration exactly as before (no harden
+// file left, no difference in systemctl show), also after an interrupted run.
+func checkTune(t *testing.T, dir string, exp expectation) {
+	b, err := os.ReadFile(filepath.Join(dir, "tune", "tune.json"))
+	if exp.tune == "" {
+		return
+	}
+	if err != nil {
+		t.Fatalf("expect says tune: %s but the lab recorded no tune run", exp.tune)
+	}
+	var res struct {
+		Healthy bool   `json:"healthy"`
+		Reason  string `json:"reason"`
+		Lines   []struct {
+			Setting string `json:"setting"`
+		} `json:"lines"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatalf("tune.json: %v", err)
+	}
+	if (exp.tune == "healthy") != res.Healthy {
+		t.Errorf("harden tune: healthy %v, want %s (%s)", res.Healthy, exp.tune, res.Reason)
+	}
+	if exp.tune == "stopped" && len(res.Lines) > 0 {
+		t.Errorf("harden tune added %v for a failure that is not the sandbox's", res.Lines)
+	}
+	dropIn, _ := os.ReadFile(filepath.Join(dir, "tune", "zz-harden-tune.conf"))
+	for _, l := range res.Lines {
+		if !strings.Contains(string(dropIn), "\n"+l.Setting+"\n") {
+			t.Errorf("line %q is not in the drop-in", l.Setting)
+		}
+	}
+	for _, f := range []string{"undo-diff.txt", "left.txt", "interrupt-after.txt"} {
+		b, err := os.ReadFile(filepath.Join(dir, "tune", f))
+		if err != nil && f == "interrupt-after.txt" {
+			continue
+		}
+		if f == "undo-diff.txt" && len(b) > 0 {
+			t.Errorf("after --undo the unit's configuration differs:\n%s", b)
+		}
+		if strings.Contains(string(b), "zz-harden") {
+			t.Errorf("%s: harden's drop-ins left after --undo: %s", f, b)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "tune", "interrupt-audit.txt")); err == nil && strings.Contains(string(b), "harden-tune") {
+		t.Errorf("audit rules left after an interrupted run and --undo: %s", b)
 	}
 }
 

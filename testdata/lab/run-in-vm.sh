@@ -72,6 +72,35 @@ for dir in /lab/scenarios/*/; do
 		cp "$b/host.txt" "$b/fix/host.txt"
 		rm -f "/etc/systemd/system/$unit.d/zz-harden-fix.conf"; systemctl daemon-reload
 	fi
+	if [ -f "$dir/tune" ]; then
+		# harden tune on the real unit (the drop-in of the fix run is gone):
+		# its rounds, the drop-in it proved, then --undo twice and whether
+		# the unit's configuration is exactly as before.
+		t="$b/tune"; mkdir -p "$t"
+		systemctl reset-failed "$unit"; systemctl stop "$unit"
+		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount' | sed -E 's/ ; start_time=.*//'; }
+		conf > "$t/before.show"
+		journalctl --sync; tcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
+		bash -c "/lab/bin/harden tune $unit $(cat "$dir/tune") -o json" > "$t/tune.json" 2> "$t/tune.log"; echo $? > "$t/exit"
+		cp "/etc/systemd/system/$unit.d/zz-harden-tune.conf" "$t/" 2>/dev/null
+		journalctl --sync; journalctl --after-cursor="$tcursor" -o export > "$t/journal.export"
+		/lab/bin/harden tune --undo "$unit" > "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
+		/lab/bin/harden tune --undo "$unit" >> "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
+		systemctl stop "$unit"; systemctl reset-failed "$unit"
+		conf > "$t/after.show"
+		diff "$t/before.show" "$t/after.show" > "$t/undo-diff.txt"
+		ls -A "/etc/systemd/system/$unit.d" > "$t/left.txt" 2>/dev/null
+		if [ -f "$dir/tune-interrupt" ]; then
+			# Interrupted mid-run, then cleaned up by the next --undo.
+			timeout -s INT "$(cat "$dir/tune-interrupt")" /lab/bin/harden tune "$unit" > /dev/null 2> "$t/interrupt.log"
+			ls -A "/etc/systemd/system/$unit.d" > "$t/interrupt-left.txt" 2>/dev/null
+			cp "/var/lib/harden/tune/$unit.json" "$t/interrupt-state.json" 2>/dev/null
+			/lab/bin/harden tune --undo "$unit" > "$t/interrupt-undo.txt" 2>&1; echo "exit $?" >> "$t/interrupt-undo.txt"
+			ls -A "/etc/systemd/system/$unit.d" > "$t/interrupt-after.txt" 2>/dev/null
+			auditctl -l > "$t/interrupt-audit.txt" 2>&1
+		fi
+		rm -f "$t/before.show" "$t/after.show"
+	fi
 	[ -f "$dir/teardown.sh" ] && bash -x "$dir/teardown.sh"
 	systemctl stop "$unit" fake-cache.service $(cat "$dir/also-units" 2>/dev/null) 2>/dev/null
 	auditctl -D >/dev/null 2>&1 # audit rules a scenario added
