@@ -98,10 +98,12 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withHints(err, "see `"+c.CommandPath()+" --help`")
 	})
-	root.AddCommand(NewCmdWhy(f, nil))
-	root.AddCommand(NewCmdCollect(f, nil))
-	root.AddCommand(NewCmdTriage(f, nil))
-	root.AddCommand(NewCmdWatch(f, nil))
-	root.AddCommand(NewCmdTune(f, nil))
+	for _, c := range []*cobra.Command{NewCmdWhy(f, nil), NewCmdCollect(f, nil), NewCmdTriage(f, nil), NewCmdWatch(f, nil), NewCmdTune(f, nil)} {
+		if c.Name() != "triage" {
+			c.ValidArgsFunction = completeUnits
+		}
+		completeFlags(c)
+		root.AddCommand(c)
+	}
 	return root
 }

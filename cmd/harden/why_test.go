@@ -161,3 +161,21 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 }
+
+// UNIT completes to the units that failed (a journal folder's index) or,
+// with --bundle, the units the bundle holds; --output to its values.
+func TestCompletion(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "why", "--bundle", "../../testdata/captures/hostile-kmsg-forger", ""}, "inventory-probe.service\nledger-sync.service\n"},
+		{[]string{"__complete", "why", "--directory", "../../testdata/journal-remote", "inv"}, "inventory-api.service\n"},
+		{[]string{"__complete", "triage", "--output", ""}, "text\njson\n"},
+	} {
+		_, out, _ := run(t, c.args...)
+		if !strings.HasPrefix(string(out), c.want) {
+			t.Errorf("%v: %q, want %q first", c.args, out, c.want)
+		}
+	}
+}
