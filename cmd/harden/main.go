@@ -1,7 +1,11 @@
 // Command harden explains why a hardened systemd service failed and which
-// directive to relax, and how little.
+// directive to relax, and how little. The commands are in package cli.
 package main
 
-import "os"
+import (
+	"os"
 
-func main() { os.Exit(int(Main(os.Args[1:], System()))) }
+	"github.com/harden-tool/harden/cmd/harden/cli"
+)
+
+func main() { os.Exit(int(cli.Main(os.Args[1:], cli.System()))) }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -12,12 +12,12 @@ import (
 	"github.com/harden-tool/harden/diagnose"
 )
 
-const fleetDir = "../../testdata/journal-remote-fleet"
+const fleetDir = "../../../testdata/journal-remote-fleet"
 
 // Real journal-remote output of two lab hosts with the same three failures:
 // triage folds each into one line naming both hosts.
 func TestTriageFleet(t *testing.T) {
-	code, out, errOut := run(t, "triage", "--directory", fleetDir, "--units", "../../testdata/fleet/units", "--output", "json")
+	code, out, errOut := run(t, "triage", "--directory", fleetDir, "--units", "../../../testdata/fleet/units", "--output", "json")
 	if code != ExitFindings {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -37,11 +37,11 @@ func TestTriageFleet(t *testing.T) {
 			t.Errorf("%s: %+v", r.Unit, r.Findings)
 		}
 	}
-	_, text, _ := run(t, "triage", "--directory", fleetDir, "--units", "../../testdata/fleet/units", "--host", "web2")
+	_, text, _ := run(t, "triage", "--directory", fleetDir, "--units", "../../../testdata/fleet/units", "--host", "web2")
 	if lines := strings.Split(strings.TrimSpace(string(text)), "\n"); len(lines) != 3 || strings.Contains(string(text), "labvm") {
 		t.Errorf("--host web2:\n%s", text)
 	}
-	code, out, _ = run(t, "why", "--directory", fleetDir, "--units", "../../testdata/fleet/units", "--host", "web2", "inventory-api", "-o", "json")
+	code, out, _ = run(t, "why", "--directory", fleetDir, "--units", "../../../testdata/fleet/units", "--host", "web2", "inventory-api", "-o", "json")
 	var r diagnose.Report
 	if json.Unmarshal(out, &r); code != ExitFindings || r.Findings[0].Directive != "ProtectSystem" {
 		t.Errorf("why on the fleet folder: %d %s", code, out)
@@ -74,7 +74,7 @@ func TestTriageWithoutConfiguration(t *testing.T) {
 // The foreign records are the capture's own SECCOMP line with other PIDs
 // (generated here, not captured).
 func TestTriageAmongForeignDenials(t *testing.T) {
-	capture := "../../testdata/captures/syscallfilter-kill"
+	capture := "../../../testdata/captures/syscallfilter-kill"
 	real, err := os.ReadFile(filepath.Join(capture, "audit", "audit.log"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -144,7 +144,7 @@ func TestCollectRoundTrip(t *testing.T) {
 // A journal file written by systemd 257 (compact, zstd, keyed hash), read
 // through this machine's libsystemd: the run and its diagnosis are found.
 func TestJournalWrittenBy257(t *testing.T) {
-	code, out, errOut := run(t, "why", "--directory", "../../testdata/journal-257",
+	code, out, errOut := run(t, "why", "--directory", "../../../testdata/journal-257",
 		"--units", filepath.Join(capturesDir, "blind9-node-exec-missing-cap-trixie", "units"), "net-helper.service", "-o", "json")
 	var r diagnose.Report
 	if err := json.Unmarshal(out, &r); err != nil || code != ExitFindings {
@@ -169,8 +169,8 @@ func TestCompletion(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"__complete", "why", "--bundle", "../../testdata/captures/hostile-kmsg-forger", ""}, "inventory-probe.service\nledger-sync.service\n"},
-		{[]string{"__complete", "why", "--directory", "../../testdata/journal-remote", "inv"}, "inventory-api.service\n"},
+		{[]string{"__complete", "why", "--bundle", "../../../testdata/captures/hostile-kmsg-forger", ""}, "inventory-probe.service\nledger-sync.service\n"},
+		{[]string{"__complete", "why", "--directory", "../../../testdata/journal-remote", "inv"}, "inventory-api.service\n"},
 		{[]string{"__complete", "triage", "--output", ""}, "text\njson\n"},
 	} {
 		_, out, _ := run(t, c.args...)

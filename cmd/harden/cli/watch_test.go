@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -41,12 +41,12 @@ func TestWatchFollowsJournalRemote(t *testing.T) {
 	defer cancel()
 	io := &IOStreams{Out: out, ErrOut: &bytes.Buffer{}}
 	opts := &WatchOptions{IO: io, Live: func() journal.LiveHost { return nil }, Context: ctx,
-		Units: []string{"inventory-api", "swapmgr"}, Directory: dir, UnitsDir: "../../testdata/fleet/units"}
+		Units: []string{"inventory-api", "swapmgr"}, Directory: dir, UnitsDir: "../../../testdata/fleet/units"}
 	done := make(chan error)
 	go func() { done <- watchRun(opts) }()
 	time.Sleep(500 * time.Millisecond)
 	cmd := exec.Command(remote, "--output="+filepath.Join(dir, "remote-web2.journal"),
-		"../../testdata/fleet/web2/protectsystem-strict/journal.export", "../../testdata/fleet/web2/syscallfilter-kill/journal.export")
+		"../../../testdata/fleet/web2/protectsystem-strict/journal.export", "../../../testdata/fleet/web2/syscallfilter-kill/journal.export")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("journal-remote: %v %s", err, b)
 	}

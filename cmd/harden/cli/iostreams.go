@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Output contract: the answer goes to standard output (text for people,
 // or --output json for programs); every other word — errors with their

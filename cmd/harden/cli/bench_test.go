@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -39,7 +39,7 @@ func BenchmarkWhy(b *testing.B) {
 }
 
 func BenchmarkTriage(b *testing.B) {
-	args := []string{"triage", "--directory", fleetDir, "--units", "../../testdata/fleet/units"}
+	args := []string{"triage", "--directory", fleetDir, "--units", "../../../testdata/fleet/units"}
 	if d := os.Getenv("HARDEN_BENCH_DIR"); d != "" {
 		args = []string{"triage", "--directory", filepath.Join(d, "journal"), "--audit-log", filepath.Join(d, "audit"), "--units", filepath.Join(d, "units")}
 	}

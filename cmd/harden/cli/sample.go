@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"embed"
@@ -11,7 +11,7 @@ import (
 // The sample is a real capture (testdata/captures/protectsystem-strict),
 // copied here by go generate so the binary can show a diagnosis anywhere.
 //
-//go:generate sh -c "rm -rf sample && mkdir -p sample && cd ../../testdata/captures/protectsystem-strict && cp -r journal.export audit units host.txt ../../../cmd/harden/sample/"
+//go:generate sh -c "rm -rf sample && mkdir -p sample && cd ../../../testdata/captures/protectsystem-strict && cp -r journal.export audit units host.txt ../../../cmd/harden/cli/sample/"
 //go:embed sample
 var sampleFS embed.FS
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ import (
 // SYSLOG_FACILITY=1; before the fix harden blamed TasksMax= first and
 // proposed ReadWritePaths=/ and ProtectSystem=no.
 // The same scenario on systemd 257 (Debian 13) behaved alike.
-var forgerCaptures = []string{"../../testdata/captures/hostile-kmsg-forger", "../../testdata/captures/hostile-kmsg-forger-trixie"}
+var forgerCaptures = []string{"../../../testdata/captures/hostile-kmsg-forger", "../../../testdata/captures/hostile-kmsg-forger-trixie"}
 
 func TestForgedKernelLinesAreServiceText(t *testing.T) {
 	for _, c := range forgerCaptures {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the why.golden.* files of the captures")
 
-const capturesDir = "../../testdata/captures"
+const capturesDir = "../../../testdata/captures"
 
 // expectation is a capture's expect file: what a correct diagnosis of
 // that real run says. Keys are parsed strictly so a typo fails the test.
@@ -283,7 +283,7 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("missing golden file (run go test ./cmd/harden -update): %v", err)
+		t.Fatalf("missing golden file (run go test ./cmd/harden/cli -update): %v", err)
 	}
 	if !bytes.Equal(got, want) {
 		g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
