@@ -159,7 +159,7 @@ func explainSetup(sym *Symptom, sb *Sandbox) []cause {
 			return nil
 		}
 		x := *sym
-		x.Kind = KindErrno
+		x.Kind, x.AsRoot = KindErrno, true // the executor looks it up as root
 		return explainErrno(&x, sb)
 	}
 	if sm.PathList {
@@ -643,7 +643,7 @@ func explainPath(sym *Symptom, sb *Sandbox) []cause {
 		case rules.PrivateTmp:
 			explains, how = true, "a private /tmp that other processes' files are not in"
 		case rules.Inaccessible:
-			explains, how = sb.Root, "inaccessible (empty for root)"
+			explains, how = sb.Root || sym.AsRoot, "inaccessible (empty for root)"
 		case rules.PrivateDev:
 			explains, how = !keptDevice(sym.Path), "a private /dev without real devices"
 		case rules.ProcPIDOnly:

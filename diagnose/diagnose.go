@@ -138,6 +138,18 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 			}
 		}
 		causes := explain(sym, sb)
+		for _, alt := range sym.ErrnoAlternatives {
+			if len(causes) > 0 {
+				break
+			}
+			// The wording stands for several errnos: the one the sandbox
+			// gives is the one to judge.
+			x := *sym
+			x.Errno, x.ErrnoAlternatives = alt, nil
+			if causes = explain(&x, sb); len(causes) > 0 {
+				*sym = x
+			}
+		}
 		if len(causes) == 0 {
 			unexplained = append(unexplained, sym)
 			continue

@@ -47,10 +47,16 @@ type Symptom struct {
 	Mode        string // file mode and owner, when the kernel reported them
 	Step        string // setup step (exit status name)
 	Setup       *rules.SetupMessage
-	Text        string // the line it was read from
-	Origin      journal.Provenance
-	Time        time.Time
-	PID         int
+	// AsRoot: the operation was made with root's rights whatever User=
+	// says (systemd's executor looks the program up before it drops them).
+	AsRoot bool
+	// ErrnoAlternatives are the other errnos the wording may stand for
+	// (procps' "permission denied on key" is EACCES, EPERM or EROFS).
+	ErrnoAlternatives []string
+	Text              string // the line it was read from
+	Origin            journal.Provenance
+	Time              time.Time
+	PID               int
 	// Evidence lines supporting this symptom (the first is Text's).
 	Evidence []Evidence
 }
@@ -348,6 +354,9 @@ func ParseServiceLine(line string) (Symptom, bool) {
 		}
 		if cq.Op != "" && !strings.HasPrefix(sym.Op, "cap:") {
 			sym.Op = cq.Op
+		}
+		if cq.AnyOf != nil {
+			sym.Errno, sym.ErrnoAlternatives = cq.AnyOf[0], cq.AnyOf[1:]
 		}
 	}
 	if sym.Op == "" && sym.Port > 0 {

@@ -11,7 +11,10 @@ type Consequence struct {
 	// (dots or slashes), its group "cap" a capability's name.
 	Pattern string
 	Errno   string // the errno meant, when the line prints none
-	Op      string // the operation meant
+	// AnyOf: the wording stands for any of these errnos (the first is
+	// shown); the model tries each.
+	AnyOf []string
+	Op    string // the operation meant
 	// Path is where a "key" group leads ("/proc/sys/" + the key).
 	Path    string
 	Program string // whose wording (documentation)
@@ -19,7 +22,13 @@ type Consequence struct {
 
 // Consequences in the order they are tried; the first that matches counts.
 var Consequences = []Consequence{
-	{Pattern: `permission denied on key ['"]?(?P<key>[A-Za-z0-9_.\-/]+)`, Errno: "EACCES", Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
+	// procps says "permission denied" for EACCES, EPERM and EROFS alike
+	// (lab: real-sysctl-tunables, EROFS under ProtectKernelTunables=).
+	{Pattern: `permission denied on key ['"]?(?P<key>[A-Za-z0-9_.\-/]+)`, Errno: "EACCES", AnyOf: []string{"EACCES", "EROFS", "EPERM"}, Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
+	// memcached cannot raise RLIMIT_NOFILE to its connection count
+	// (lab: real-memcached-nofile, LimitNOFILE=64 with -c 1024): the
+	// open-file limit is what stops it.
+	{Pattern: `failed to set rlimit for open files`, Errno: "EMFILE", Program: "memcached"},
 	{Pattern: `setting key ['"](?P<key>[A-Za-z0-9_.\-/]+)['"]`, Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
 	{Pattern: `(?:missing|lacks?|without|requires?|needs?) (?:the )?(?:required )?(?:capability|capabilities)?:? ?(?P<cap>CAP_[A-Z_]+)`, Errno: "EPERM", Program: "many"},
 	{Pattern: `(?P<cap>CAP_[A-Z_]+)(?: capability)? (?:is )?(?:required|missing|needed)`, Errno: "EPERM", Program: "many"},

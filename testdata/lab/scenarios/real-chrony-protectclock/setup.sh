@@ -1,0 +1,1 @@
+systemctl stop chrony.service 2>/dev/null || true

@@ -1,0 +1,1 @@
+systemctl stop cron.service 2>/dev/null || true

@@ -1,0 +1,1 @@
+systemctl stop lighttpd.service 2>/dev/null || true

@@ -1,0 +1,1 @@
+rmmod dummy 2>/dev/null || true

@@ -1,0 +1,1 @@
+systemctl stop nginx.service 2>/dev/null || true

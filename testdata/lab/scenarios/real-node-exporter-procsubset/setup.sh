@@ -1,0 +1,1 @@
+systemctl stop prometheus-node-exporter.service 2>/dev/null || true

@@ -1,0 +1,2 @@
+mkdir -p /etc/log-collector
+printf 'module(load="imklog")\n*.* /var/log/log-collector.log\n' > /etc/log-collector/rsyslog.conf

@@ -1,0 +1,2 @@
+systemctl stop ssh.service 2>/dev/null || true
+rm -rf /run/sshd
