@@ -66,6 +66,21 @@ if [ ! -x "$root/usr/bin/java" ] || [ ! -x "$root/sbin/apparmor_parser" ] || [ !
 	umount "$root/proc"
 fi
 
+# Real programs from Debian's packages (scenarios real-*): installed once,
+# their own services disabled so that only the scenarios start them.
+pkgs=$(grep -v '^#' "$here/packages.txt" | tr '\n' ' ')
+missing=""
+for p in $pkgs; do [ -e "$root/var/lib/dpkg/info/$p.list" ] || [ -e "$root/var/lib/dpkg/info/$p:amd64.list" ] || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mount -t proc proc "$root/proc"
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing || true
+	umount "$root/proc"
+	for s in nginx chrony memcached redis-server rsyslog dnsmasq lighttpd haproxy unbound mosquitto ssh cron named bind9 prometheus-node-exporter nftables; do
+		rm -f "$root"/etc/systemd/system/*.wants/$s.service
+	done
+fi
+
 # Workloads built on the host (Debian 12 too, so glibc matches the guest).
 bin=$(mktemp -d); trap 'rm -rf "$bin"' EXIT
 w=$here/workloads
