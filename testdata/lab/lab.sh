@@ -102,6 +102,11 @@ else
 	cp -r "$here/scenarios" "$root/lab/scenarios"
 fi
 cp "$here/run-in-vm.sh" "$root/lab/run-in-vm.sh"
+# The Debian package, when one was built (packaging/build-deb.sh): the VM
+# installs it and the tune scenarios use it, so the package is proven on
+# a real host.
+deb=$(ls "$repo"/dist/harden_*_amd64.deb 2>/dev/null | tail -1 || true)
+[ -n "$deb" ] && cp "$deb" "$root/lab/harden.deb"
 cat > "$root/etc/systemd/system/harden-lab.service" <<UNIT
 [Unit]
 Description=harden lab runner

@@ -16,6 +16,12 @@ install -m 0755 /lab/bin/goapp /lab/bin/rsapp /lab/bin/capp32 /usr/local/bin/
 install -m 0755 /lab/bin/capp /usr/local/sbin/capp
 install -m 0644 /lab/bin/pyapp.py /lab/bin/nodeapp.js /usr/local/bin/
 install -m 0644 /lab/bin/nodeapp.js /usr/local/lib/nodeapp.js
+# harden from its Debian package when the lab was given one, else the build.
+HARDEN=/lab/bin/harden
+if [ -f /lab/harden.deb ] && dpkg -i /lab/harden.deb; then
+	HARDEN=/usr/bin/harden
+	{ dpkg -s harden | grep -E '^(Version|Status)'; harden --version; man -w harden 2>&1; } > "$OUT/package.txt"
+fi
 
 settle() { # wait until the unit is no longer starting or running
 	local u=$1 i st
@@ -80,22 +86,23 @@ for dir in /lab/scenarios/*/; do
 		systemctl reset-failed "$unit"; systemctl stop "$unit"
 		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount' | sed -E 's/ ; start_time=.*//'; }
 		conf > "$t/before.show"
+		echo "$HARDEN" > "$t/harden"; cp "$OUT/package.txt" "$t/" 2>/dev/null
 		journalctl --sync; tcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
-		bash -c "/lab/bin/harden tune $unit $(cat "$dir/tune") -o json" > "$t/tune.json" 2> "$t/tune.log"; echo $? > "$t/exit"
+		bash -c "$HARDEN tune $unit $(cat "$dir/tune") -o json" > "$t/tune.json" 2> "$t/tune.log"; echo $? > "$t/exit"
 		cp "/etc/systemd/system/$unit.d/zz-harden-tune.conf" "$t/" 2>/dev/null
 		journalctl --sync; journalctl --after-cursor="$tcursor" -o export > "$t/journal.export"
-		/lab/bin/harden tune --undo "$unit" > "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
-		/lab/bin/harden tune --undo "$unit" >> "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
+		$HARDEN tune --undo "$unit" > "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
+		$HARDEN tune --undo "$unit" >> "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
 		systemctl stop "$unit"; systemctl reset-failed "$unit"
 		conf > "$t/after.show"
 		diff "$t/before.show" "$t/after.show" > "$t/undo-diff.txt"
 		ls -A "/etc/systemd/system/$unit.d" > "$t/left.txt" 2>/dev/null
 		if [ -f "$dir/tune-interrupt" ]; then
 			# Interrupted mid-run, then cleaned up by the next --undo.
-			timeout -s INT "$(cat "$dir/tune-interrupt")" /lab/bin/harden tune "$unit" > /dev/null 2> "$t/interrupt.log"
+			timeout -s INT "$(cat "$dir/tune-interrupt")" $HARDEN tune "$unit" > /dev/null 2> "$t/interrupt.log"
 			ls -A "/etc/systemd/system/$unit.d" > "$t/interrupt-left.txt" 2>/dev/null
 			cp "/var/lib/harden/tune/$unit.json" "$t/interrupt-state.json" 2>/dev/null
-			/lab/bin/harden tune --undo "$unit" > "$t/interrupt-undo.txt" 2>&1; echo "exit $?" >> "$t/interrupt-undo.txt"
+			$HARDEN tune --undo "$unit" > "$t/interrupt-undo.txt" 2>&1; echo "exit $?" >> "$t/interrupt-undo.txt"
 			ls -A "/etc/systemd/system/$unit.d" > "$t/interrupt-after.txt" 2>/dev/null
 			auditctl -l > "$t/interrupt-audit.txt" 2>&1
 		fi
