@@ -28,9 +28,11 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// watch follows a journal folder while systemd-journal-remote writes real
-// captured failures into it, explains each, and ends with the drop-in.
-func TestWatchFollowsJournalRemote(t *testing.T) {
+// watchRecording runs watch on a journal folder while
+// systemd-journal-remote writes the given real exports into it, until want
+// all appear in its output (or 20 s pass), and returns the output.
+func watchRecording(t *testing.T, units []string, unitsDir string, exports []string, want ...string) string {
+	t.Helper()
 	remote := "/lib/systemd/systemd-journal-remote"
 	if _, err := os.Stat(remote); err != nil {
 		t.Skip("systemd-journal-remote not installed")
@@ -41,24 +43,38 @@ func TestWatchFollowsJournalRemote(t *testing.T) {
 	defer cancel()
 	io := &IOStreams{Out: out, ErrOut: &bytes.Buffer{}}
 	opts := &WatchOptions{IO: io, Live: func() journal.LiveHost { return nil }, Context: ctx,
-		Units: []string{"inventory-api", "swapmgr"}, Directory: dir, UnitsDir: "../../../testdata/fleet/units"}
+		Units: units, Directory: dir, UnitsDir: unitsDir}
 	done := make(chan error)
 	go func() { done <- watchRun(opts) }()
 	time.Sleep(500 * time.Millisecond)
-	cmd := exec.Command(remote, "--output="+filepath.Join(dir, "remote-web2.journal"),
-		"../../../testdata/fleet/web2/protectsystem-strict/journal.export", "../../../testdata/fleet/web2/syscallfilter-kill/journal.export")
+	cmd := exec.Command(remote, append([]string{"--output=" + filepath.Join(dir, "remote.journal")}, exports...)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("journal-remote: %v %s", err, b)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) && !(strings.Contains(out.String(), "StateDirectory=inventory") && strings.Contains(out.String(), "SystemCallFilter=swapon")) {
+	all := func() bool {
+		for _, w := range want {
+			if !strings.Contains(out.String(), w) {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !all(); {
 		time.Sleep(200 * time.Millisecond)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	got := out.String()
+	return out.String()
+}
+
+// watch follows a journal folder while systemd-journal-remote writes real
+// captured failures into it, explains each, and ends with the drop-in.
+func TestWatchFollowsJournalRemote(t *testing.T) {
+	got := watchRecording(t, []string{"inventory-api", "swapmgr"}, "../../../testdata/fleet/units",
+		[]string{"../../../testdata/fleet/web2/protectsystem-strict/journal.export", "../../../testdata/fleet/web2/syscallfilter-kill/journal.export"},
+		"StateDirectory=inventory", "SystemCallFilter=swapon")
 	for _, want := range []string{"── ", "inventory-api.service", "Drop-in for swapmgr.service so far", "Consolidated drop-ins for this session", "StateDirectory=inventory", "SystemCallFilter=swapon"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("missing %q in:\n%s", want, got)
@@ -87,6 +103,13 @@ func TestWatchLabSession(t *testing.T) {
 	}
 	if e, _ := os.ReadFile(filepath.Join(capturesDir, "watch-session", "watch.err")); strings.Contains(string(e), "not available") {
 		t.Errorf("the audit stream was not used in the lab: %s", e)
+	}
+	// And today's code on the session's own journal gives the same drop-in
+	// for the unit whose configuration the capture kept.
+	dir := filepath.Join(capturesDir, "watch-session")
+	now := watchRecording(t, []string{"watched-api"}, filepath.Join(dir, "units"), []string{filepath.Join(dir, "journal.export")}, "StateDirectory=watched-api")
+	if !strings.Contains(now, "watched-api.service failed") || !strings.Contains(now, "[Service]\nStateDirectory=watched-api") {
+		t.Errorf("watch on the session's journal today:\n%s", now)
 	}
 }
 
