@@ -43,7 +43,7 @@ for mb in "${@:-100 1000}"; do
 		touch "$d/done"
 	fi
 	jsize=$(du -sm "$d/journal" | cut -f1); asize=$(du -sm "$d/audit" | cut -f1)
-	why=(why --directory "$d/journal" --audit-log "$d/audit" --units "$d/units" bench-target)
+	why=(why --directory "$d/journal" --audit-log "$d/audit" --unit-dir "$d/units" bench-target)
 	{ "$bin" "${why[@]}" || true; } | grep -q "SystemCallFilter=swapon" || { echo "harden did not find the failure in $d" >&2; exit 1; }
 	t_why=$(secs "$bin" "${why[@]}")
 	m_why=$(rss "$bin" "${why[@]}")

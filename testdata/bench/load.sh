@@ -18,7 +18,7 @@ fi
 bin=$(mktemp -d)/harden; go build -o "$bin" ./cmd/harden
 denials=$(cat "$d"/audit/audit.log* | grep -c 'type=SECCOMP' || true)
 start=$(date +%s%N)
-timeout 1200 "$bin" triage --directory "$d/journal" --audit-log "$d/audit" --units "$d/units" > /tmp/load.out 2>/tmp/load.err &
+timeout 1200 "$bin" triage --directory "$d/journal" --audit-log "$d/audit" --unit-dir "$d/units" > /tmp/load.out 2>/tmp/load.err &
 tpid=$!
 sleep 0.5
 pid=$(pgrep -P $tpid | head -1); pid=${pid:-$tpid}

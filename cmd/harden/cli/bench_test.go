@@ -21,7 +21,7 @@ import (
 
 func benchDir(b *testing.B) (dir string, why []string) {
 	if d := os.Getenv("HARDEN_BENCH_DIR"); d != "" {
-		return d, []string{"why", "--directory", filepath.Join(d, "journal"), "--audit-log", filepath.Join(d, "audit"), "--units", filepath.Join(d, "units"), "bench-target"}
+		return d, []string{"why", "--directory", filepath.Join(d, "journal"), "--audit-log", filepath.Join(d, "audit"), "--unit-dir", filepath.Join(d, "units"), "bench-target"}
 	}
 	d := filepath.Join(capturesDir, "syscallfilter-kill")
 	return d, []string{"why", "--bundle", d, "swapmgr"}
@@ -39,9 +39,9 @@ func BenchmarkWhy(b *testing.B) {
 }
 
 func BenchmarkTriage(b *testing.B) {
-	args := []string{"triage", "--directory", fleetDir, "--units", "../../../testdata/fleet/units"}
+	args := []string{"triage", "--directory", fleetDir, "--unit-dir", "../../../testdata/fleet/units"}
 	if d := os.Getenv("HARDEN_BENCH_DIR"); d != "" {
-		args = []string{"triage", "--directory", filepath.Join(d, "journal"), "--audit-log", filepath.Join(d, "audit"), "--units", filepath.Join(d, "units")}
+		args = []string{"triage", "--directory", filepath.Join(d, "journal"), "--audit-log", filepath.Join(d, "audit"), "--unit-dir", filepath.Join(d, "units")}
 	}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

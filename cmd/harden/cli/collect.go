@@ -33,11 +33,13 @@ func NewCmdCollect(f *Factory, runF func(*CollectOptions) error) *cobra.Command 
 		Long: `Write a bundle (the format harden why --bundle reads) with only what matters
 for the units: their journal entries and the kernel's of the same window, the
 audit records of that window, systemctl show and cat of each unit, and
-host.txt. -o FILE.tar.gz writes an archive, -o DIR a folder. What could not be
-collected is said on standard error and in MISSING.txt. Nothing on the host is
-changed.`,
-		Example: `  harden collect my-web-app -o web1-incident.tar.gz
-  harden collect --since -2h api worker -o ./evidence`,
+host.txt. --to FILE.tar.gz writes an archive, --to DIR a folder. What could not
+be collected is said on standard error and in MISSING.txt. Nothing on the host
+is changed.
+
+Exit status: 0 the bundle was written, 2 usage or evidence error.`,
+		Example: `  harden collect my-web-app --to web1-incident.tar.gz
+  harden collect --since -2h api worker --to ./evidence`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Units = args
@@ -48,7 +50,11 @@ changed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "output", "o", "", "write to `FILE.tar.gz` or folder `DIR` (default harden-bundle-TIME.tar.gz)")
+	fl.StringVar(&opts.Out, "to", "", "write to `FILE.tar.gz` or folder `DIR` (default harden-bundle-TIME.tar.gz)")
+	// -o/--output is the output format in every other command; here it
+	// was the destination, and stays accepted for that, deprecated.
+	fl.StringVarP(&opts.Out, "output", "o", "", "")
+	fl.MarkDeprecated("output", "use --to; -o/--output means the output format in harden's other commands")
 	opts.register(fl, "default: back to each unit's last failed run", false)
 	return cmd
 }

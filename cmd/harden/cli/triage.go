@@ -39,10 +39,13 @@ answer holds. Each source is read once. --output json prints an array of the
 objects harden why prints.
 
 With a journal-remote folder (--directory) the units' configuration is not in
-the journal: give it with --units DIR (files NAME.show and NAME.cat, as in a
-bundle's units/ folder, or per host in DIR/HOST/).`,
+the journal: give it with --unit-dir DIR (files NAME.show and NAME.cat, as in a
+bundle's units/ folder, or per host in DIR/HOST/).
+
+Exit status: 0 no failure caused by the sandbox, 1 findings reported, 2 usage
+or evidence error (also when the journal could be read only in part).`,
 		Example: `  harden triage --since -2h
-  harden triage --directory /var/log/journal/remote --units ./units --host web1 --host web2`,
+  harden triage --directory /var/log/journal/remote --unit-dir ./units --host web1 --host web2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {

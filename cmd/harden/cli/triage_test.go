@@ -17,7 +17,7 @@ const fleetDir = "../../../testdata/journal-remote-fleet"
 // Real journal-remote output of two lab hosts with the same three failures:
 // triage folds each into one line naming both hosts.
 func TestTriageFleet(t *testing.T) {
-	code, out, errOut := run(t, "triage", "--directory", fleetDir, "--units", "../../../testdata/fleet/units", "--output", "json")
+	code, out, errOut := run(t, "triage", "--directory", fleetDir, "--unit-dir", "../../../testdata/fleet/units", "--output", "json")
 	if code != ExitFindings {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -37,11 +37,11 @@ func TestTriageFleet(t *testing.T) {
 			t.Errorf("%s: %+v", r.Unit, r.Findings)
 		}
 	}
-	_, text, _ := run(t, "triage", "--directory", fleetDir, "--units", "../../../testdata/fleet/units", "--host", "web2")
+	_, text, _ := run(t, "triage", "--directory", fleetDir, "--unit-dir", "../../../testdata/fleet/units", "--host", "web2")
 	if lines := strings.Split(strings.TrimSpace(string(text)), "\n"); len(lines) != 3 || strings.Contains(string(text), "labvm") {
 		t.Errorf("--host web2:\n%s", text)
 	}
-	code, out, _ = run(t, "why", "--directory", fleetDir, "--units", "../../../testdata/fleet/units", "--host", "web2", "inventory-api", "-o", "json")
+	code, out, _ = run(t, "why", "--directory", fleetDir, "--unit-dir", "../../../testdata/fleet/units", "--host", "web2", "inventory-api", "-o", "json")
 	var r diagnose.Report
 	if json.Unmarshal(out, &r); code != ExitFindings || r.Findings[0].Directive != "ProtectSystem" {
 		t.Errorf("why on the fleet folder: %d %s", code, out)
@@ -96,7 +96,7 @@ func TestTriageAmongForeignDenials(t *testing.T) {
 	if err := os.WriteFile(p, []byte(log.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := run(t, "triage", "--file", filepath.Join(capture, "journal.export"), "--units", filepath.Join(capture, "units"), "--audit-log", p, "--output", "json")
+	code, out, errOut := run(t, "triage", "--file", filepath.Join(capture, "journal.export"), "--unit-dir", filepath.Join(capture, "units"), "--audit-log", p, "--output", "json")
 	var reps []diagnose.Report
 	if err := json.Unmarshal(out, &reps); err != nil || code != ExitFindings {
 		t.Fatalf("exit %d, %v: %s %s", code, err, out, errOut)

@@ -41,7 +41,9 @@ func NewCmdWatch(f *Factory, runF func(*WatchOptions) error) *cobra.Command {
 		Long: `Follow the journal (and the kernel's audit stream, when allowed) and explain
 every failed run of the units as it happens, with the drop-in so far. On
 Ctrl-C, print one consolidated minimal drop-in per unit for the session: the
-loop for tuning a newly locked-down service. Nothing is changed on the host.`,
+loop for tuning a newly locked-down service. Nothing is changed on the host.
+
+Exit status: 0 when stopped with Ctrl-C, 2 usage or evidence error.`,
 		Example: `  harden watch my-web-app      # then, elsewhere: systemctl restart my-web-app`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,7 +56,9 @@ loop for tuning a newly locked-down service. Nothing is changed on the host.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Directory, "directory", "D", "", "follow the journal in `DIR` instead of the local one")
-	fl.StringVar(&opts.UnitsDir, "units", "", "read units' configuration from `DIR` (UNIT.show, UNIT.cat) instead of D-Bus")
+	fl.StringVar(&opts.UnitsDir, "unit-dir", "", "read units' configuration from `DIR` (UNIT.show, UNIT.cat) instead of D-Bus")
+	fl.StringVar(&opts.UnitsDir, "units", "", "")
+	fl.MarkDeprecated("units", "use --unit-dir")
 	fl.BoolVar(&opts.NoNetlink, "no-netlink", false, "do not subscribe to the kernel's audit stream; use the journal's audit entries")
 	return cmd
 }

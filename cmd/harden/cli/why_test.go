@@ -105,7 +105,7 @@ func TestCollectRoundTrip(t *testing.T) {
 	} {
 		src := filepath.Join(capturesDir, c.capture)
 		out := filepath.Join(t.TempDir(), "b.tar.gz")
-		if code, _, errOut := run(t, "collect", "--bundle", src, c.unit, "-o", out); code != 0 {
+		if code, _, errOut := run(t, "collect", "--bundle", src, c.unit, "--to", out); code != 0 {
 			t.Fatalf("collect: %d %s", code, errOut)
 		}
 		_, want, _ := run(t, "why", "--bundle", src, c.unit, "-o", "json")
@@ -123,14 +123,14 @@ func TestCollectRoundTrip(t *testing.T) {
 		if !bytes.Equal(ja, jb) {
 			t.Errorf("%s: the answer changed through collect:\n%s\n%s", c.capture, ja, jb)
 		}
-		if code, _, _ := run(t, "collect", "--bundle", src, c.unit, "-o", out); code != ExitError {
+		if code, _, _ := run(t, "collect", "--bundle", src, c.unit, "--to", out); code != ExitError {
 			t.Error("collect overwrote an existing file")
 		}
 	}
 	// From journal files read through sdjournal (times come apart from
 	// the fields there), with the unit configuration from a folder.
 	out := filepath.Join(t.TempDir(), "fleet.tar.gz")
-	if code, _, errOut := run(t, "collect", "--directory", fleetDir, "--host", "web2", "swapmgr", "-o", out); code != 0 {
+	if code, _, errOut := run(t, "collect", "--directory", fleetDir, "--host", "web2", "swapmgr", "--to", out); code != 0 {
 		t.Fatalf("collect from journal files: %s", errOut)
 	}
 	_, got, _ := run(t, "why", "--bundle", out, "swapmgr", "-o", "json")
@@ -145,7 +145,7 @@ func TestCollectRoundTrip(t *testing.T) {
 // through this machine's libsystemd: the run and its diagnosis are found.
 func TestJournalWrittenBy257(t *testing.T) {
 	code, out, errOut := run(t, "why", "--directory", "../../../testdata/journal-257",
-		"--units", filepath.Join(capturesDir, "blind9-node-exec-missing-cap-trixie", "units"), "net-helper.service", "-o", "json")
+		"--unit-dir", filepath.Join(capturesDir, "blind9-node-exec-missing-cap-trixie", "units"), "net-helper.service", "-o", "json")
 	var r diagnose.Report
 	if err := json.Unmarshal(out, &r); err != nil || code != ExitFindings {
 		t.Fatalf("exit %d, %v: %s %s", code, err, out, errOut)
