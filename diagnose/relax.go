@@ -51,7 +51,28 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 		}
 		kept = append(kept, cand.Relaxation)
 	}
+	if len(kept) == 0 && c.kind == causeMount && sym.Path != "" && isRunFile(sym.Path) {
+		// Nothing narrow exists for a file directly in /run: say so, and
+		// what to do instead (lab: lighttpd's and cron's PID files).
+		withheld = append(withheld, fmt.Sprintf("no narrow relaxation exists for %s: a file directly in /run cannot be made writable alone (ReadWritePaths= of a file that does not exist yet stops the unit with 226/NAMESPACE), and RuntimeDirectory= makes a folder, not a file; point the program's PID or socket file into its own folder (RuntimeDirectory=NAME, then /run/NAME/… in its configuration), or accept ReadWritePaths=/run", sym.Path))
+	}
 	return kept, withheld
+}
+
+// isRunFile: a path directly in /run (or /var/run).
+func isRunFile(p string) bool {
+	d := path.Dir(canonicalPath(p))
+	return d == "/run" && looksLikeFile(p)
+}
+
+// canonicalPath resolves the links every systemd host has (/var/run).
+func canonicalPath(p string) string {
+	for from, to := range rules.PathAliases {
+		if p == from || strings.HasPrefix(p, from+"/") {
+			return to + p[len(from):]
+		}
+	}
+	return p
 }
 
 // unsafeLine says why a drop-in line must not be offered as it is: the
@@ -499,7 +520,7 @@ func settingName(sb *Sandbox, directive string) string {
 // itself for reads, else its directory (a file being created does not
 // exist yet, and bind mounts need an existing source).
 func relaxTarget(sym *Symptom) string {
-	p := sym.Path
+	p := canonicalPath(sym.Path)
 	for _, api := range []string{"/proc", "/sys", "/dev"} {
 		if within(p, api) {
 			return p // kernel files always exist; nothing is created there

@@ -212,6 +212,7 @@ func listEntryPath(dir, entry string, eff rules.Effect) (string, rules.Effect) {
 // The deepest rule covering the path wins, except that nothing nested in
 // an inaccessible path becomes reachable (systemd refuses to nest).
 func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
+	p = canonicalPath(p) // /var/run is /run on every systemd host
 	p = path.Clean(p)
 	var covering []*mountRule
 	for i := range s.mounts {

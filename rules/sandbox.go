@@ -114,7 +114,12 @@ var DeviceNodesKept = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/rand
 // BroadPaths are paths whose opening counts as sweeping: a relaxation that
 // makes one of them (or "/") writable or visible is never proposed on the
 // service's own words alone.
-var BroadPaths = []string{"/", "/usr", "/etc", "/var", "/home", "/root", "/run", "/srv", "/opt", "/boot", "/proc", "/sys", "/dev", "/tmp", "/var/lib", "/var/log", "/var/cache", "/usr/local", "/run/user"}
+var BroadPaths = []string{"/", "/usr", "/etc", "/var", "/home", "/root", "/run", "/srv", "/opt", "/boot", "/proc", "/sys", "/dev", "/tmp", "/var/lib", "/var/log", "/var/cache", "/usr/local", "/run/user", "/var/run", "/var/lock", "/run/lock"}
+
+// PathAliases are the links every systemd host has: /var/run is /run
+// (lab: cron's /var/run/crond.pid), /var/lock is /run/lock. A path is
+// judged by what it names.
+var PathAliases = map[string]string{"/var/run": "/run", "/var/lock": "/run/lock"}
 
 // ImpliedCapabilityDrops are capabilities a directive removes from the
 // bounding set at exec time, beyond what CapabilityBoundingSet= says.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
@@ -93,15 +94,26 @@ func (Auditctl) Add(key string) error {
 	if _, err := exec.LookPath("auditctl"); err != nil {
 		return errors.New("auditctl is not installed")
 	}
-	for _, arch := range []string{"b64", "b32"} {
-		for _, e := range auditErrnos {
-			out, err := exec.Command("auditctl", "-a", "always,exit", "-F", "arch="+arch, "-F", "exit="+e, "-F", "key="+key).CombinedOutput()
-			if err != nil {
-				return fmt.Errorf("auditctl: %s", out)
-			}
+	for _, args := range auditRules(key) {
+		out, err := exec.Command("auditctl", args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("auditctl %s: %s", strings.Join(args, " "), out)
 		}
 	}
 	return nil
+}
+
+// auditRules are auditctl's arguments for the rules: every system call
+// (auditctl wants -S before a key: lab, "Key field needs a watch, syscall
+// or exe path given prior to it") that fails with one of the errnos.
+func auditRules(key string) [][]string {
+	var out [][]string
+	for _, arch := range []string{"b64", "b32"} {
+		for _, e := range auditErrnos {
+			out = append(out, []string{"-a", "always,exit", "-F", "arch=" + arch, "-S", "all", "-F", "exit=" + e, "-F", "key=" + key})
+		}
+	}
+	return out
 }
 
 // Delete removes every rule with the key.

@@ -293,3 +293,34 @@ func TestWriteAtomic(t *testing.T) {
 		t.Errorf("%q, %d files", b, len(ents))
 	}
 }
+
+// The audit rules are what auditctl accepts: a syscall (-S all) before the
+// key, one rule per errno and architecture. On a host with auditctl and a
+// kernel with audit, they are added and removed for real.
+func TestAuditRules(t *testing.T) {
+	rules := auditRules("harden-tune-test")
+	if len(rules) != 6 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	for _, r := range rules {
+		s := strings.Join(r, " ")
+		if !strings.Contains(s, "-S all -F exit=") || !strings.HasSuffix(s, "-F key=harden-tune-test") {
+			t.Errorf("rule %q", s)
+		}
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	if _, err := os.Stat("/usr/sbin/auditctl"); err != nil {
+		return
+	}
+	if err := (Auditctl{}).Add("harden-tune-test"); err != nil {
+		if strings.Contains(err.Error(), "Operation not permitted") || strings.Contains(err.Error(), "audit support") {
+			t.Skip("no kernel audit here:", err)
+		}
+		t.Fatal(err)
+	}
+	if err := (Auditctl{}).Delete("harden-tune-test"); err != nil {
+		t.Fatal(err)
+	}
+}

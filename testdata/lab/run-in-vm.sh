@@ -85,6 +85,7 @@ for dir in /lab/scenarios/*/; do
 		t="$b/tune"; mkdir -p "$t"
 		systemctl reset-failed "$unit"; systemctl stop "$unit"
 		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount' | sed -E 's/ ; start_time=.*//'; }
+		[ -f "$dir/reset.sh" ] && bash -x "$dir/reset.sh" # what the fix run left on the host
 		conf > "$t/before.show"
 		echo "$HARDEN" > "$t/harden"; cp "$OUT/package.txt" "$t/" 2>/dev/null
 		journalctl --sync; tcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
@@ -109,6 +110,7 @@ for dir in /lab/scenarios/*/; do
 		rm -f "$t/before.show" "$t/after.show"
 	fi
 	[ -f "$dir/teardown.sh" ] && bash -x "$dir/teardown.sh"
+	touch "$b/.done"; sync
 	systemctl stop "$unit" fake-cache.service $(cat "$dir/also-units" 2>/dev/null) 2>/dev/null
 	auditctl -D >/dev/null 2>&1 # audit rules a scenario added
 	systemctl reset-failed "$unit" 2>/dev/null

@@ -1,0 +1,1 @@
+rm -rf /var/lib/cache-prep /var/lib/private/cache-prep
