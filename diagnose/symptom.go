@@ -362,6 +362,13 @@ func ParseServiceLine(line string) (Symptom, bool) {
 	if sym.Op == "" && sym.Port > 0 {
 		sym.Op = "bind"
 	}
+	if sym.Port > 0 && (sym.Op == "bind" || sym.Op == "connect") && strings.Contains(sym.Path, ".") {
+		// A network call with a port: a path-like word in its message is
+		// the program's configuration file ("Binding [/etc/x/haproxy.cfg:9]
+		// … cannot bind socket (Permission denied) for [127.0.0.1:80]"),
+		// not what failed.
+		sym.Path = ""
+	}
 	if strings.HasPrefix(name, "EAI_") {
 		sym.Op = "resolve"
 	}
