@@ -228,6 +228,13 @@ func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
 		if len(covering[i].Path) != len(covering[j].Path) {
 			return len(covering[i].Path) > len(covering[j].Path)
 		}
+		// The same path twice: systemd keeps the entry of the higher
+		// priority mode (namespace.c, drop_duplicates): inaccessible, then
+		// read-only, then read-write. So ReadWritePaths=/etc does not undo
+		// ProtectSystem=full's /etc (lab: real-perl-config, EROFS again).
+		if pi, pj := samePathPriority(covering[i].Effect), samePathPriority(covering[j].Effect); pi != pj {
+			return pi < pj
+		}
 		if covering[i].explicit != covering[j].explicit {
 			return covering[i].explicit
 		}
@@ -246,6 +253,20 @@ func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
 		return rules.Host, nil
 	}
 	return best.Effect, best
+}
+
+// samePathPriority orders the effects systemd ranks for one path; the
+// others keep their order.
+func samePathPriority(e rules.Effect) int {
+	switch e {
+	case rules.Inaccessible:
+		return 0
+	case rules.ReadOnly:
+		return 1
+	case rules.Writable:
+		return 2
+	}
+	return 1
 }
 
 // hiddenBy is the empty tmpfs that hides a remount rule's path (covering

@@ -23,7 +23,27 @@ func suspects(sym *Symptom, sb *Sandbox) []cause {
 	if sym.Kind != KindErrno || sym.Errno == "" {
 		return nil
 	}
-	e := sym.Errno
+	var out []cause
+	for _, e := range append([]string{sym.Errno}, sym.ErrnoAlternatives...) {
+		out = append(out, suspectsFor(sym, sb, e)...)
+	}
+	return dedupeCauses(out)
+}
+
+func dedupeCauses(cs []cause) []cause {
+	seen := map[string]bool{}
+	var out []cause
+	for _, c := range cs {
+		if !seen[c.setting] {
+			seen[c.setting] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// suspectsFor is suspects for one errno the wording may stand for.
+func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 	// What the words left open: a path the model could not place, and an
 	// operation it could not evaluate (none, or one that is no system
 	// call it knows).

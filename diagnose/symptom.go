@@ -65,6 +65,7 @@ type Symptom struct {
 func (s *Symptom) Trusted() bool { return s.Origin != journal.FromService }
 
 var (
+	reConfLine   = regexp.MustCompile(`^/\S+:\d+$`)
 	reErrnoPy    = regexp.MustCompile(`\[Errno (-?\d+)\]`)
 	reErrnoRust  = regexp.MustCompile(`\(os error (\d+)\)|Os \{ code: (\d+)`)
 	reErrnoNum   = regexp.MustCompile(`(?i)\berrno[=:\s]+(-?\d+)`)
@@ -349,6 +350,8 @@ func ParseServiceLine(line string) (Symptom, bool) {
 		switch {
 		case strings.HasPrefix(fact, "CAP_"):
 			sym.Op = "cap:" + fact
+		case strings.HasPrefix(fact, "path:"):
+			sym.Path = strings.TrimSuffix(fact[len("path:"):], ".")
 		case fact != "" && cq.Path != "":
 			sym.Path = cq.Path + strings.ReplaceAll(fact, ".", "/")
 		}
@@ -361,6 +364,12 @@ func ParseServiceLine(line string) (Symptom, bool) {
 	}
 	if sym.Op == "" && sym.Port > 0 {
 		sym.Op = "bind"
+	}
+	if reConfLine.MatchString(sym.Path) {
+		// "FILE:LINE:" is where in its configuration the program was, not
+		// what failed (BIND: "/etc/bind/named.conf.options:2: parsing
+		// failed: permission denied").
+		sym.Path = ""
 	}
 	if sym.Port > 0 && (sym.Op == "bind" || sym.Op == "connect") && strings.Contains(sym.Path, ".") {
 		// A network call with a port: a path-like word in its message is
@@ -397,8 +406,11 @@ func consequenceOf(line string) (*rules.Consequence, string) {
 		}
 		fact := ""
 		for gi, n := range re.SubexpNames() {
-			if (n == "key" || n == "cap") && m[gi] != "" {
+			if (n == "key" || n == "cap" || n == "path") && m[gi] != "" {
 				fact = m[gi]
+				if n == "path" {
+					fact = "path:" + fact
+				}
 			}
 		}
 		return &rules.Consequences[i], fact

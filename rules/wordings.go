@@ -8,7 +8,8 @@ package rules
 // lab runs (scenarios real-*).
 type Consequence struct {
 	// Pattern is a regular expression; its group "key" is a sysctl key
-	// (dots or slashes), its group "cap" a capability's name.
+	// (dots or slashes), its group "cap" a capability's name, its group
+	// "path" the file the failure was on.
 	Pattern string
 	Errno   string // the errno meant, when the line prints none
 	// AnyOf: the wording stands for any of these errnos (the first is
@@ -34,4 +35,11 @@ var Consequences = []Consequence{
 	{Pattern: `(?P<cap>CAP_[A-Z_]+)(?: capability)? (?:is )?(?:required|missing|needed)`, Errno: "EPERM", Program: "many"},
 	{Pattern: `(?i)(?:you )?must be (?:root|superuser)|must be run as root|only root can|requires? root privileges`, Errno: "EPERM", Program: "many"},
 	{Pattern: `Timeout was reached`, Errno: "ETIMEDOUT", Op: "connect", Program: "libcurl, GLib"},
+	// Real programs of the lab's second round (scenarios real-*).
+	{Pattern: `Missing privilege separation directory: (?P<path>/\S+)`, Errno: "ENOENT", Op: "open", Program: "sshd"},
+	{Pattern: `Unable to open log file (?P<path>/\S+) for writing`, Errno: "EACCES", AnyOf: []string{"EACCES", "EROFS"}, Op: "write", Program: "mosquitto"},
+	{Pattern: `netlink: Error: cache initialization failed`, Op: "rtnetlink", Program: "nft (nftables)"},
+	// BIND's isc_result "permission denied" stands for EACCES, EPERM and
+	// EROFS alike, and names the configuration line, not the file.
+	{Pattern: `parsing failed: permission denied`, Errno: "EACCES", AnyOf: []string{"EACCES", "EROFS", "EPERM"}, Program: "BIND 9 (named)"},
 }
