@@ -234,6 +234,10 @@ func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sa
 		if f.Relaxations == nil {
 			f.Relaxations = []Relaxation{}
 		}
+		if f.Confidence == High && len(f.Relaxations) == 0 && len(f.Withheld) == 0 {
+			// Every certain finding says what to do, or why nothing here.
+			f.Withheld = []string{fmt.Sprintf("no drop-in is offered: nothing narrower than undoing %s removes this symptom in the model, and the reason above says what the fix is instead", f.Setting)}
+		}
 		if why != "" {
 			// The kernel was watching and saw another failure: the
 			// service's claim stays as evidence, not as an answer.
