@@ -105,5 +105,6 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 		completeFlags(c)
 		root.AddCommand(c)
 	}
+	root.AddCommand(NewCmdExplain(f))
 	return root
 }

@@ -179,3 +179,19 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 }
+
+// harden explain reads the same tables as why.
+func TestExplain(t *testing.T) {
+	code, out, _ := run(t, "explain", "ProtectSystem")
+	for _, want := range []string{"ProtectSystem=\n", "ProtectSystem=strict: / read-only (writes: EROFS)", "StateDirectory=", "since:    systemd 214", "systemd.exec.html#ProtectSystem="} {
+		if code != 0 || !strings.Contains(string(out), want) {
+			t.Errorf("explain ProtectSystem lacks %q:\n%s", want, out)
+		}
+	}
+	if _, out, _ := run(t, "explain", "RestrictNamespaces="); !strings.Contains(string(out), "unshare, setns, clone → EPERM") {
+		t.Errorf("explain RestrictNamespaces:\n%s", out)
+	}
+	if code, _, errOut := run(t, "explain", "NoSuchThing"); code != ExitError || !strings.Contains(string(errOut), "knows no directive") {
+		t.Errorf("unknown directive: exit %d, %s", code, errOut)
+	}
+}
