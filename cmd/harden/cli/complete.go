@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,9 +33,20 @@ func completeUnits(cmd *cobra.Command, args []string, toComplete string) ([]stri
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
+// outputFormats are the values of -o/--output, the same in every command.
+var outputFormats = []string{"text", "json"}
+
+// checkOutput validates -o/--output, in one place for every command.
+func checkOutput(v string) error {
+	if !contains(outputFormats, v) {
+		return withHints(fmt.Errorf("unknown output format %q", v), "use --output "+strings.Join(outputFormats, " or --output "))
+	}
+	return nil
+}
+
 // completeFlags registers the values of the flags every command shares.
 func completeFlags(cmd *cobra.Command) {
-	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	for _, f := range []string{"since", "until"} {
 		if cmd.Flags().Lookup(f) != nil {
 			cmd.RegisterFlagCompletionFunc(f, cobra.FixedCompletions([]string{"-1h", "-2h", "-24h", "today", "yesterday", "now"}, cobra.ShellCompDirectiveNoFileComp))

@@ -61,8 +61,8 @@ or evidence error (also when the journal could be read only in part).`,
 }
 
 func triageRun(opts *TriageOptions) error {
-	if opts.Output != "text" && opts.Output != "json" {
-		return withHints(fmt.Errorf("unknown output format %q", opts.Output), "use --output text or --output json")
+	if err := checkOutput(opts.Output); err != nil {
+		return err
 	}
 	offline := opts.offline()
 	var live journal.LiveHost

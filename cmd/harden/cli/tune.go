@@ -71,8 +71,8 @@ Needs root and a running systemd. Exit status: 0 healthy, 1 stopped unresolved,
 }
 
 func tuneRun(opts *TuneOptions) error {
-	if opts.Output != "text" && opts.Output != "json" {
-		return withHints(fmt.Errorf("unknown output format %q", opts.Output), "use --output text or --output json")
+	if err := checkOutput(opts.Output); err != nil {
+		return err
 	}
 	unit, err := NormalizeUnit(opts.Unit)
 	if err != nil {

@@ -105,8 +105,8 @@ func normalizeUnit(u string) (string, error) {
 }
 
 func whyRun(opts *WhyOptions) error {
-	if opts.Output != "text" && opts.Output != "json" {
-		return withHints(fmt.Errorf("unknown output format %q", opts.Output), "use --output text or --output json")
+	if err := checkOutput(opts.Output); err != nil {
+		return err
 	}
 	if opts.Bundle != "" && (opts.Directory != "" || len(opts.Files) > 0) {
 		return withHints(errors.New("--bundle can't be used with --directory or --file"), "a bundle carries its own journal")
