@@ -200,6 +200,13 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 					// every level of StateDirectory=a/b, and a program
 					// writing a/b/file does not create b itself.
 					name := rest
+					if top, _, nested := strings.Cut(rest, "/"); nested && sym.Op == "mkdir" && dir == sym.Path {
+						// A program making folders inside its own (nginx:
+						// /var/lib/nginx/body, proxy, fastcgi… one per
+						// run, lab): the folder it makes them in first.
+						add([]string{d.Directive + "=" + top}, fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable, so the program can make %s and whatever else it keeps there", d.Root, top, rest),
+							d.GivesUp+"; "+keeps)
+					}
 					rationale := fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name)
 					if sym.Op == "mkdir" && dir == sym.Path {
 						rationale += "; the directory then exists before the program starts, so a program that creates it without tolerating an existing one (mkdir without -p) would see EEXIST"
@@ -264,7 +271,7 @@ func candidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case causeSetupPath:
 		p := c.path
 		for _, d := range rules.ExecDirectories {
-			if rest, ok := strings.CutPrefix(p, d.Root+"/"); ok && !strings.Contains(rest, "/") && c.directive == "ReadWritePaths" {
+			if rest, ok := strings.CutPrefix(p, d.Root+"/"); ok && !strings.Contains(rest, "/") && c.directive == "ReadWritePaths" && !looksLikeFile(p) {
 				add([]string{d.Directive + "=" + rest}, fmt.Sprintf("systemd creates %s itself before setting up the namespace, and makes it writable", p), d.GivesUp, p)
 			}
 		}
@@ -521,6 +528,9 @@ func settingName(sb *Sandbox, directive string) string {
 // exist yet, and bind mounts need an existing source).
 func relaxTarget(sym *Symptom) string {
 	p := canonicalPath(sym.Path)
+	if strings.HasPrefix(sym.Mode, "mode 04") {
+		return p // the kernel's record says it is a directory (BIND's access() of /var/cache/bind)
+	}
 	for _, api := range []string{"/proc", "/sys", "/dev"} {
 		if within(p, api) {
 			return p // kernel files always exist; nothing is created there

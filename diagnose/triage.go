@@ -146,7 +146,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	if len(r.entries) > runKeep {
 		r.entries = append(r.entries[:runKeep/10:runKeep/10], r.entries[len(r.entries)-runKeep/2:]...)
 	}
-	if e.Provenance() == journal.FromService && refusalWords(e.Message()) {
+	if e.Provenance() == journal.FromService && (refusalWords(e.Message()) || consequenceWords(e.Message())) {
 		r.denied = true // the service says it was refused something: explain the run even if it never fails
 	}
 	if p := e.PID(); p > 1 && e.Fields["_SYSTEMD_UNIT"] == u {
@@ -173,6 +173,12 @@ func refusalWords(msg string) bool {
 		}
 	}
 	return false
+}
+
+// consequenceWords: a program's own wording for a refusal (rules.Consequences).
+func consequenceWords(msg string) bool {
+	c, _ := consequenceOf(msg)
+	return c != nil
 }
 
 // explain diagnoses one run with its entries, the host's kernel lines and

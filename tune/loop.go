@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/harden-tool/harden/diagnose"
+	"github.com/harden-tool/harden/rules"
 )
 
 // Systemd is what the loop needs of the service manager; the live host
@@ -161,8 +162,8 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 		// Judge the line on trial: its symptom must be gone.
 		if pending != nil {
-			if rep != nil && hasSymptom(rep, pendingSymptom) {
-				r.Note = fmt.Sprintf("%s did not remove the symptom (%s); taken back", pending.Setting, pendingSymptom)
+			if why := trialFailed(rep, pending.Setting, pendingSymptom); why != "" {
+				r.Note = fmt.Sprintf("%s %s; taken back", pending.Setting, why)
 				removeOurs(tempPath)
 			} else {
 				st.Lines = append(st.Lines, *pending)
@@ -280,6 +281,52 @@ func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
 	}
 	s, _ := t.Systemd.Status(opts.Unit)
 	return "timeout", s.Invocation
+}
+
+// trialFailed says why the line on trial did not prove itself in the
+// round it was tried in: its symptom is still there; or it made the unit
+// fail before its program ran (lab: ReadWritePaths= of a PID file that did
+// not exist yet, 226/NAMESPACE); or the next failure is on the very path it
+// relaxed (lab: LogsDirectory= handed lighttpd's log folder to root, and
+// lighttpd, which drops to www-data itself, got EACCES there).
+func trialFailed(rep *diagnose.Report, setting, symptom string) string {
+	if rep == nil {
+		return ""
+	}
+	if hasSymptom(rep, symptom) {
+		return "did not remove the symptom (" + symptom + ")"
+	}
+	for _, f := range rep.Findings {
+		if strings.HasPrefix(f.Symptom, "setup failed before exec") {
+			return "made the unit fail before its program ran (" + f.Symptom + ")"
+		}
+	}
+	if p := relaxedPath(setting); p != "" {
+		text := rep.Cause
+		for _, f := range rep.Findings {
+			text += "\n" + f.Symptom
+		}
+		if strings.Contains(text, p+"/") || strings.Contains(text, p+" ") || strings.HasSuffix(text, p) {
+			return "was followed by a failure on the path it relaxed, " + p
+		}
+	}
+	return ""
+}
+
+// relaxedPath is the path a relaxation line opens, "" for other lines.
+func relaxedPath(setting string) string {
+	name, value, _ := strings.Cut(setting, "=")
+	value = strings.TrimLeft(strings.Fields(value + " ")[0], "-+")
+	for _, d := range rules.ExecDirectories {
+		if d.Directive == name && value != "" {
+			return d.Root + "/" + value
+		}
+	}
+	switch name {
+	case "ReadWritePaths", "BindPaths", "BindReadOnlyPaths":
+		return value
+	}
+	return ""
 }
 
 func hasSymptom(rep *diagnose.Report, symptom string) bool {

@@ -324,3 +324,22 @@ func TestAuditRules(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A line whose trial makes the unit fail before its program runs, or is
+// followed by a failure on the very path it relaxed, is taken back and
+// the next candidate tried (both seen in the lab: nginx's PID file,
+// lighttpd's log folder handed to root by LogsDirectory=).
+func TestTrialFailed(t *testing.T) {
+	setup := &diagnose.Report{Verdict: diagnose.VerdictSandbox, Findings: []diagnose.Finding{{Symptom: "setup failed before exec (step NAMESPACE) on /run/x.pid: ENOENT"}}}
+	if why := trialFailed(setup, "ReadWritePaths=/run/x.pid", "EROFS on /run/x.pid"); !strings.Contains(why, "before its program ran") {
+		t.Errorf("setup failure: %q", why)
+	}
+	own := &diagnose.Report{Verdict: diagnose.VerdictNotSandbox, Cause: "EACCES (Permission denied) from open on /var/log/lighttpd/error.log: no sandbox setting"}
+	if why := trialFailed(own, "LogsDirectory=lighttpd", "EROFS on /var/log/lighttpd/error.log"); !strings.Contains(why, "/var/log/lighttpd") {
+		t.Errorf("same path: %q", why)
+	}
+	other := &diagnose.Report{Verdict: diagnose.VerdictSandbox, Findings: []diagnose.Finding{{Symptom: "EROFS from mkdir on /var/lib/nginx/proxy"}}}
+	if why := trialFailed(other, "LogsDirectory=nginx", "EROFS on /var/log/nginx/error.log"); why != "" {
+		t.Errorf("a failure elsewhere is progress: %q", why)
+	}
+}

@@ -47,10 +47,16 @@ func watchRecording(t *testing.T, units []string, unitsDir string, exports []str
 	done := make(chan error)
 	go func() { done <- watchRun(opts) }()
 	time.Sleep(500 * time.Millisecond)
-	cmd := exec.Command(remote, append([]string{"--output=" + filepath.Join(dir, "remote.journal")}, exports...)...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("journal-remote: %v %s", err, b)
+	// watch follows from the tail: if it opened the folder only after
+	// journal-remote had written everything (a loaded machine), it saw
+	// nothing; then the same entries are written again, into a new file.
+	write := func(n int) {
+		cmd := exec.Command(remote, append([]string{fmt.Sprintf("--output=%s/remote-%d.journal", dir, n)}, exports...)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("journal-remote: %v %s", err, b)
+		}
 	}
+	write(0)
 	all := func() bool {
 		for _, w := range want {
 			if !strings.Contains(out.String(), w) {
@@ -59,8 +65,12 @@ func watchRecording(t *testing.T, units []string, unitsDir string, exports []str
 		}
 		return true
 	}
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline) && !all(); {
+	for n, deadline := 1, time.Now().Add(90*time.Second); time.Now().Before(deadline) && !all(); {
 		time.Sleep(200 * time.Millisecond)
+		if strings.TrimSpace(out.String()) == "" && n < 4 && time.Until(deadline) < time.Duration(90-15*n)*time.Second {
+			write(n)
+			n++
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {
