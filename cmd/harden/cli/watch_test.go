@@ -41,22 +41,23 @@ func watchRecording(t *testing.T, units []string, unitsDir string, exports []str
 	out := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	io := &IOStreams{Out: out, ErrOut: &bytes.Buffer{}}
+	errOut := &syncBuffer{}
+	io := &IOStreams{Out: out, ErrOut: errOut}
 	opts := &WatchOptions{IO: io, Live: func() journal.LiveHost { return nil }, Context: ctx,
 		Units: units, Directory: dir, UnitsDir: unitsDir}
 	done := make(chan error)
 	go func() { done <- watchRun(opts) }()
-	time.Sleep(500 * time.Millisecond)
-	// watch follows from the tail: if it opened the folder only after
-	// journal-remote had written everything (a loaded machine), it saw
-	// nothing; then the same entries are written again, into a new file.
-	write := func(n int) {
-		cmd := exec.Command(remote, append([]string{fmt.Sprintf("--output=%s/remote-%d.journal", dir, n)}, exports...)...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("journal-remote: %v %s", err, b)
-		}
+	// watch follows from the tail, and journal-remote keeps the entries'
+	// own times: write only once watch is following, or it sees nothing
+	// (a loaded CI machine).
+	for ready := time.Now().Add(60 * time.Second); time.Now().Before(ready) && !strings.Contains(errOut.String(), "watching"); {
+		time.Sleep(50 * time.Millisecond)
 	}
-	write(0)
+	time.Sleep(time.Second)
+	cmd := exec.Command(remote, append([]string{"--output=" + filepath.Join(dir, "remote.journal")}, exports...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("journal-remote: %v %s", err, b)
+	}
 	all := func() bool {
 		for _, w := range want {
 			if !strings.Contains(out.String(), w) {
@@ -65,12 +66,8 @@ func watchRecording(t *testing.T, units []string, unitsDir string, exports []str
 		}
 		return true
 	}
-	for n, deadline := 1, time.Now().Add(90*time.Second); time.Now().Before(deadline) && !all(); {
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline) && !all(); {
 		time.Sleep(200 * time.Millisecond)
-		if strings.TrimSpace(out.String()) == "" && n < 4 && time.Until(deadline) < time.Duration(90-15*n)*time.Second {
-			write(n)
-			n++
-		}
 	}
 	cancel()
 	if err := <-done; err != nil {
