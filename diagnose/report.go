@@ -3,6 +3,8 @@ package diagnose
 // Report is the answer to `harden why`: the JSON contract of --output json.
 // Field names and meanings are stable; fields are only ever added.
 type Report struct {
+	// Version is the harden build that gave the answer (for a ticket).
+	Version    string    `json:"version,omitempty"`
 	Unit       string    `json:"unit"`
 	Invocation string    `json:"invocation"`
 	Result     string    `json:"result"`          // the unit's result for that run, e.g. exit-code, signal

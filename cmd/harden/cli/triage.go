@@ -215,6 +215,7 @@ func triageRun(opts *TriageOptions) error {
 		out := make([]*diagnose.Report, len(reps))
 		for i, r := range reps {
 			out[i] = r.Sanitized()
+			out[i].Version = version()
 		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")

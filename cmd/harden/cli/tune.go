@@ -137,9 +137,10 @@ func tuneRun(opts *TuneOptions) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
-			Unit string `json:"unit"`
+			Version string `json:"version"`
+			Unit    string `json:"unit"`
 			*tune.Outcome
-		}{unit, res}); err != nil {
+		}{version(), unit, res}); err != nil {
 			return err
 		}
 	} else {

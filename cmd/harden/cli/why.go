@@ -173,6 +173,7 @@ func whyRun(opts *WhyOptions) error {
 	}
 	rep := diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: opts.Invocation})
 	if opts.Output == "json" {
+		rep.Version = version()
 		err = rep.WriteJSON(opts.IO.Out)
 	} else {
 		err = rep.WriteText(opts.IO.Out, diagnose.Colors{Enabled: opts.IO.ColorEnabled()})
