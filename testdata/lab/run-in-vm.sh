@@ -20,7 +20,7 @@ install -m 0644 /lab/bin/nodeapp.js /usr/local/lib/nodeapp.js
 HARDEN=/lab/bin/harden
 if [ -f /lab/harden.deb ] && dpkg -i /lab/harden.deb; then
 	HARDEN=/usr/bin/harden
-	{ dpkg -s harden | grep -E '^(Version|Status)'; harden --version; man -w harden 2>&1; } > "$OUT/package.txt"
+	{ dpkg -s harden | grep -E '^(Version|Status)'; harden --version; man -w harden 2>&1; ls /usr/share/man/man1/harden*.1* /usr/share/man/man5/harden-bundle.5* /usr/share/bash-completion/completions/harden 2>&1; harden explain ProtectSystem | head -4; } > "$OUT/package.txt"
 fi
 
 settle() { # wait until the unit is no longer starting or running
@@ -115,6 +115,8 @@ for dir in /lab/scenarios/*/; do
 	auditctl -D >/dev/null 2>&1 # audit rules a scenario added
 	systemctl reset-failed "$unit" 2>/dev/null
 done
+# The packaged completion offers the units that failed in this boot.
+[ "$HARDEN" = /usr/bin/harden ] && harden __complete why "" > "$OUT/package-completion.txt" 2>&1
 # One whole-boot journal directory, for the sdjournal (--directory) reader.
 journalctl --sync; journalctl --rotate 2>/dev/null
 mkdir -p "$OUT/_journal"; cp -r /var/log/journal/* "$OUT/_journal/" 2>/dev/null || cp -r /run/log/journal/* "$OUT/_journal/"
