@@ -536,6 +536,12 @@ func relaxTarget(sym *Symptom) string {
 			return p // kernel files always exist; nothing is created there
 		}
 	}
+	if sym.Errno == "EROFS" && looksLikeFile(p) {
+		// A write to a file, whatever the words called it: the file may
+		// not exist yet, and a path setting of a missing path stops the
+		// unit at 226 (lab: ReadWritePaths=/run/nginx.pid).
+		return path.Dir(p)
+	}
 	switch sym.Op {
 	case "read", "exec":
 		return p

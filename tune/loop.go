@@ -165,6 +165,16 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 			if why := trialFailed(rep, pending.Setting, pendingSymptom); why != "" {
 				r.Note = fmt.Sprintf("%s %s; taken back", pending.Setting, why)
 				removeOurs(tempPath)
+				pending = nil
+				t.Systemd.DaemonReload()
+				if !hasSymptom(rep, pendingSymptom) {
+					// What this round shows came from the line itself: the
+					// next round, without it, brings the original symptom
+					// back and its next candidate is tried.
+					r.Result = "taken-back"
+					st.Rounds, out.Rounds = append(st.Rounds, r), append(out.Rounds, r)
+					continue
+				}
 			} else {
 				st.Lines = append(st.Lines, *pending)
 				r.Added = append(r.Added, pending.Setting)

@@ -343,3 +343,28 @@ func TestTrialFailed(t *testing.T) {
 		t.Errorf("a failure elsewhere is progress: %q", why)
 	}
 }
+
+// A line taken back because the failure it caused is on its own path is
+// followed by a round without it, and the next candidate (lab: lighttpd's
+// LogsDirectory= taken back, then ReadWritePaths= of the log folder).
+func TestTuneTriesTheNextCandidateAfterATakeBack(t *testing.T) {
+	f := &fakeUnit{typ: "oneshot", needs: []need{{"ReadWritePaths=/var/log/app", "ProtectSystem", "EROFS on /var/log/app/error.log",
+		[][]string{{"LogsDirectory=app"}, {"ReadWritePaths=/var/log/app"}}}}}
+	tu, _ := setup(t, f)
+	// The fake's diagnosis while LogsDirectory=app is on trial: a failure
+	// on that very folder, which the sandbox does not explain.
+	base := f.diagnose
+	tu.Diagnose = func(unit, inv string) (*diagnose.Report, error) {
+		if strings.Contains(f.dropIns(), "\nLogsDirectory=app\n") {
+			return &diagnose.Report{Verdict: diagnose.VerdictNotSandbox, Cause: "EACCES from open on /var/log/app/error.log: the file's own mode"}, nil
+		}
+		return base(unit, inv)
+	}
+	out, err := tu.Run(context.Background(), Options{Unit: "x.service"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Healthy || len(out.Lines) != 1 || out.Lines[0].Setting != "ReadWritePaths=/var/log/app" {
+		t.Fatalf("%+v", out)
+	}
+}
