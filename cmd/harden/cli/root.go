@@ -92,9 +92,12 @@ caused it with the file:line that set it, shows the evidence, and proposes the
 narrowest relaxation as a drop-in. It never changes the system.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       version(),
+		// Non-empty to give the command its --version flag; the real text
+		// is made only when asked (it reads the embedded tables).
+		Version: "-",
 	}
-	root.SetVersionTemplate("harden {{.Version}}\n")
+	cobra.AddTemplateFunc("hardenVersion", version)
+	root.SetVersionTemplate("harden {{hardenVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withHints(err, "see `"+c.CommandPath()+" --help`")
 	})
