@@ -52,9 +52,7 @@ func Diagnose(ev *journal.Evidence, opts Options) *Report {
 
 func diagnose(ev *journal.Evidence, opts Options) *Report {
 	rep := &Report{Unit: opts.Unit, Findings: []Finding{}, MissingEvidence: []string{}}
-	for _, m := range ev.Missing {
-		rep.MissingEvidence = append(rep.MissingEvidence, m)
-	}
+	rep.MissingEvidence = append(rep.MissingEvidence, ev.Missing...)
 	for _, w := range ev.Warnings {
 		rep.MissingEvidence = append(rep.MissingEvidence, w.String())
 	}

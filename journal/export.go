@@ -64,7 +64,7 @@ func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Wa
 		cur[k] = v
 	}
 	for {
-		if head, _ := br.Peek(maxFieldName + 1); len(head) > maxFieldName && bytes.IndexAny(head, "=\n") < 0 {
+		if head, _ := br.Peek(maxFieldName + 1); len(head) > maxFieldName && !bytes.ContainsAny(head, "=\n") {
 			// No field name is this long: not an export stream (a file
 			// of zeros, say). Stop before reading the rest of the line.
 			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("line %d is not a journal field: not an export stream or a damaged one, stopped reading", n+1), Incomplete: true})

@@ -24,7 +24,6 @@ type fakeUnit struct {
 	active   string
 	inv      string
 	notOurs  bool // the failure is the program's own
-	useless  map[string]bool
 	reloaded int
 }
 

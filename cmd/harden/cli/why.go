@@ -162,9 +162,7 @@ func whyRun(opts *WhyOptions) error {
 			hints = append(hints, "reading the journal needs root or membership of the systemd-journal or adm group")
 		}
 		if ev != nil {
-			for _, m := range ev.Missing {
-				hints = append(hints, m)
-			}
+			hints = append(hints, ev.Missing...)
 			for _, w := range ev.Warnings {
 				hints = append(hints, w.String())
 			}
