@@ -24,10 +24,13 @@ type SyscallGroups struct {
 
 var (
 	groupsOnce sync.Once
-	groupSets  []*SyscallGroups // sorted by release
+	groupSets  []*SyscallGroups // sorted by release; Groups parsed on first use
 	groupsErr  error
+	parseOnce  = map[string]*sync.Once{}
 )
 
+// loadGroups lists the embedded tables; each is parsed only when a
+// diagnosis first needs it (parsing all eight cost a run 20 ms).
 func loadGroups() {
 	entries, err := dataFS.ReadDir("data/syscall-groups")
 	if err != nil {
@@ -35,12 +38,22 @@ func loadGroups() {
 		return
 	}
 	for _, e := range entries {
-		b, err := dataFS.ReadFile(path.Join("data/syscall-groups", e.Name()))
+		v := strings.TrimSuffix(e.Name(), ".tsv")
+		groupSets = append(groupSets, &SyscallGroups{Version: v})
+		parseOnce[v] = &sync.Once{}
+	}
+	sort.Slice(groupSets, func(i, j int) bool { return releaseNumber(groupSets[i].Version) < releaseNumber(groupSets[j].Version) })
+}
+
+// parsed fills in g's groups from its embedded table.
+func parsed(g *SyscallGroups) *SyscallGroups {
+	parseOnce[g.Version].Do(func() {
+		b, err := dataFS.ReadFile(path.Join("data/syscall-groups", g.Version+".tsv"))
 		if err != nil {
 			groupsErr = err
 			return
 		}
-		g := &SyscallGroups{Version: strings.TrimSuffix(e.Name(), ".tsv"), Groups: map[string]map[string]bool{}}
+		g.Groups = map[string]map[string]bool{}
 		sc := bufio.NewScanner(strings.NewReader(string(b)))
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
@@ -59,9 +72,11 @@ func loadGroups() {
 			g.Groups[name] = set
 			g.Order = append(g.Order, name)
 		}
-		groupSets = append(groupSets, g)
+	})
+	if groupsErr != nil {
+		panic(fmt.Sprintf("rules: embedded syscall groups unreadable: %v", groupsErr))
 	}
-	sort.Slice(groupSets, func(i, j int) bool { return releaseNumber(groupSets[i].Version) < releaseNumber(groupSets[j].Version) })
+	return g
 }
 
 func releaseNumber(v string) float64 {
@@ -79,7 +94,7 @@ func GroupsFor(version int) (g *SyscallGroups, exact bool) {
 		panic(fmt.Sprintf("rules: embedded syscall groups unreadable: %v", groupsErr))
 	}
 	if version <= 0 {
-		return groupSets[len(groupSets)-1], false
+		return parsed(groupSets[len(groupSets)-1]), false
 	}
 	best := groupSets[0]
 	for _, s := range groupSets {
@@ -87,7 +102,7 @@ func GroupsFor(version int) (g *SyscallGroups, exact bool) {
 			best = s
 		}
 	}
-	return best, int(releaseNumber(best.Version)) == version
+	return parsed(best), int(releaseNumber(best.Version)) == version
 }
 
 // HostGroups wraps the @group sets read from a running systemd.
