@@ -26,20 +26,27 @@ type evidenceFlags struct {
 
 func (e *evidenceFlags) register(fl *pflag.FlagSet, sinceHelp string, units bool) {
 	fl.StringVar(&e.Bundle, "bundle", "", "read all evidence from a bundle `DIR` or .tar.gz copied from a host")
-	fl.StringVarP(&e.Directory, "directory", "D", "", "read the journal from `DIR` (journald or journal-remote output)")
+	fl.StringVarP(&e.Directory, "directory", "D", "", directoryHelp)
 	fl.StringArrayVar(&e.Files, "file", nil, "read the journal from `FILE` (repeatable): journal files, or journalctl -o export / -o json output")
 	fl.StringArrayVar(&e.AuditLogs, "audit-log", nil, "read the audit log from `PATH` (file or folder; repeatable; default /var/log/audit on a live host)")
 	fl.StringArrayVar(&e.Hosts, "host", nil, "only entries of this `HOST` (_HOSTNAME or _MACHINE_ID; repeatable)")
 	fl.StringVar(&e.Since, "since", "", "from `TIME` on ("+sinceHelp+"; \"2026-01-02 15:04\", \"-2h\", \"yesterday\")")
 	fl.StringVar(&e.Until, "until", "", "up to `TIME`")
 	if units {
-		fl.StringVar(&e.Units, "unit-dir", "", "unit configuration folder `DIR` (NAME.show, NAME.cat, or HOST/NAME.show), for --directory/--file")
+		fl.StringVar(&e.Units, "unit-dir", "", unitDirHelp)
 		// journalctl's -u names a unit: a folder flag named --units read
 		// as one. The old name stays, deprecated.
 		fl.StringVar(&e.Units, "units", "", "")
 		fl.MarkDeprecated("units", "use --unit-dir")
 	}
 }
+
+// The help of the evidence flags watch shares with the other commands:
+// one text, one meaning.
+const (
+	directoryHelp = "read the journal from `DIR` (journald or journal-remote output) instead of the local one"
+	unitDirHelp   = "unit configuration folder `DIR` (NAME.show, NAME.cat, or HOST/NAME.show) instead of D-Bus"
+)
 
 // offline reports whether evidence was named, rather than the live host.
 func (e *evidenceFlags) offline() bool {

@@ -55,8 +55,8 @@ Exit status: 0 when stopped with Ctrl-C, 2 usage or evidence error.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Directory, "directory", "D", "", "follow the journal in `DIR` instead of the local one")
-	fl.StringVar(&opts.UnitsDir, "unit-dir", "", "read units' configuration from `DIR` (UNIT.show, UNIT.cat) instead of D-Bus")
+	fl.StringVarP(&opts.Directory, "directory", "D", "", directoryHelp)
+	fl.StringVar(&opts.UnitsDir, "unit-dir", "", unitDirHelp)
 	fl.StringVar(&opts.UnitsDir, "units", "", "")
 	fl.MarkDeprecated("units", "use --unit-dir")
 	fl.BoolVar(&opts.NoNetlink, "no-netlink", false, "do not subscribe to the kernel's audit stream; use the journal's audit entries")
