@@ -81,6 +81,10 @@ func firstLower(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
+// cobra's template functions are one global map: registered once, here,
+// not per command tree (tests build many trees at once).
+func init() { cobra.AddTemplateFunc("hardenVersion", version) }
+
 // NewCmdRoot builds the command tree.
 func NewCmdRoot(f *Factory) *cobra.Command {
 	root := &cobra.Command{
@@ -96,7 +100,6 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 		// is made only when asked (it reads the embedded tables).
 		Version: "-",
 	}
-	cobra.AddTemplateFunc("hardenVersion", version)
 	root.SetVersionTemplate("harden {{hardenVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withHints(err, "see `"+c.CommandPath()+" --help`")
