@@ -38,6 +38,29 @@ func watchRecording(t *testing.T, units []string, unitsDir string, exports []str
 		t.Skip("systemd-journal-remote not installed")
 	}
 	dir := t.TempDir()
+	// watch follows from the tail, and an empty folder's tail is its end:
+	// libsystemd then passes over the entries of a file that appears whole
+	// (journal-remote keeps their own, older times), so this test failed
+	// whenever the file was written before watch looked. The folder first
+	// holds one entry dated 1970 that watch's matches take (a kernel-
+	// transport line; hand-written, not evidence) for the tail to be; each
+	// file is written elsewhere and moved in whole.
+	stage := t.TempDir()
+	writeRemote := func(name string, files ...string) {
+		cmd := exec.Command(remote, append([]string{"--output=" + filepath.Join(stage, name)}, files...)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("journal-remote: %v %s", err, b)
+		}
+		if err := os.Rename(filepath.Join(stage, name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	primer := filepath.Join(stage, "primer.export")
+	if err := os.WriteFile(primer, []byte("__REALTIME_TIMESTAMP=1000000\n__MONOTONIC_TIMESTAMP=1000000\n"+
+		"_BOOT_ID=00000000000000000000000000000001\n_TRANSPORT=kernel\nMESSAGE=the tail\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeRemote("primer.journal", primer)
 	out := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -47,17 +70,11 @@ func watchRecording(t *testing.T, units []string, unitsDir string, exports []str
 		Units: units, Directory: dir, UnitsDir: unitsDir}
 	done := make(chan error)
 	go func() { done <- watchRun(opts) }()
-	// watch follows from the tail, and journal-remote keeps the entries'
-	// own times: write only once watch is following, or it sees nothing
-	// (a loaded CI machine).
 	for ready := time.Now().Add(60 * time.Second); time.Now().Before(ready) && !strings.Contains(errOut.String(), "watching"); {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(time.Second)
-	cmd := exec.Command(remote, append([]string{"--output=" + filepath.Join(dir, "remote.journal")}, exports...)...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("journal-remote: %v %s", err, b)
-	}
+	writeRemote("remote.journal", exports...)
 	all := func() bool {
 		for _, w := range want {
 			if !strings.Contains(out.String(), w) {
