@@ -953,6 +953,7 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		comm = commOf(exe)
 	}
 	killedBySys := (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && inv.ExitStatus == 31
+	unit := invUnit(inv)
 	var out []*journal.AuditEvent
 	var ties []string
 	for i := range ev.Audit {
@@ -963,9 +964,9 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		switch {
 		case inv.PIDs[a.PID()]:
 		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
-		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), inv):
+		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
 			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
-		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), inv):
+		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit):
 			ties = append(ties, fmt.Sprintf("the SECCOMP record of PID %d was tied to this run by PID 1's report of a SIGSYS death at the same moment", a.PID()))
 		default:
 			continue
@@ -989,11 +990,14 @@ func isSigsysKill(a *journal.AuditEvent) bool {
 	return r != nil && r.Raw["sig"] == "31"
 }
 
-// pidElsewhere: a journal line of another unit names the PID.
-func pidElsewhere(ev *journal.Evidence, pid int, inv *Invocation) bool {
+// pidElsewhere: a journal line of a unit other than unit names the PID.
+func pidElsewhere(ev *journal.Evidence, pid int, unit string) bool {
 	for i := range ev.Entries {
 		e := &ev.Entries[i]
-		if e.PID() == pid && e.Unit() != "" && !inv.PIDs[pid] && e.Unit() != invUnit(inv) {
+		if e.PID() != pid {
+			continue
+		}
+		if u := e.Unit(); u != "" && u != unit {
 			return true
 		}
 	}

@@ -27,7 +27,7 @@ type candidate struct {
 // sets aside (withheld) the broad ones when the evidence is only the
 // service's own words.
 func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withheld []string) {
-	laddered := false
+	laddered, unsafeSaid := false, false
 	for _, cand := range candidates(sym, c, sb) {
 		if cand.ladder && laddered {
 			continue
@@ -35,8 +35,9 @@ func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withhel
 		if why := unsafeLine(cand.Lines, sym.Path); why != "" {
 			// Before verification: the model would read such a line as
 			// systemd does (another path, or a list), and drop it silently.
-			if len(withheld) == 0 || !strings.HasPrefix(withheld[len(withheld)-1], "a drop-in naming") {
+			if !unsafeSaid {
 				withheld = append(withheld, fmt.Sprintf("a drop-in naming this path is not offered: %s; check the path on the host and write the line by hand", why))
+				unsafeSaid = true
 			}
 			continue
 		}

@@ -54,12 +54,7 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 		unnamed = fmt.Sprintf("names the operation only as %q", sym.Op)
 	}
 	var out []cause
-	seen := map[string]bool{}
-	add := func(c cause) {
-		if seen[c.setting] {
-			return
-		}
-		seen[c.setting] = true
+	add := func(c cause) { // duplicates go in suspects, across errnos too
 		c.kind, c.confidence, c.fallback = causeSuspect, Medium, true
 		out = append(out, c)
 	}

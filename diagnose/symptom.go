@@ -66,6 +66,7 @@ func (s *Symptom) Trusted() bool { return s.Origin != journal.FromService }
 
 var (
 	reConfLine   = regexp.MustCompile(`^/\S+:\d+$`)
+	reNamedGroup = regexp.MustCompile(`\(\?P<\w+>`)
 	reErrnoPy    = regexp.MustCompile(`\[Errno (-?\d+)\]`)
 	reErrnoRust  = regexp.MustCompile(`\(os error (\d+)\)|Os \{ code: (\d+)`)
 	reErrnoNum   = regexp.MustCompile(`(?i)\berrno[=:\s]+(-?\d+)`)
@@ -98,6 +99,9 @@ var (
 	}
 	nnpTexts       []*regexp.Regexp
 	consequenceRes []*regexp.Regexp
+	// consequenceAny is every consequence pattern in one, without its
+	// groups: one pass tells whether a line needs the table at all.
+	consequenceAny *regexp.Regexp
 )
 
 func buildTextTables() {
@@ -127,9 +131,12 @@ func buildTextTables() {
 	for _, t := range rules.NoNewPrivilegesTexts {
 		nnpTexts = append(nnpTexts, regexp.MustCompile(t))
 	}
+	var alts []string
 	for _, c := range rules.Consequences {
 		consequenceRes = append(consequenceRes, regexp.MustCompile(c.Pattern))
+		alts = append(alts, "(?:"+reNamedGroup.ReplaceAllString(c.Pattern, "(?:")+")")
 	}
+	consequenceAny = regexp.MustCompile(strings.Join(alts, "|"))
 }
 
 // knownSyscalls is the newest @known list: words in messages that are
@@ -348,12 +355,12 @@ func ParseServiceLine(line string) (Symptom, bool) {
 		// The program named a consequence: what it says it was for wins
 		// over what the words around it suggest.
 		switch {
-		case strings.HasPrefix(fact, "CAP_"):
-			sym.Op = "cap:" + fact
-		case strings.HasPrefix(fact, "path:"):
-			sym.Path = strings.TrimSuffix(fact[len("path:"):], ".")
-		case fact != "" && cq.Path != "":
-			sym.Path = cq.Path + strings.ReplaceAll(fact, ".", "/")
+		case fact.cap != "":
+			sym.Op = "cap:" + fact.cap
+		case fact.path != "":
+			sym.Path = strings.TrimSuffix(fact.path, ".")
+		case fact.key != "" && cq.Path != "":
+			sym.Path = cq.Path + strings.ReplaceAll(fact.key, ".", "/")
 		}
 		if cq.Op != "" && !strings.HasPrefix(sym.Op, "cap:") {
 			sym.Op = cq.Op
@@ -395,27 +402,35 @@ func ParseServiceLine(line string) (Symptom, bool) {
 	return sym, true
 }
 
+// consequenceFacts are what a consequence wording's groups held.
+type consequenceFacts struct{ key, cap, path string }
+
 // consequenceOf finds the first consequence wording of a line and the
-// fact its group holds (a sysctl key, a capability).
-func consequenceOf(line string) (*rules.Consequence, string) {
+// facts its groups hold (a sysctl key, a capability, a path).
+func consequenceOf(line string) (*rules.Consequence, consequenceFacts) {
 	textOnce.Do(buildTextTables)
+	if !consequenceAny.MatchString(line) {
+		return nil, consequenceFacts{}
+	}
 	for i, re := range consequenceRes {
 		m := re.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
-		fact := ""
+		var f consequenceFacts
 		for gi, n := range re.SubexpNames() {
-			if (n == "key" || n == "cap" || n == "path") && m[gi] != "" {
-				fact = m[gi]
-				if n == "path" {
-					fact = "path:" + fact
-				}
+			switch n {
+			case "key":
+				f.key = m[gi]
+			case "cap":
+				f.cap = m[gi]
+			case "path":
+				f.path = m[gi]
 			}
 		}
-		return &rules.Consequences[i], fact
+		return &rules.Consequences[i], f
 	}
-	return nil, ""
+	return nil, consequenceFacts{}
 }
 
 // ParseFamily finds an address family named in a line (AF_INET6, or the

@@ -96,11 +96,9 @@ func (t *TriageStream) addDenial(a journal.AuditEvent) {
 	t.denials[a.Host][p] = append(t.denials[a.Host][p], a)
 }
 
-func entryHost(e *journal.Entry) string { return e.Host() }
-
 // Add takes the next journal entry (entries must come in time order).
 func (t *TriageStream) Add(e *journal.Entry) {
-	h := entryHost(e)
+	h := e.Host()
 	switch {
 	case e.Fields["_TRANSPORT"] == "audit":
 		switch e.Fields["_AUDIT_TYPE_NAME"] {
@@ -177,8 +175,8 @@ func refusalWords(msg string) bool {
 
 // consequenceWords: a program's own wording for a refusal (rules.Consequences).
 func consequenceWords(msg string) bool {
-	c, _ := consequenceOf(msg)
-	return c != nil
+	textOnce.Do(buildTextTables)
+	return consequenceAny.MatchString(msg)
 }
 
 // explain diagnoses one run with its entries, the host's kernel lines and

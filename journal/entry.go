@@ -90,11 +90,11 @@ func (e *Entry) IsKernel() bool {
 // PID 1's lines about itself.
 func (e *Entry) Unit() string {
 	u := e.Fields["_SYSTEMD_UNIT"]
-	switch {
-	case u != "" && u != "init.scope" && !strings.HasPrefix(u, "systemd-coredump@"):
-		return u
-	case strings.HasPrefix(u, "systemd-coredump@"):
+	if strings.HasPrefix(u, "systemd-coredump@") {
 		return e.Fields["COREDUMP_UNIT"]
+	}
+	if u != "" && u != "init.scope" {
+		return u
 	}
 	if p := e.Provenance(); p == FromManager || p == FromExecutor {
 		return e.Fields["UNIT"]

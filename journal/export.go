@@ -12,12 +12,11 @@ import (
 	"syscall"
 )
 
-// Bounds of the export reader. journald accepts fields up to 768 MiB and a
-// service can send one, so a long field is not damage: its first
-// maxFieldKeep bytes are kept, the rest is skipped by its known length and
-// the read goes on. The bounds keep memory independent of the input.
-// maxFieldKeep is how much of one field value is kept; no rule reads
-// further into a message. (A variable so that the fuzzer can lower it and
+// maxFieldKeep is how much of one field value the export and JSON readers
+// keep; no rule reads further into a message. journald accepts fields up to
+// 768 MiB and a service can send one, so a long field is not damage: the
+// rest is skipped by its known length and the read goes on, and memory does
+// not depend on the input. (A variable so that the fuzzer can lower it and
 // reach the cutting and skipping paths with small inputs.)
 var maxFieldKeep = 64 << 10
 

@@ -139,8 +139,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		st.save()
 	}()
 
-	var pending *Line         // on trial in the temporary drop-in
-	var pendingSymptom string // what it should make go away
+	var pending *Line // on trial in the temporary drop-in; its Symptom must go
 	tried := map[string]bool{}
 	for round := 1; round <= opts.Rounds; round++ {
 		if err := ctx.Err(); err != nil {
@@ -162,30 +161,30 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 		// Judge the line on trial: its symptom must be gone.
 		if pending != nil {
-			if why := trialFailed(rep, pending.Setting, pendingSymptom); why != "" {
-				r.Note = fmt.Sprintf("%s %s; taken back", pending.Setting, why)
-				removeOurs(tempPath)
-				pending = nil
-				t.Systemd.DaemonReload()
-				if !hasSymptom(rep, pendingSymptom) {
-					// What this round shows came from the line itself: the
-					// next round, without it, brings the original symptom
-					// back and its next candidate is tried.
-					r.Result = "taken-back"
-					st.Rounds, out.Rounds = append(st.Rounds, r), append(out.Rounds, r)
-					continue
-				}
-			} else {
-				st.Lines = append(st.Lines, *pending)
-				r.Added = append(r.Added, pending.Setting)
+			line := *pending
+			pending = nil
+			why := trialFailed(rep, line.Setting, line.Symptom)
+			if why == "" {
+				st.Lines = append(st.Lines, line)
+				r.Added = append(r.Added, line.Setting)
 				if err := writeAtomic(tunePath, renderDropIn(opts.Unit, st.Lines)); err != nil {
 					return out, err
 				}
 				st.addFile(tunePath)
-				removeOurs(tempPath)
+			} else {
+				r.Note = fmt.Sprintf("%s %s; taken back", line.Setting, why)
 			}
-			pending = nil
+			removeOurs(tempPath)
 			t.Systemd.DaemonReload()
+			if why != "" && !hasSymptom(rep, line.Symptom) {
+				// What this round shows came from the line itself: the next
+				// round, without it, brings the original symptom back and
+				// its next candidate is tried.
+				r.Result = "taken-back"
+				st.Rounds, out.Rounds = append(st.Rounds, r), append(out.Rounds, r)
+				st.save()
+				continue
+			}
 		}
 		switch {
 		case res == "healthy":
@@ -219,7 +218,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 			if len(f.Evidence) > 0 {
 				line.Evidence = f.Evidence[0].Text
 			}
-			pending, pendingSymptom = &line, f.Symptom
+			pending = &line
 			if err := writeAtomic(tempPath, renderDropIn(opts.Unit, []Line{line})); err != nil {
 				return out, err
 			}
