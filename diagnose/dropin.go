@@ -7,22 +7,6 @@ import (
 	"github.com/harden-tool/harden/rules"
 )
 
-// listDirectives accumulate over assignments; an empty assignment resets
-// them (systemd.exec(5)). Everything else is replaced by a later line.
-var listDirectives = map[string]bool{
-	"ReadWritePaths": true, "ReadOnlyPaths": true, "InaccessiblePaths": true, "BindPaths": true,
-	"BindReadOnlyPaths": true, "TemporaryFileSystem": true, "NoExecPaths": true, "ExecPaths": true,
-	"StateDirectory": true, "CacheDirectory": true, "LogsDirectory": true, "RuntimeDirectory": true,
-	"ConfigurationDirectory": true, "AmbientCapabilities": true, "CapabilityBoundingSet": true,
-	"IPAddressAllow": true, "IPAddressDeny": true, "ExecStartPre": true, "SupplementaryGroups": true,
-	"RestrictAddressFamilies": true, "SystemCallFilter": true, "DeviceAllow": true,
-	"SocketBindAllow": true, "SocketBindDeny": true, "RestrictNetworkInterfaces": true, "RestrictFileSystems": true,
-}
-
-// allowDenyLists are list settings whose entries of the other kind than
-// the first assignment ("~" or not) remove instead of add.
-var allowDenyLists = map[string]bool{"RestrictAddressFamilies": true, "RestrictNetworkInterfaces": true, "RestrictFileSystems": true}
-
 // ApplyDropIn returns the properties a unit would have with the drop-in
 // lines applied after its configuration, following systemd's merge rules:
 // lists accumulate and reset on an empty assignment; CapabilityBoundingSet=
@@ -47,10 +31,11 @@ func applyDropIn(props map[string]string, lines []string, groups *rules.SyscallG
 		if d, ok := rules.LookupDirective(name); ok {
 			name = d.Name
 		}
+		merge := rules.Directives[name].Merge
 		switch {
 		case name == "SystemCallFilter":
 			out[name] = mergeFilter(out[name], value, groups)
-		case allowDenyLists[name] && value != "" && strings.TrimSpace(out[name]) != "" && strings.HasPrefix(strings.TrimSpace(out[name]), "~") != strings.HasPrefix(value, "~"):
+		case merge == rules.AllowDeny && value != "" && strings.TrimSpace(out[name]) != "" && strings.HasPrefix(strings.TrimSpace(out[name]), "~") != strings.HasPrefix(value, "~"):
 			if name == "RestrictFileSystems" {
 				value = strings.Join(rules.FileSystemTable().Expand(strings.Fields(value)), " ")
 			}
@@ -70,7 +55,7 @@ func applyDropIn(props map[string]string, lines []string, groups *rules.SyscallG
 				}
 				out[name] = joinSet(set)
 			}
-		case listDirectives[name]:
+		case merge != rules.Replace:
 			if value == "" {
 				out[name] = ""
 			} else if out[name] == "" {

@@ -572,20 +572,7 @@ func looksLikeFile(p string) bool {
 // weakerValues are the values of an enum directive that protect less,
 // strongest first (the candidates beyond the purpose-built settings).
 func weakerValues(directive, current string) []string {
-	ladders := map[string][]string{
-		"ProtectSystem":         {"strict", "full", "yes", "no"},
-		"ProtectHome":           {"yes", "tmpfs", "read-only", "no"},
-		"ProtectKernelTunables": {"yes", "no"},
-		"ProtectKernelLogs":     {"yes", "no"},
-		"ProtectKernelModules":  {"yes", "no"},
-		"ProtectControlGroups":  {"yes", "no"},
-		"PrivateTmp":            {"yes", "no"},
-		"PrivateDevices":        {"yes", "no"},
-		"ProtectHostname":       {"yes", "no"},
-		"ProcSubset":            {"pid", "all"},
-		"ProtectProc":           {"noaccess", "invisible", "ptraceable", "default"},
-	}
-	ladder := ladders[directive]
+	ladder := rules.Directives[directive].Ladder
 	if isYes(current) {
 		current = "yes"
 	}
@@ -603,8 +590,9 @@ func weakerValues(directive, current string) []string {
 func broadness(lines []string) string {
 	for _, l := range lines {
 		name, value, _ := strings.Cut(l, "=")
-		switch name {
-		case "ReadWritePaths", "ReadWriteDirectories", "BindPaths", "BindReadOnlyPaths":
+		d, _ := rules.LookupDirective(name)
+		if d.PathList == rules.Writable || d.PathList != "" && !d.Remount {
+			// A path made writable, or bound in.
 			for _, p := range strings.Fields(value) {
 				p = path.Clean(strings.TrimLeft(p, "-+"))
 				for _, b := range rules.BroadPaths {
@@ -613,22 +601,9 @@ func broadness(lines []string) string {
 					}
 				}
 			}
-		case "ProtectSystem":
-			return "lowers ProtectSystem= for the whole operating system"
-		case "ProtectHome":
-			if value == "no" || value == "read-only" {
-				return "exposes every home directory"
-			}
-		case "ProtectKernelTunables":
-			return "makes all of /proc/sys and /sys writable"
-		case "SystemCallFilter", "RestrictAddressFamilies", "CapabilityBoundingSet":
-			if value == "" || value == "~" {
-				return "empties " + name + "="
-			}
-		case "NoNewPrivileges":
-			if !isYes(value) {
-				return "drops no_new_privs"
-			}
+		}
+		if why, ok := d.Broad.Sweeping(value); ok {
+			return why
 		}
 	}
 	return ""

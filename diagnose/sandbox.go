@@ -81,32 +81,22 @@ func NewSandbox(props map[string]string, version int) *Sandbox {
 	s.User = get("User")
 	s.Root = !s.Dynamic && (s.User == "" || s.User == "root" || s.User == "0")
 
-	// Mount rules from the boolean/enum directives.
-	ps := get("ProtectSystem")
-	if s.Dynamic && (ps == "" || ps == "no" || ps == "yes" || ps == "full") {
-		ps = "strict"
-		s.addTable("ProtectSystem", "strict", "ProtectSystem=strict (implied by DynamicUser=yes)")
-	} else {
-		s.addTable("ProtectSystem", ps, "")
-	}
-	ph := get("ProtectHome")
-	if s.Dynamic && (ph == "" || ph == "no") {
-		s.addTable("ProtectHome", "read-only", "ProtectHome=read-only (implied by DynamicUser=yes)")
-	} else {
-		s.addTable("ProtectHome", ph, "")
-	}
-	for dir := range rules.MountTables {
-		if dir == "ProtectSystem" || dir == "ProtectHome" {
+	// Mount rules from the boolean/enum directives, as set or as implied
+	// (DynamicUser=yes implies ProtectSystem=strict unless the unit asks
+	// for as much, and so on).
+	for _, d := range rules.DirectiveList() {
+		if d.Mounts == nil {
 			continue
 		}
-		v := get(dir)
+		v := get(d.Name)
 		if isYes(v) {
 			v = "yes"
 		}
-		s.addTable(dir, v, "")
-	}
-	if s.Dynamic && !yes("PrivateTmp") {
-		s.addTable("PrivateTmp", "yes", "PrivateTmp=yes (implied by DynamicUser=yes)")
+		if by, implied := s.impliedValue(d, v); by != "" {
+			s.addTable(d.Name, implied, d.Name+"="+implied+" (implied by "+by+"=yes)")
+			continue
+		}
+		s.addTable(d.Name, v, "")
 	}
 	for _, l := range rules.PathListDirectives {
 		for _, entry := range splitList(get(l.Directive)) {
@@ -139,16 +129,17 @@ func NewSandbox(props map[string]string, version int) *Sandbox {
 	}
 
 	// no_new_privs.
-	switch {
-	case yes("NoNewPrivileges"):
+	nnp := rules.Directives["NoNewPrivileges"]
+	switch by, _ := s.impliedValue(nnp, get(nnp.Name)); {
+	case yes(nnp.Name):
 		s.NNP, s.NNPWhy = true, "NoNewPrivileges=yes"
-	case s.Dynamic:
-		s.NNP, s.NNPWhy = true, "DynamicUser=yes"
+	case by != "":
+		s.NNP, s.NNPWhy = true, by+"=yes"
 	case version > 0 && version <= rules.LastReleaseSeccompImpliesNNP && !s.HasCap("CAP_SYS_ADMIN"):
-		for dir, want := range rules.SeccompDirectives {
-			v := get(dir)
-			if (want == "" && v != "" && v != "no") || (want != "" && isYes(v)) {
-				s.NNP, s.NNPWhy = true, dir+"= (implies NoNewPrivileges=yes up to systemd 254)"
+		for _, sd := range rules.SeccompDirectives {
+			v := get(sd.Directive)
+			if (sd.Value == "" && v != "" && v != "no") || (sd.Value != "" && isYes(v)) {
+				s.NNP, s.NNPWhy = true, sd.Directive+"= (implies NoNewPrivileges=yes up to systemd 254)"
 				break
 			}
 		}
@@ -173,6 +164,32 @@ func NewSandbox(props map[string]string, version int) *Sandbox {
 		s.Filter = sf
 	}
 	return s
+}
+
+// impliedValue is the value a setting takes from another that implies it
+// (by), when the unit's own value v is weaker: absent, or lower on the
+// setting's ladder.
+func (s *Sandbox) impliedValue(d rules.Directive, v string) (by, value string) {
+	for _, imp := range rules.ImpliersOf(d.Name) {
+		if !isYes(s.Props[imp.By]) {
+			continue
+		}
+		if rank(d.Ladder, v) > rank(d.Ladder, imp.Value) {
+			return imp.By, imp.Value
+		}
+	}
+	return "", ""
+}
+
+// rank is a value's place on a ladder, strongest 0; a value not on it
+// (unset, "no" spelled otherwise) ranks last.
+func rank(ladder []string, v string) int {
+	for i, l := range ladder {
+		if l == v {
+			return i
+		}
+	}
+	return len(ladder)
 }
 
 func (s *Sandbox) addTable(dir, value, setting string) {

@@ -1,7 +1,13 @@
 package rules
 
-// Directive is what harden knows of one systemd setting. Facts come from
-// shared/reference/directives.md (systemd's sources, v245…v262).
+import "strings"
+
+// Directive is what harden knows of one systemd setting: the single
+// record of its facts. The tables the engine reads by kind of fact
+// (MountTables, PathListDirectives, ExecDirectories, …; see index.go) are
+// derived from these records, so a directive is added here and nowhere
+// else. Facts come from shared/reference/directives.md (systemd's sources,
+// v245…v262) and are checked by the lab's captures.
 type Directive struct {
 	Name     string
 	OldNames []string
@@ -16,6 +22,112 @@ type Directive struct {
 	// Hint is the purpose-built alternative to relaxing the directive at
 	// all, added to its relaxations' rationale.
 	Hint string
+
+	// Mounts are the paths each value of a boolean/enum setting mounts
+	// (systemd's namespace.c tables).
+	Mounts map[string][]PathEffect
+	// PathList, for a list setting whose entries each mount one path, is
+	// what an entry makes of its path. Remount entries change how a path
+	// already in the namespace is mounted and bring no content: below an
+	// empty tmpfs (ProtectHome=tmpfs, TemporaryFileSystem=) their path
+	// does not exist, and the unit fails with 226/NAMESPACE unless the
+	// entry starts with "-" (lab: ProtectHome=tmpfs with
+	// ReadWritePaths=/home/u/data failed so on systemd 252).
+	PathList Effect
+	Remount  bool
+	// PurposeBuilt, for a directory setting, is where systemd creates the
+	// directory it hands to the service's user, writable whatever
+	// ProtectSystem= says.
+	PurposeBuilt *PurposeBuilt
+	// DropsCapabilities are removed from the bounding set at exec time
+	// when the switch is on, beyond what CapabilityBoundingSet= says.
+	DropsCapabilities []string
+	// Seccomp is set for the settings implemented as seccomp filters: the
+	// value that installs one ("yes"), or "any" for any value but empty
+	// and "no". Up to v254 each implied NoNewPrivileges=yes for a service
+	// without CAP_SYS_ADMIN (directives.md §0).
+	Seccomp string
+	// BPF: enforced by a BPF program systemd compiles in only with its BPF
+	// framework (+BPF_FRAMEWORK in `systemctl --version`); without it the
+	// setting is accepted and ignored.
+	BPF bool
+	// Implies are the settings this one turns on unless the unit sets
+	// something at least as strong (DynamicUser=yes).
+	Implies []Setting
+	// InPlayBy names, for a setting the unit may never have written, the
+	// settings that bring it into play: the line to show the operator
+	// instead (a default limit binds only a non-root User=).
+	InPlayBy []string
+	// Merge is how a later assignment (a drop-in's) combines with earlier
+	// ones.
+	Merge Merge
+	// Ladder lists the values of an enum setting from the strongest to
+	// the weakest: the relaxations beyond the purpose-built settings.
+	Ladder []string
+	// Broad says when a relaxation that assigns this setting is sweeping,
+	// and is then never proposed on the service's own words alone.
+	Broad *Broad
+	// Floor is the least a raised limit is set to (four times a tiny limit
+	// is still too small for any real program); Trade is the cgroup
+	// setting that bounds the same thing more truly (address space is not
+	// memory: runtimes reserve far more than they use).
+	Floor int64
+	Trade string
+	// Signals are the signals the kernel sends a process that exceeds the
+	// limit (SIGXFSZ at LimitFSIZE=, SIGXCPU at LimitCPU='s soft limit,
+	// SIGKILL at its hard limit, SIGSEGV when the stack outgrows
+	// LimitSTACK=).
+	Signals []int
+}
+
+// Setting is one assignment.
+type Setting struct{ Directive, Value string }
+
+// PurposeBuilt is where a directory setting makes its directory, and what
+// choosing it gives up.
+type PurposeBuilt struct{ Root, GivesUp string }
+
+// Merge is how assignments of a setting combine (systemd.exec(5)).
+type Merge int
+
+const (
+	// Replace: a later assignment replaces the earlier ones.
+	Replace Merge = iota
+	// Accumulate: assignments add up; an empty one resets the list.
+	Accumulate
+	// AllowDeny: a list that is an allow-list or, with "~", a deny-list;
+	// an assignment of the other kind than the first removes entries.
+	AllowDeny
+)
+
+// Broad says which values of a setting make a relaxation sweeping: those
+// in Values, or those not in Not, or (both empty) any value.
+type Broad struct {
+	Values, Not []string
+	Why         string
+}
+
+// Sweeping reports whether assigning value is broad, and why.
+func (b *Broad) Sweeping(value string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	switch {
+	case b.Values != nil:
+		for _, v := range b.Values {
+			if v == value {
+				return b.Why, true
+			}
+		}
+		return "", false
+	case b.Not != nil:
+		for _, v := range b.Not {
+			if v == strings.ToLower(value) {
+				return "", false
+			}
+		}
+	}
+	return b.Why, true
 }
 
 // ManURL is the man page anchor of a directive.
@@ -44,120 +156,169 @@ func LookupDirective(name string) (Directive, bool) {
 	return Directive{Name: name}, false
 }
 
-func init() {
-	for _, d := range directiveList {
-		Directives[d.Name] = d
-	}
+func exec(name string) string { return "systemd.exec.html#" + name + "=" }
+
+var yesNo = []string{"yes", "no"}
+
+var protectSystemMounts = map[string][]PathEffect{
+	"yes":    {{"/usr", ReadOnly}, {"/boot", ReadOnly}, {"/efi", ReadOnly}},
+	"true":   {{"/usr", ReadOnly}, {"/boot", ReadOnly}, {"/efi", ReadOnly}},
+	"full":   {{"/usr", ReadOnly}, {"/boot", ReadOnly}, {"/efi", ReadOnly}, {"/etc", ReadOnly}},
+	"strict": {{"/", ReadOnly}, {"/proc", Host}, {"/sys", Host}, {"/dev", Host}, {"/home", Host}, {"/root", Host}, {"/run/user", Host}},
 }
 
-func exec(name string) string { return "systemd.exec.html#" + name + "=" }
+var protectHomeMounts = map[string][]PathEffect{
+	"yes":       {{"/home", Inaccessible}, {"/root", Inaccessible}, {"/run/user", Inaccessible}},
+	"true":      {{"/home", Inaccessible}, {"/root", Inaccessible}, {"/run/user", Inaccessible}},
+	"read-only": {{"/home", ReadOnly}, {"/root", ReadOnly}, {"/run/user", ReadOnly}},
+	"tmpfs":     {{"/home", TmpfsRO}, {"/root", TmpfsRO}, {"/run/user", TmpfsRO}},
+}
+
+var protectKernelTunablesMounts = map[string][]PathEffect{
+	"yes": {{"/proc/acpi", ReadOnly}, {"/proc/apm", ReadOnly}, {"/proc/asound", ReadOnly}, {"/proc/bus", ReadOnly},
+		{"/proc/fs", ReadOnly}, {"/proc/irq", ReadOnly}, {"/proc/latency_stats", ReadOnly}, {"/proc/mtrr", ReadOnly},
+		{"/proc/scsi", ReadOnly}, {"/proc/sys", ReadOnly}, {"/proc/sysrq-trigger", ReadOnly}, {"/proc/timer_stats", ReadOnly},
+		{"/sys", ReadOnly}, {"/proc/kallsyms", Inaccessible}, {"/proc/kcore", Inaccessible},
+		{"/sys/fs/cgroup", Host}, {"/sys/fs/selinux", Host}},
+}
 
 var directiveList = []Directive{
 	{Name: "ExecStart", Man: "systemd.service.html#ExecStart=", Protects: "the program the service runs"},
+	{Name: "ExecStartPre", Man: "systemd.service.html#ExecStartPre=", Merge: Accumulate},
 	{Name: "User", Man: exec("User"), Protects: "the service runs without root's rights"},
 	{Name: "Group", Man: exec("Group"), Protects: "the service runs with its own group"},
-	{Name: "SupplementaryGroups", Man: exec("SupplementaryGroups"), Protects: "group memberships are limited to those listed"},
-	{Name: "DynamicUser", Man: exec("DynamicUser"), Since: 232, Protects: "a throw-away UID owns nothing outside the service's own directories"},
-	{Name: "ProtectSystem", Man: exec("ProtectSystem"), Since: 214, Protects: "the service cannot modify the operating system's files"},
-	{Name: "ProtectHome", Man: exec("ProtectHome"), Since: 214, Protects: "users' home directories stay out of the service's reach"},
-	{Name: "ReadWritePaths", OldNames: []string{"ReadWriteDirectories"}, Man: exec("ReadWritePaths"), Since: 231, Protects: "only the listed paths are writable"},
-	{Name: "ReadOnlyPaths", OldNames: []string{"ReadOnlyDirectories"}, Man: exec("ReadOnlyPaths"), Since: 231, Protects: "the listed paths cannot be modified"},
-	{Name: "InaccessiblePaths", OldNames: []string{"InaccessibleDirectories"}, Man: exec("InaccessiblePaths"), Since: 231, Protects: "the listed paths are hidden from the service"},
-	{Name: "TemporaryFileSystem", Man: exec("TemporaryFileSystem"), Since: 238, Protects: "the host's content at these paths is hidden"},
-	{Name: "BindPaths", Man: exec("BindPaths"), Since: 233},
-	{Name: "BindReadOnlyPaths", Man: exec("BindReadOnlyPaths"), Since: 233, Protects: "the bound paths stay read-only"},
-	{Name: "NoExecPaths", Man: exec("NoExecPaths"), Since: 248, Protects: "nothing can be executed from these paths"},
-	{Name: "ExecPaths", Man: exec("ExecPaths"), Since: 248},
+	{Name: "SupplementaryGroups", Man: exec("SupplementaryGroups"), Protects: "group memberships are limited to those listed",
+		Merge: Accumulate},
+	{Name: "DynamicUser", Man: exec("DynamicUser"), Since: 232, Protects: "a throw-away UID owns nothing outside the service's own directories",
+		Implies: []Setting{{"ProtectSystem", "strict"}, {"ProtectHome", "read-only"}, {"PrivateTmp", "yes"}, {"NoNewPrivileges", "yes"}, {"RestrictSUIDSGID", "yes"}}},
+	{Name: "ProtectSystem", Man: exec("ProtectSystem"), Since: 214, Protects: "the service cannot modify the operating system's files",
+		Mounts: protectSystemMounts, Ladder: []string{"strict", "full", "yes", "no"},
+		Broad: &Broad{Why: "lowers ProtectSystem= for the whole operating system"}},
+	{Name: "ProtectHome", Man: exec("ProtectHome"), Since: 214, Protects: "users' home directories stay out of the service's reach",
+		Mounts: protectHomeMounts, Ladder: []string{"yes", "tmpfs", "read-only", "no"},
+		Broad: &Broad{Values: []string{"no", "read-only"}, Why: "exposes every home directory"}},
+	{Name: "ReadWritePaths", OldNames: []string{"ReadWriteDirectories"}, Man: exec("ReadWritePaths"), Since: 231, Protects: "only the listed paths are writable",
+		PathList: Writable, Remount: true, Merge: Accumulate},
+	{Name: "ReadOnlyPaths", OldNames: []string{"ReadOnlyDirectories"}, Man: exec("ReadOnlyPaths"), Since: 231, Protects: "the listed paths cannot be modified",
+		PathList: ReadOnly, Remount: true, Merge: Accumulate},
+	{Name: "InaccessiblePaths", OldNames: []string{"InaccessibleDirectories"}, Man: exec("InaccessiblePaths"), Since: 231, Protects: "the listed paths are hidden from the service",
+		PathList: Inaccessible, Remount: true, Merge: Accumulate},
+	{Name: "TemporaryFileSystem", Man: exec("TemporaryFileSystem"), Since: 238, Protects: "the host's content at these paths is hidden",
+		PathList: Tmpfs, Merge: Accumulate},
+	{Name: "BindPaths", Man: exec("BindPaths"), Since: 233,
+		PathList: Writable, Merge: Accumulate},
+	{Name: "BindReadOnlyPaths", Man: exec("BindReadOnlyPaths"), Since: 233, Protects: "the bound paths stay read-only",
+		PathList: ReadOnly, Merge: Accumulate},
+	{Name: "NoExecPaths", Man: exec("NoExecPaths"), Since: 248, Protects: "nothing can be executed from these paths",
+		PathList: NoExec, Remount: true, Merge: Accumulate},
+	{Name: "ExecPaths", Man: exec("ExecPaths"), Since: 248,
+		PathList: Exec, Remount: true, Merge: Accumulate},
 	{Name: "PrivateUsers", Man: exec("PrivateUsers"), Since: 232, Protects: "other users' IDs are unmapped inside the service",
 		Off: "PrivateUsers=no", OffRestores: "the service sees the host's user IDs again"},
 	{Name: "PrivateIPC", Man: exec("PrivateIPC"), Since: 248, Protects: "the host's System V IPC objects are out of reach",
 		Off: "PrivateIPC=no", OffRestores: "the service shares the host's System V IPC objects and POSIX message queues again (or join the namespace of the unit that creates them with JoinsNamespaceOf= and PrivateIPC=yes on both)"},
 	{Name: "SystemCallLog", Man: exec("SystemCallLog"), Since: 247},
-	{Name: "RestrictFileSystems", Man: exec("RestrictFileSystems"), Since: 250, Protects: "files on other file system types cannot be opened"},
-	{Name: "PrivateTmp", Man: exec("PrivateTmp"), Protects: "other processes' files in /tmp and /var/tmp are out of reach"},
-	{Name: "PrivateDevices", Man: exec("PrivateDevices"), Since: 209, Protects: "physical devices are out of reach"},
+	{Name: "RestrictFileSystems", Man: exec("RestrictFileSystems"), Since: 250, Protects: "files on other file system types cannot be opened",
+		Merge: AllowDeny, BPF: true},
+	{Name: "PrivateTmp", Man: exec("PrivateTmp"), Protects: "other processes' files in /tmp and /var/tmp are out of reach",
+		Mounts: map[string][]PathEffect{"yes": {{"/tmp", PrivateTmp}, {"/var/tmp", PrivateTmp}}}, Ladder: yesNo},
+	{Name: "PrivateDevices", Man: exec("PrivateDevices"), Since: 209, Protects: "physical devices are out of reach",
+		Mounts: map[string][]PathEffect{"yes": {{"/dev", PrivateDev}}}, Ladder: yesNo,
+		DropsCapabilities: []string{"CAP_MKNOD", "CAP_SYS_RAWIO"}, Seccomp: "yes"},
 	{Name: "ProtectKernelTunables", Man: exec("ProtectKernelTunables"), Since: 232, Protects: "kernel variables in /proc/sys and /sys cannot be changed",
-		Hint: "better still, set the value once at boot in /etc/sysctl.d/ and keep the service away from /proc/sys"},
-	{Name: "ProtectKernelLogs", Man: exec("ProtectKernelLogs"), Since: 244, Protects: "the kernel log buffer cannot be read or written"},
-	{Name: "ProtectKernelModules", Man: exec("ProtectKernelModules"), Since: 232, Protects: "kernel modules cannot be loaded"},
-	{Name: "ProtectControlGroups", Man: exec("ProtectControlGroups"), Since: 232, Protects: "the cgroup tree cannot be modified"},
-	{Name: "NoNewPrivileges", Man: exec("NoNewPrivileges"), Since: 187, Protects: "setuid programs and file capabilities cannot raise the service's privileges",
-		Off: "NoNewPrivileges=no", OffRestores: "lets setuid helpers such as sudo elevate again"},
-	{Name: "CapabilityBoundingSet", Man: exec("CapabilityBoundingSet"), Protects: "capabilities outside the set can never be gained"},
-	{Name: "AmbientCapabilities", Man: exec("AmbientCapabilities"), Since: 229, Protects: "a non-root service holds no capability"},
+		Mounts: protectKernelTunablesMounts, Ladder: yesNo, Seccomp: "yes",
+		Broad: &Broad{Why: "makes all of /proc/sys and /sys writable"},
+		Hint:  "better still, set the value once at boot in /etc/sysctl.d/ and keep the service away from /proc/sys"},
+	{Name: "ProtectKernelLogs", Man: exec("ProtectKernelLogs"), Since: 244, Protects: "the kernel log buffer cannot be read or written",
+		Mounts: map[string][]PathEffect{"yes": {{"/proc/kmsg", Inaccessible}, {"/dev/kmsg", Inaccessible}}}, Ladder: yesNo,
+		DropsCapabilities: []string{"CAP_SYSLOG"}, Seccomp: "yes"},
+	{Name: "ProtectKernelModules", Man: exec("ProtectKernelModules"), Since: 232, Protects: "kernel modules cannot be loaded",
+		Mounts: map[string][]PathEffect{"yes": {{"/usr/lib/modules", Inaccessible}, {"/lib/modules", Inaccessible}}}, Ladder: yesNo,
+		DropsCapabilities: []string{"CAP_SYS_MODULE"}, Seccomp: "yes"},
+	{Name: "ProtectControlGroups", Man: exec("ProtectControlGroups"), Since: 232, Protects: "the cgroup tree cannot be modified",
+		Mounts: map[string][]PathEffect{"yes": {{"/sys/fs/cgroup", ReadOnly}}}, Ladder: yesNo},
+	{Name: "NoNewPrivileges", Man: exec("NoNewPrivileges"), Since: 187, Protects: "setuid programs and file capabilities cannot raise the service's privileges", Ladder: yesNo,
+		Broad: &Broad{Not: []string{"yes", "true", "on", "1", "y", "t"}, Why: "drops no_new_privs"},
+		Off:   "NoNewPrivileges=no", OffRestores: "lets setuid helpers such as sudo elevate again"},
+	{Name: "CapabilityBoundingSet", Man: exec("CapabilityBoundingSet"), Protects: "capabilities outside the set can never be gained",
+		Merge: Accumulate, Broad: &Broad{Values: []string{"", "~"}, Why: "empties CapabilityBoundingSet="}},
+	{Name: "AmbientCapabilities", Man: exec("AmbientCapabilities"), Since: 229, Protects: "a non-root service holds no capability",
+		Merge: Accumulate, InPlayBy: []string{"User", "DynamicUser"}},
 	{Name: "PrivateNetwork", Man: exec("PrivateNetwork"), Protects: "the service has no network but its own loopback"},
-	{Name: "IPAddressDeny", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235, Protects: "traffic to other addresses is dropped"},
-	{Name: "RestrictAddressFamilies", Man: exec("RestrictAddressFamilies"), Since: 211, Protects: "sockets of other address families cannot be created"},
-	{Name: "SystemCallFilter", Man: exec("SystemCallFilter"), Since: 187, Protects: "system calls outside the allowed set are refused"},
-	{Name: "SystemCallArchitectures", Man: exec("SystemCallArchitectures"), Since: 209, Protects: "system calls of other ABIs are refused"},
-	{Name: "ProtectHostname", Man: exec("ProtectHostname"), Since: 242, Protects: "the host name cannot be changed"},
-	{Name: "ProtectClock", Man: exec("ProtectClock"), Since: 245, Protects: "the system clock cannot be changed"},
-	{Name: "RestrictNamespaces", Man: exec("RestrictNamespaces"), Since: 233, Protects: "the service cannot create namespaces"},
-	{Name: "MemoryDenyWriteExecute", Man: exec("MemoryDenyWriteExecute"), Since: 231, Protects: "memory cannot be both writable and executable"},
-	{Name: "LockPersonality", Man: exec("LockPersonality"), Since: 235, Protects: "the execution domain cannot be changed"},
-	{Name: "RestrictRealtime", Man: exec("RestrictRealtime"), Since: 231, Protects: "realtime scheduling cannot be requested"},
-	{Name: "RestrictSUIDSGID", Man: exec("RestrictSUIDSGID"), Since: 242, Protects: "setuid and setgid files cannot be created"},
-	{Name: "StateDirectory", Man: exec("RuntimeDirectory"), Since: 235},
-	{Name: "CacheDirectory", Man: exec("RuntimeDirectory"), Since: 235},
-	{Name: "LogsDirectory", Man: exec("RuntimeDirectory"), Since: 235},
-	{Name: "RuntimeDirectory", Man: exec("RuntimeDirectory"), Since: 211},
-	{Name: "ConfigurationDirectory", Man: exec("RuntimeDirectory"), Since: 235},
-	{Name: "ProcSubset", Man: exec("ProcSubset"), Since: 247, Protects: "system-wide /proc files are hidden"},
-	{Name: "ProtectProc", Man: exec("ProtectProc"), Since: 247, Protects: "other users' processes are hidden"},
+	{Name: "IPAddressDeny", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235, Protects: "traffic to other addresses is dropped",
+		Merge: Accumulate},
+	{Name: "RestrictAddressFamilies", Man: exec("RestrictAddressFamilies"), Since: 211, Protects: "sockets of other address families cannot be created",
+		Merge: AllowDeny, Seccomp: "any", Broad: &Broad{Values: []string{"", "~"}, Why: "empties RestrictAddressFamilies="}},
+	{Name: "SystemCallFilter", Man: exec("SystemCallFilter"), Since: 187, Protects: "system calls outside the allowed set are refused",
+		Merge: AllowDeny, Seccomp: "any", Broad: &Broad{Values: []string{"", "~"}, Why: "empties SystemCallFilter="}},
+	{Name: "SystemCallArchitectures", Man: exec("SystemCallArchitectures"), Since: 209, Protects: "system calls of other ABIs are refused",
+		Seccomp: "any"},
+	{Name: "ProtectHostname", Man: exec("ProtectHostname"), Since: 242, Protects: "the host name cannot be changed",
+		Mounts: map[string][]PathEffect{"yes": {{"/proc/sys/kernel/hostname", ReadOnly}, {"/proc/sys/kernel/domainname", ReadOnly}}}, Ladder: yesNo, Seccomp: "yes"},
+	{Name: "ProtectClock", Man: exec("ProtectClock"), Since: 245, Protects: "the system clock cannot be changed",
+		DropsCapabilities: []string{"CAP_SYS_TIME", "CAP_WAKE_ALARM"}, Seccomp: "yes"},
+	{Name: "RestrictNamespaces", Man: exec("RestrictNamespaces"), Since: 233, Protects: "the service cannot create namespaces",
+		Seccomp: "yes"},
+	{Name: "MemoryDenyWriteExecute", Man: exec("MemoryDenyWriteExecute"), Since: 231, Protects: "memory cannot be both writable and executable",
+		Seccomp: "yes"},
+	{Name: "LockPersonality", Man: exec("LockPersonality"), Since: 235, Protects: "the execution domain cannot be changed",
+		Seccomp: "yes"},
+	{Name: "RestrictRealtime", Man: exec("RestrictRealtime"), Since: 231, Protects: "realtime scheduling cannot be requested",
+		Seccomp: "yes"},
+	{Name: "RestrictSUIDSGID", Man: exec("RestrictSUIDSGID"), Since: 242, Protects: "setuid and setgid files cannot be created",
+		Seccomp: "yes"},
+	{Name: "StateDirectory", Man: exec("RuntimeDirectory"), Since: 235,
+		PurposeBuilt: &PurposeBuilt{Root: "/var/lib", GivesUp: "nothing else under /var/lib becomes writable; systemd creates and owns the directory for the service"}, Merge: Accumulate},
+	{Name: "CacheDirectory", Man: exec("RuntimeDirectory"), Since: 235,
+		PurposeBuilt: &PurposeBuilt{Root: "/var/cache", GivesUp: "nothing else under /var/cache becomes writable"}, Merge: Accumulate},
+	{Name: "LogsDirectory", Man: exec("RuntimeDirectory"), Since: 235,
+		PurposeBuilt: &PurposeBuilt{Root: "/var/log", GivesUp: "nothing else under /var/log becomes writable"}, Merge: Accumulate},
+	{Name: "RuntimeDirectory", Man: exec("RuntimeDirectory"), Since: 211,
+		PurposeBuilt: &PurposeBuilt{Root: "/run", GivesUp: "nothing else under /run becomes writable; the directory is removed when the service stops"}, Merge: Accumulate},
+	{Name: "ConfigurationDirectory", Man: exec("RuntimeDirectory"), Since: 235,
+		PurposeBuilt: &PurposeBuilt{Root: "/etc", GivesUp: "nothing else under /etc becomes writable; the directory stays root-owned"}, Merge: Accumulate},
+	{Name: "ProcSubset", Man: exec("ProcSubset"), Since: 247, Protects: "system-wide /proc files are hidden",
+		Mounts: map[string][]PathEffect{"pid": {{"/proc", ProcPIDOnly}}}, Ladder: []string{"pid", "all"}},
+	{Name: "ProtectProc", Man: exec("ProtectProc"), Since: 247, Protects: "other users' processes are hidden",
+		Ladder: []string{"noaccess", "invisible", "ptraceable", "default"}},
 	{Name: "DevicePolicy", Man: "systemd.resource-control.html#DevicePolicy=auto%7Cclosed%7Cstrict", Since: 208, Protects: "only the listed device nodes can be opened"},
-	{Name: "DeviceAllow", Man: "systemd.resource-control.html#DeviceAllow=", Since: 208, Protects: "only the listed device nodes can be opened"},
-	{Name: "IPAddressAllow", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235},
-	{Name: "TasksMax", Man: "systemd.resource-control.html#TasksMax=N", Since: 227, Protects: "the service cannot fork without bound"},
+	{Name: "DeviceAllow", Man: "systemd.resource-control.html#DeviceAllow=", Since: 208, Protects: "only the listed device nodes can be opened",
+		Merge: Accumulate},
+	{Name: "IPAddressAllow", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235,
+		Merge: Accumulate},
+	{Name: "TasksMax", Man: "systemd.resource-control.html#TasksMax=N", Since: 227, Protects: "the service cannot fork without bound",
+		Floor: 64},
 	{Name: "LimitNPROC", Man: exec("LimitCPU"), Protects: "the user cannot run more processes than allowed"},
-	{Name: "LimitFSIZE", Man: exec("LimitCPU"), Protects: "the service cannot write files beyond the size limit"},
-	{Name: "LimitCPU", Man: exec("LimitCPU"), Protects: "the service cannot use more CPU time than allowed"},
-	{Name: "LimitMEMLOCK", Man: exec("LimitCPU"), Protects: "the service cannot lock more memory than allowed"},
+	{Name: "LimitFSIZE", Man: exec("LimitCPU"), Protects: "the service cannot write files beyond the size limit",
+		Signals: []int{25}},
+	{Name: "LimitCPU", Man: exec("LimitCPU"), Protects: "the service cannot use more CPU time than allowed",
+		Signals: []int{24, 9}},
+	{Name: "LimitMEMLOCK", Man: exec("LimitCPU"), Protects: "the service cannot lock more memory than allowed",
+		Floor: 64 << 20},
 	{Name: "PrivatePIDs", Man: exec("PrivatePIDs"), Since: 257, Protects: "the service sees and signals only its own processes",
 		Off: "PrivatePIDs=no", OffRestores: "the service sees and can signal the host's processes again"},
 	{Name: "SecureBits", Man: exec("SecureBits"), Protects: "being root grants no capabilities"},
 	{Name: "KeyringMode", Man: exec("KeyringMode"), Since: 235, Protects: "the service's session keyring is its own, apart from its user's keys",
 		Off: "KeyringMode=shared", OffRestores: "the service's session keyring is linked to its user's keyring again, so keys its user holds are found (the keyring stays per service)"},
 	{Name: "NotifyAccess", Man: "systemd.service.html#NotifyAccess=", Protects: "only the listed processes may report readiness",
-		Off: "NotifyAccess=all", OffRestores: "every process of the unit may report readiness and status (or keep it, and have the main process send the notification)"},
+		InPlayBy: []string{"Type"},
+		Off:      "NotifyAccess=all", OffRestores: "every process of the unit may report readiness and status (or keep it, and have the main process send the notification)"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
-	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed"},
-	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed"},
+	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed",
+		Floor: 1024},
+	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed",
+		Trade: "MemoryMax"},
 	{Name: "LimitDATA", Man: exec("LimitCPU"), Protects: "the service cannot allocate more data memory than allowed"},
-	{Name: "LimitSTACK", Man: exec("LimitCPU"), Protects: "the service's stack cannot grow beyond the limit"},
-	{Name: "LimitNICE", Man: exec("LimitCPU"), Protects: "the service cannot raise its priority beyond the limit"},
-	{Name: "LimitRTPRIO", Man: exec("LimitCPU"), Protects: "the service cannot take realtime priorities beyond the limit"},
-	{Name: "SocketBindDeny", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249, Protects: "the service cannot listen on the denied ports"},
-	{Name: "SocketBindAllow", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249},
-	{Name: "RestrictNetworkInterfaces", Man: "systemd.resource-control.html#RestrictNetworkInterfaces=", Since: 250, Protects: "the service's traffic cannot use other network interfaces"},
+	{Name: "LimitSTACK", Man: exec("LimitCPU"), Protects: "the service's stack cannot grow beyond the limit",
+		Signals: []int{11}},
+	{Name: "LimitNICE", Man: exec("LimitCPU"), Protects: "the service cannot raise its priority beyond the limit",
+		InPlayBy: []string{"User", "DynamicUser"}},
+	{Name: "LimitRTPRIO", Man: exec("LimitCPU"), Protects: "the service cannot take realtime priorities beyond the limit",
+		InPlayBy: []string{"User", "DynamicUser"}},
+	{Name: "SocketBindDeny", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249, Protects: "the service cannot listen on the denied ports",
+		Merge: Accumulate, BPF: true},
+	{Name: "SocketBindAllow", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249,
+		Merge: Accumulate},
+	{Name: "RestrictNetworkInterfaces", Man: "systemd.resource-control.html#RestrictNetworkInterfaces=", Since: 250, Protects: "the service's traffic cannot use other network interfaces",
+		Merge: AllowDeny, BPF: true},
 }
-
-// SourceFallbacks name, for a directive the unit never set, the settings
-// that brought it into play: the line to show the operator instead.
-var SourceFallbacks = map[string][]string{
-	"AmbientCapabilities": {"User", "DynamicUser"},
-	"LimitRTPRIO":         {"User", "DynamicUser"}, // the default limit binds only a non-root user
-	"LimitNICE":           {"User", "DynamicUser"},
-	"NotifyAccess":        {"Type"}, // Type=notify makes the default main apply
-	"ProtectSystem":       {"DynamicUser"},
-	"ProtectHome":         {"DynamicUser"},
-	"PrivateTmp":          {"DynamicUser"},
-	"NoNewPrivileges":     {"DynamicUser"},
-	"RestrictSUIDSGID":    {"DynamicUser"},
-}
-
-// SignalLimits: a process killed by one of these signals hit the resource
-// limit named (SIGXFSZ at LimitFSIZE=, SIGXCPU at LimitCPU='s soft limit,
-// SIGKILL at its hard limit, SIGSEGV when the stack outgrows LimitSTACK=).
-// LimitFloors are the least a raised limit is set to: four times a tiny
-// limit is still too small for any real program.
-var LimitFloors = map[string]int64{"LimitNOFILE": 1024, "TasksMax": 64, "LimitMEMLOCK": 64 << 20}
-
-// LimitTrades are process limits a cgroup limit can replace: the
-// resource-control setting that bounds the same thing more truly
-// (address space is not memory: runtimes reserve far more than they use).
-var LimitTrades = map[string]string{"LimitAS": "MemoryMax"}
-
-// SignalNames are the names of the signals SignalLimits know.
-var SignalNames = map[int]string{9: "SIGKILL", 11: "SIGSEGV", 24: "SIGXCPU", 25: "SIGXFSZ"}
-
-var SignalLimits = map[int][]string{25: {"LimitFSIZE"}, 24: {"LimitCPU"}, 9: {"LimitCPU"}, 11: {"LimitSTACK"}}

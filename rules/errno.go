@@ -99,3 +99,6 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"SocketTimeoutException", "ETIMEDOUT"},       // Java
 	{"Connect timed out", "ETIMEDOUT"},            // Java's message for it
 }
+
+// SignalNames are the names of the signals the limits' records name.
+var SignalNames = map[int]string{9: "SIGKILL", 11: "SIGSEGV", 24: "SIGXCPU", 25: "SIGXFSZ"}

@@ -99,10 +99,10 @@ func writeExplain(w io.Writer, d rules.Directive) {
 	if caps := rules.ImpliedCapabilityDrops[d.Name]; len(caps) > 0 {
 		p("  drops from the bounding set: %s (operations that need them fail with EPERM)\n", strings.Join(caps, ", "))
 	}
-	if v, ok := rules.SeccompDirectives[d.Name]; ok {
+	if d.Seccomp != "" {
 		when := "any value"
-		if v != "" {
-			when = v
+		if d.Seccomp != "any" {
+			when = d.Seccomp
 		}
 		p("  seccomp-based (%s): up to systemd %d it implied NoNewPrivileges=yes for an unprivileged service\n", when, rules.LastReleaseSeccompImpliesNNP)
 	}
