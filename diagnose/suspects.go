@@ -61,14 +61,19 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 	// Seccomp rules of the switches, and the filter in errno mode: they
 	// leave no trace in the kernel's log.
 	if opOpen {
-		for _, r := range rules.SyscallErrnoFilters {
-			if r.Errno != e || !switchOn(sb, r.Directive) {
+		for i := range rules.Refusals {
+			r := &rules.Refusals[i]
+			if r.Errno != e || rules.Directives[r.Directive].Seccomp == "" {
 				continue
 			}
-			add(cause{directive: r.Directive, setting: r.Directive + "=" + sb.Props[r.Directive],
+			value, ok := refusalInForce(r, sb)
+			if !ok {
+				continue
+			}
+			add(cause{directive: r.Directive, setting: r.Directive + "=" + value,
 				reason: fmt.Sprintf("the message %s, and %s=%s is in force: it answers %s with %s, and the kernel logs nothing for it",
-					unnamed, r.Directive, sb.Props[r.Directive], strings.Join(r.Syscalls, ", "), e),
-				confirm: fmt.Sprintf("run once with a drop-in holding only `%s=no`: if %s is gone, it was this setting (then restore it: the program needs one of %s, which only relaxing the setting can allow)", r.Directive, e, strings.Join(r.Syscalls, ", "))})
+					unnamed, r.Directive, value, strings.Join(r.Ops, ", "), e),
+				confirm: fmt.Sprintf("run once with a drop-in holding only `%s=no`: if %s is gone, it was this setting (then restore it: the program needs one of %s, which only relaxing the setting can allow)", r.Directive, e, strings.Join(r.Ops, ", "))})
 		}
 		if f := sb.Filter; f != nil && f.Errno == e {
 			add(cause{directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
@@ -100,17 +105,6 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 // mounts and the capabilities.
 var fileOps = map[string]bool{"read": true, "write": true, "open": true, "mkdir": true, "unlink": true,
 	"chmod": true, "chown": true, "exec": true, "bind": true, "connect": true, "sendto": true, "socket": true}
-
-// switchOn: a boolean switch, or a setting whose value restricts
-// (RestrictNamespaces= with a list, RestrictAddressFamilies=).
-func switchOn(sb *Sandbox, directive string) bool {
-	v := strings.TrimSpace(sb.Props[directive])
-	switch directive {
-	case "RestrictNamespaces", "RestrictAddressFamilies":
-		return v != "" && v != "no"
-	}
-	return isYes(v)
-}
 
 // effectCanGive: whether a mount effect refuses some operation with errno.
 func effectCanGive(eff rules.Effect, errno string, root bool) bool {

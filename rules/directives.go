@@ -78,6 +78,18 @@ type Directive struct {
 	// SIGKILL at its hard limit, SIGSEGV when the stack outgrows
 	// LimitSTACK=).
 	Signals []int
+	// Missing, for a setting that names an account or a group, is what
+	// a unit that names one that does not exist is told: {value} is the
+	// setting's value.
+	Missing *Missing
+}
+
+// Missing is the reason a setting naming a missing account stops the
+// unit, and the drop-in that lets it start all the same.
+type Missing struct {
+	Reason             string
+	Lines              []string
+	Rationale, GivesUp string
 }
 
 // Setting is one assignment.
@@ -185,10 +197,21 @@ var protectKernelTunablesMounts = map[string][]PathEffect{
 var directiveList = []Directive{
 	{Name: "ExecStart", Man: "systemd.service.html#ExecStart=", Protects: "the program the service runs"},
 	{Name: "ExecStartPre", Man: "systemd.service.html#ExecStartPre=", Merge: Accumulate},
-	{Name: "User", Man: exec("User"), Protects: "the service runs without root's rights"},
-	{Name: "Group", Man: exec("Group"), Protects: "the service runs with its own group"},
-	{Name: "SupplementaryGroups", Man: exec("SupplementaryGroups"), Protects: "group memberships are limited to those listed",
-		Merge: Accumulate},
+	{Name: "User", Man: exec("User"), Protects: "the service runs without root's rights",
+		Missing: &Missing{Reason: "the account User={value} does not exist, so systemd cannot switch to it and the program never runs",
+			Lines:     []string{"DynamicUser=yes"},
+			Rationale: "systemd allocates a transient account for the service instead of the missing one; or create the account (`useradd --system {value}`, or a sysusers.d entry)",
+			GivesUp:   "the service gets a UID that can change between runs; give it StateDirectory= for data that must persist"}},
+	{Name: "Group", Man: exec("Group"), Protects: "the service runs with its own group",
+		Missing: &Missing{Reason: "the group Group={value} does not exist, so systemd cannot switch to it and the program never runs",
+			Lines:     []string{"Group="},
+			Rationale: "runs the service with its user's primary group instead of the missing one; or create the group (`groupadd --system {value}`)",
+			GivesUp:   "whatever access the missing group was meant to give"}},
+	{Name: "SupplementaryGroups", Man: exec("SupplementaryGroups"), Protects: "group memberships are limited to those listed", Merge: Accumulate,
+		Missing: &Missing{Reason: "a group of SupplementaryGroups={value} does not exist, so systemd cannot set the groups and the program never runs",
+			Lines:     []string{"SupplementaryGroups="},
+			Rationale: "drops the supplementary groups, of which one does not exist; or create the group (`groupadd --system NAME`)",
+			GivesUp:   "the service loses the access the listed groups would have given"}},
 	{Name: "DynamicUser", Man: exec("DynamicUser"), Since: 232, Protects: "a throw-away UID owns nothing outside the service's own directories",
 		Implies: []Setting{{"ProtectSystem", "strict"}, {"ProtectHome", "read-only"}, {"PrivateTmp", "yes"}, {"NoNewPrivileges", "yes"}, {"RestrictSUIDSGID", "yes"}}},
 	{Name: "ProtectSystem", Man: exec("ProtectSystem"), Since: 214, Protects: "the service cannot modify the operating system's files",

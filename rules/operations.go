@@ -161,7 +161,3 @@ var NoNewPrivilegesTexts = []string{
 // NoNewPrivileges=.
 var PrivilegedHelpers = []string{"sudo", "su", "ping", "ping6", "mount", "umount", "newgrp", "passwd", "chsh", "crontab",
 	"traceroute", "arping", "unix_chkpwd", "newuidmap", "newgidmap", "pkexec", "fusermount", "fusermount3", "gpasswd", "ssh-keysign"}
-
-// IPCCalls are the System V IPC lookups that find nothing in the private
-// IPC namespace of PrivateIPC= (ENOENT), with what they look up.
-var IPCCalls = map[string]string{"shmget": "shared memory segment", "msgget": "message queue", "semget": "semaphore set", "mq_open": "POSIX message queue"}

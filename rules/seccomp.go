@@ -8,26 +8,6 @@ const LastReleaseSeccompImpliesNNP = 254
 // SystemCallErrorNumber= when the action is to kill (INT_MAX-1).
 const SeccompKillErrorNumber = "2147483646"
 
-// SyscallsErrnoFilters are the seccomp-based directives that answer a
-// denied call with an errno instead of killing, and for which calls.
-var SyscallErrnoFilters = []struct {
-	Directive string
-	Syscalls  []string
-	Errno     string
-}{
-	{"ProtectHostname", []string{"sethostname", "setdomainname"}, "EPERM"},
-	{"ProtectClock", []string{"adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime", "clock_settime64", "settimeofday", "stime"}, "EPERM"},
-	{"ProtectKernelModules", []string{"init_module", "finit_module", "delete_module"}, "EPERM"},
-	{"ProtectKernelLogs", []string{"syslog"}, "EPERM"},
-	{"PrivateDevices", []string{"ioperm", "iopl", "pciconfig_iobase", "pciconfig_read", "pciconfig_write"}, "EPERM"},
-	{"RestrictNamespaces", []string{"unshare", "setns", "clone"}, "EPERM"},
-	{"LockPersonality", []string{"personality"}, "EPERM"},
-	{"RestrictRealtime", []string{"sched_setscheduler", "sched_setattr"}, "EPERM"},
-	{"MemoryDenyWriteExecute", []string{"mmap", "mprotect", "pkey_mprotect", "shmat"}, "EPERM"},
-	{"RestrictAddressFamilies", []string{"socket"}, "EAFNOSUPPORT"},
-	{"RestrictSUIDSGID", []string{"chmod", "fchmod", "fchmodat", "fchmodat2", "mkdir", "mkdirat", "mknod", "mknodat", "open", "openat", "creat"}, "EPERM"},
-}
-
 // CommonAddressFamilies are proposed, in this order, when a program's
 // message does not name the address family RestrictAddressFamilies=
 // refused.

@@ -91,9 +91,13 @@ func writeExplain(w io.Writer, d rules.Directive) {
 			p("  each path listed: %s\n", effectErrno(l.Effect))
 		}
 	}
-	for _, f := range rules.SyscallErrnoFilters {
-		if f.Directive == d.Name {
-			p("  refuses (seccomp, no kernel trace): %s → %s\n", strings.Join(f.Syscalls, ", "), f.Errno)
+	for _, r := range rules.Refusals {
+		if r.Directive == d.Name {
+			ops := strings.Join(r.Ops, ", ")
+			if r.Ops == nil {
+				ops = "any operation"
+			}
+			p("  refuses (no kernel trace): %s → %s\n", strings.Replace(ops, ", ,", ",", 1), r.Errno)
 		}
 	}
 	if caps := rules.ImpliedCapabilityDrops[d.Name]; len(caps) > 0 {

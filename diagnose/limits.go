@@ -1,0 +1,192 @@
+package diagnose
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/harden-tool/harden/rules"
+)
+
+// Limits: resource limits (Limit*=), TasksMax= and MemoryMax=: what
+// exceeding each does, and how far to raise it.
+
+func limitCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
+	add := adder(&out)
+	if l, ok := rules.OpLimits[c.syscall]; ok && l.Limit == c.directive {
+		v := orDefault(priorityIn(sym.Text), l.Propose)
+		add([]string{c.directive + "=" + v}, fmt.Sprintf("lets the service's user call %s up to %s, without %s", c.syscall, v, rules.OpCapability[c.syscall]),
+			"the service may "+l.Allows)
+		return out
+	}
+	cur := limitValue(sb.Props[c.directive])
+	if trade := rules.LimitTrades[c.directive]; trade != "" {
+		// Trading the limit for a cgroup limit of the same size keeps
+		// the bound and ends the breakage.
+		swap := []string{c.directive + "=infinity", fmt.Sprintf("%s=%d", trade, cur)}
+		if mm := limitValue(sb.Props[trade]); mm < cur {
+			swap = swap[:1] // a tighter cgroup limit is already there
+		}
+		r := fmt.Sprintf("replaces %s= by %s= of the same size (which counts memory used, not address space reserved)", c.directive, trade)
+		g := "reservations of address space are no longer capped; the memory actually used still is"
+		if containsAny(sym.Text, rules.ReservationTexts) {
+			add(swap, r+": the runtime failed to reserve address space, not to get memory", g)
+		} else {
+			// Offered after raising the cap: the program may really
+			// need the memory.
+			defer func() { out = append(out, candidate{Relaxation: Relaxation{Lines: swap, Rationale: r, GivesUp: g}}) }()
+		}
+	}
+	next := cur * 4
+	next = max(next, rules.LimitFloors[c.directive])
+	add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next),
+		"a runaway service can use more of the resource before it is stopped")
+	return out
+}
+
+func memoryCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
+	add := adder(&out)
+	cur := limitValue(sb.Props["MemoryMax"])
+	if cur > 0 {
+		next := (cur * 2) >> 20
+		add([]string{fmt.Sprintf("MemoryMax=%dM", next)}, fmt.Sprintf("doubles the limit (from %dM); size it to the service's real peak, and consider MemoryHigh= below it to throttle before the kill", cur>>20),
+			"the service may use more memory before the kernel kills it")
+	}
+	return out
+}
+
+var rePriority = regexp.MustCompile(`(?i)(?:priority|prio|chrt\s+-[a-z]+)\s*[=:]?\s*(\d{1,2})\b`)
+
+// priorityIn is the realtime priority a message asked for, "" if none.
+func priorityIn(text string) string {
+	if m := rePriority.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// rlimitOf turns LimitNICE='s nice level (-20…19, as unit files write it)
+// into the raw RLIMIT_NICE (20 - level) that `systemctl show` prints and
+// that grows with what it allows; other limits are as written.
+func rlimitOf(directive, v string) string {
+	if directive != "LimitNICE" || strings.HasPrefix(v, "+") {
+		return strings.TrimPrefix(v, "+")
+	}
+	if n, err := strconv.Atoi(v); err == nil && n < 0 {
+		return strconv.Itoa(20 - n)
+	}
+	return v
+}
+
+// limitValue reads a limit as systemctl show prints it ("infinity" is the
+// largest; units K, M, G, T accepted for values written by hand).
+func limitValue(v string) int64 {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "infinity" {
+		return 1 << 62
+	}
+	mult := int64(1)
+	switch v[len(v)-1] {
+	case 'K':
+		mult = 1 << 10
+	case 'M':
+		mult = 1 << 20
+	case 'G':
+		mult = 1 << 30
+	case 'T':
+		mult = 1 << 40
+	}
+	if mult > 1 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n * mult
+}
+
+func limitCause(sb *Sandbox, d, why string) cause {
+	return cause{kind: causeLimit, directive: d, setting: d + "=" + sb.Props[d], confidence: High, reason: why}
+}
+
+// opLimit: an unprivileged process may do some privileged things within a resource limit (realtime priority, nice level).
+func opLimit(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
+	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+		return nil
+	}
+	op := sym.Op
+	if l, ok := rules.OpLimits[op]; ok && !sb.Root && !sb.HasCap(rules.OpCapability[op]) && !(l.Limit == "LimitRTPRIO" && isYes(sb.Props["RestrictRealtime"])) {
+		v := orDefault(sb.Props[l.Limit], "0")
+		out = append(out, cause{kind: causeLimit, directive: l.Limit, setting: l.Limit + "=" + v, confidence: High, syscall: op,
+			reason: fmt.Sprintf("an unprivileged process may call %s only within %s (%s here) or with %s; raising the limit is the narrower grant", op, l.Limit, v, rules.OpCapability[op])})
+	}
+	return out
+}
+
+// tasksLimit: a fork refused by TasksMax= or LimitNPROC=.
+func tasksLimit(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
+	if sym.Errno != "EAGAIN" {
+		return nil
+	}
+	if sym.Op == "fork" {
+		// The kernel's pids-controller line names TasksMax=; without
+		// it, the smaller of the two limits is the likelier one.
+		tasks, nproc := sb.Props["TasksMax"], sb.Props["LimitNPROC"]
+		tasksSet := tasks != "" && tasks != "infinity"
+		nprocSet := nproc != "" && nproc != "infinity" && !sb.Root
+		if tasksSet {
+			c := cause{kind: causeLimit, directive: "TasksMax", setting: "TasksMax=" + tasks, confidence: Medium,
+				reason: fmt.Sprintf("the unit may hold at most %s tasks (processes and threads); one more fork or thread fails with EAGAIN", tasks)}
+			switch {
+			case sym.Trusted():
+				c.confidence = High
+				c.reason += "; the kernel's pids controller says it refused one"
+			case nprocSet && limitValue(nproc) < limitValue(tasks):
+				c.confidence = Low
+			}
+			out = append(out, c)
+		}
+		if nprocSet && !sym.Trusted() {
+			c := cause{kind: causeLimit, directive: "LimitNPROC", setting: "LimitNPROC=" + nproc, confidence: Low,
+				reason: fmt.Sprintf("RLIMIT_NPROC=%s counts every process and thread of the user, inside the unit or not; one more fails with EAGAIN", nproc)}
+			if !tasksSet || limitValue(nproc) < limitValue(tasks) {
+				c.confidence = Medium
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// explainOOM: the kernel's OOM killer acted on the unit's cgroup.
+func explainOOM(sym *Symptom, sb *Sandbox) []cause {
+	if v := sb.Props["MemoryMax"]; v != "" && v != "infinity" {
+		return []cause{{kind: causeMemory, directive: "MemoryMax", setting: "MemoryMax=" + v, confidence: High,
+			reason: "the kernel killed the service for exceeding its cgroup memory limit"}}
+	}
+	return nil
+}
+
+// explainSignal: a signal the kernel sends at a resource limit.
+func explainSignal(sym *Symptom, sb *Sandbox) []cause {
+	var out []cause
+	for _, d := range rules.SignalLimits[sym.Signal] {
+		if v := sb.Props[d]; v != "" && v != "infinity" {
+			conf := High
+			reason := fmt.Sprintf("%s=%s: the kernel sends this signal when the process exceeds it", d, v)
+			switch {
+			case sym.Signal == 9:
+				conf = Medium // SIGKILL has other senders
+			case sym.Signal == 11 && sym.Op == "stack-overflow":
+				reason = fmt.Sprintf("%s=%s: the kernel's segfault line puts the faulting address at the stack pointer, the mark of a stack that could not grow", d, v)
+			case sym.Signal == 11:
+				conf = Medium // most segfaults are bugs
+				reason = fmt.Sprintf("%s=%s: a stack that outgrows the limit ends in SIGSEGV; so do bugs, and nothing here places the fault on the stack", d, v)
+			}
+			out = append(out, cause{kind: causeLimit, directive: d, setting: d + "=" + v, confidence: conf, reason: reason})
+		}
+	}
+	return out
+}
