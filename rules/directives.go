@@ -327,6 +327,8 @@ var directiveList = []Directive{
 		InPlayBy: []string{"Type"},
 		Off:      "NotifyAccess=all", OffRestores: "every process of the unit may report readiness and status (or keep it, and have the main process send the notification)"},
 	{Name: "MemoryMax", Man: "systemd.resource-control.html#MemoryMax=bytes", Since: 231, Protects: "the service cannot use more memory than allowed"},
+	{Name: "LimitMSGQUEUE", Man: exec("LimitCPU"), Protects: "the service's user cannot fill kernel memory with POSIX message queues",
+		Floor: 819200}, // the kernel's default RLIMIT_MSGQUEUE
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed",
 		Floor: 1024},
 	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed",

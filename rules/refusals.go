@@ -132,6 +132,11 @@ var Refusals = []Refusal{
 	privateIPC("semaphore set", "semget"),
 	privateIPC("POSIX message queue", "mq_open"),
 
+	// RLIMIT_MSGQUEUE bounds the bytes of all POSIX message queues of the
+	// user: the kernel refuses a queue beyond it with EMFILE (ipc/mqueue.c;
+	// lab: limitmsgqueue).
+	{Directive: "LimitMSGQUEUE", When: []string{WhenFinite}, Errno: "EMFILE", Ops: []string{"mq_open"}, Confidence: "high", Relax: RelaxLimit,
+		Reason: "LimitMSGQUEUE={value} caps the bytes all POSIX message queues of the service's user may hold; creating a queue beyond it fails with EMFILE, not for want of file descriptors"},
 	{Directive: "LimitNOFILE", When: []string{WhenAlways}, Errno: "EMFILE", Confidence: "medium", Relax: RelaxLimit,
 		Reason: "the process hit its open-file limit"},
 }

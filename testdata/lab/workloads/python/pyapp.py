@@ -57,6 +57,14 @@ elif action == "config":
     # a configuration error of the program itself: nothing to do with the sandbox
     log.error("invalid configuration: key 'listen_address' is missing in %s", arg)
     sys.exit(78)
+elif action == "mqueue":
+    # create a POSIX message queue, failing as a C daemon does (perror)
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mq_open(arg.encode(), os.O_CREAT | os.O_RDWR, 0o600, None) < 0:
+        print("mq_open: " + os.strerror(ctypes.get_errno()), file=sys.stderr)
+        sys.exit(1)
+    libc.mq_unlink(arg.encode())
 elif action == "serve":
     host, port = arg.rsplit(":", 1)
     srv = socket.create_server((host, int(port)))
