@@ -163,6 +163,11 @@ for b in "$out"/out/*/; do
 		unit=$(sed -n 's/^unit: //p' "$dest/expect")
 		journalctl -D "$out/out/_journal" -o export -u "$unit" > "$dest/journal.export"
 	fi
+	# A scenario's post-conditions on what the VM recorded (figures of a
+	# live run that no test can recompute), checked here as it lands.
+	if [ -x "$sdir/$name/postcondition.sh" ]; then
+		(cd "$dest" && "$sdir/$name/postcondition.sh") || echo "POSTCONDITION FAILED: $cname" >&2
+	fi
 	echo "captured $cname"
 done
 cp "$out/out/runner.log" "$cache/runner.log"

@@ -12,6 +12,6 @@ cd /lab/out/watch-session
 /usr/local/bin/harden why watched-swap > live-why.txt 2> live-why.err; echo "exit=$?" >> live-why.txt
 /usr/local/bin/harden why watched-swap -o json > live-why.json 2>/dev/null
 /usr/local/bin/harden triage --since -15min > live-triage.txt 2> live-triage.err; echo "exit=$?" >> live-triage.txt
-/usr/local/bin/harden collect watched-swap watched-api -o /lab/out/watch-session/collected.tar.gz 2> live-collect.err
+/usr/local/bin/harden collect watched-swap watched-api --to /lab/out/watch-session/collected.tar.gz 2> live-collect.err
 /usr/local/bin/harden why --bundle collected.tar.gz watched-swap -o json > collected-why.json 2>/dev/null
 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/local/bin/harden why watched-swap > nobody-why.txt 2> nobody-why.err; echo "exit=$?" >> nobody-why.txt
