@@ -120,3 +120,8 @@ func ImpliersOf(directive string) []Implier {
 	}
 	return out
 }
+
+// Uncaptured are the directives with facts in their records that no lab
+// capture names yet, each with the reason (checked by TestFactsHaveCaptures:
+// a directive leaves this list when a capture names it).
+var Uncaptured = map[string]string{}
