@@ -1,0 +1,134 @@
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
+)
+
+// Notes: what the report adds beyond findings — configuration warnings
+// PID 1 logged, settings the host does not enforce, a container, seccomp
+// logging.
+
+// configWarnings are PID 1's complaints about the unit's files: a setting
+// it ignored is a protection that is not in force.
+func configWarnings(entries []journal.Entry, unit string, until time.Time) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := range entries {
+		e := &entries[i]
+		if e.Fields["MESSAGE_ID"] != rules.ConfigWarningMessageID || e.Fields["UNIT"] != unit || e.Provenance() != journal.FromManager {
+			continue
+		}
+		if !until.IsZero() && e.Time.After(until) {
+			continue
+		}
+		m := e.Message()
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		out = append(out, "systemd ignored part of the unit's configuration: "+m+" — whatever that line was meant to enforce is not in force")
+	}
+	return out
+}
+
+// syscallLogNote lists the calls SystemCallLog= had the kernel record
+// during the run. In a tuning run (SystemCallLog=~@system-service, say)
+// they are exactly the calls a SystemCallFilter= would have to allow.
+func syscallLogNote(audit []*journal.AuditEvent) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, a := range audit {
+		r := a.Record("SECCOMP")
+		if r == nil || r.Raw["code"] != seccompLogAction {
+			continue
+		}
+		n := syscallName(r)
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("SystemCallLog= had the kernel log these calls of the run (allowed, not refused): %s — a SystemCallFilter= for this service must allow them (SystemCallFilter=%s)",
+		strings.Join(names, ", "), strings.Join(names, " "))
+}
+
+// runNotes are what the operator should know about the run besides its
+// failure: settings systemd ignored or cannot enforce, and the calls a
+// SystemCallLog= tuning run recorded.
+func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string) []string {
+	notes := configWarnings(ev.Entries, unit, inv.End)
+	notes = append(notes, unenforcedNotes(ev.Host, props, ev.Unit)...)
+	if n := containerNote(ev.Host, props); n != "" {
+		notes = append(notes, n)
+	}
+	if n := syscallLogNote(runAudit(inv, ev, props)); n != "" {
+		notes = append(notes, n)
+	}
+	return notes
+}
+
+// containerNote warns that on a container host the unit's namespace
+// settings may not be in force at all.
+func containerNote(host journal.HostInfo, props map[string]string) string {
+	if !rules.Containers[host.Virtualization] {
+		return ""
+	}
+	var set []string
+	for dir, values := range rules.MountTables {
+		v := props[dir]
+		if isYes(v) {
+			v = "yes"
+		}
+		if len(values[v]) > 0 {
+			set = append(set, dir+"="+props[dir])
+		}
+	}
+	for _, l := range rules.PathListDirectives {
+		if strings.TrimSpace(props[l.Directive]) != "" {
+			set = append(set, l.Directive+"=")
+		}
+	}
+	if len(set) == 0 {
+		return ""
+	}
+	sort.Strings(set)
+	return fmt.Sprintf("this host is a container (%s): where the runtime refuses new namespaces, systemd runs the service without its namespace settings (%s here) and logs that only at debug level, so they may not be in force; `systemctl log-level debug` and a restart show it",
+		host.Virtualization, strings.Join(set, ", "))
+}
+
+// unenforcedNotes names the settings this host's systemd accepts but
+// cannot enforce (built without its BPF framework): a protection the
+// operator believes in that is not there.
+func unenforcedNotes(host journal.HostInfo, props map[string]string, cfg *journal.UnitConfig) []string {
+	if !host.Lacks("BPF_FRAMEWORK") {
+		return nil
+	}
+	var out []string
+	for _, d := range rules.BPFDirectives {
+		set := strings.TrimSpace(props[d]) != ""
+		if cfg != nil {
+			for _, st := range cfg.Settings {
+				if st.Name == d && strings.TrimSpace(st.Value) != "" {
+					set = true
+				}
+			}
+		}
+		if set {
+			out = append(out, fmt.Sprintf("%s= is set, but this systemd (%d) was built without its BPF framework (-BPF_FRAMEWORK): the setting is accepted and not enforced", d, host.SystemdVersion))
+		}
+	}
+	return out
+}
+
+// seccompLogAction is the SECCOMP record code of SystemCallLog=: the call
+// was allowed and logged.
+const seccompLogAction = "0x7ffc0000"

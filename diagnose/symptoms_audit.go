@@ -1,0 +1,258 @@
+package diagnose
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+// Symptoms from the kernel: audit records (SECCOMP, SYSCALL+PATH, AVC) and
+// kernel lines of the run's processes, which the service cannot forge.
+
+func auditExe(a *journal.AuditEvent) string {
+	for _, r := range a.Records {
+		if e := r.Raw["exe"]; e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// kernelSymptoms reads the kernel log lines (_TRANSPORT=kernel) of the
+// window that concern the unit: the pids controller refusing a fork in its
+// cgroup, the OOM killer killing one of its processes.
+func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]string, from, to time.Time) []Symptom {
+	cg := props["ControlGroup"]
+	var out []Symptom
+	for i := range entries {
+		e := &entries[i]
+		if e.Fields["_TRANSPORT"] != "kernel" || !e.IsKernel() || e.Time.Before(from) || e.Time.After(to) {
+			continue
+		}
+		msg := e.Message()
+		if m := rePidsRejected.FindStringSubmatch(msg); m != nil && (m[1] == cg || strings.HasSuffix(m[1], "/"+invUnit(inv))) {
+			out = append(out, Symptom{Kind: KindErrno, Errno: "EAGAIN", Op: "fork", Text: msg, Origin: journal.FromKernel, Time: e.Time,
+				Evidence: []Evidence{journalEvidence(e)}})
+		}
+		if m := reSegfault.FindStringSubmatch(msg); m != nil {
+			// The run's PIDs come from its output; a program that died
+			// before printing anything is known by its name (the kernel's
+			// comm, 15 bytes of the executable's name).
+			pid, _ := strconv.Atoi(m[2])
+			if inv.PIDs[pid] || len(inv.PIDs) == 0 && m[1] != "" && m[1] == commOf(execPath(props)) {
+				s := Symptom{Kind: KindSignal, Signal: 11, Op: "segfault", Text: msg, Origin: journal.FromKernel, Time: e.Time, PID: pid, Evidence: []Evidence{journalEvidence(e)}}
+				at, err1 := strconv.ParseUint(m[3], 16, 64)
+				sp, err2 := strconv.ParseUint(m[4], 16, 64)
+				if err1 == nil && err2 == nil && (at > sp && at-sp < 1<<16 || sp >= at && sp-at < 1<<16) {
+					s.Op = "stack-overflow"
+				}
+				out = append(out, s)
+			}
+		}
+		if m := reOOMKilled.FindStringSubmatch(msg); m != nil {
+			if pid, _ := strconv.Atoi(m[1]); inv.PIDs[pid] {
+				out = append(out, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromKernel, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+			}
+		}
+	}
+	return out
+}
+
+// commOf is the name the kernel gives a process running path.
+func commOf(path string) string {
+	b := path[strings.LastIndexByte(path, '/')+1:]
+	if len(b) > 15 {
+		b = b[:15]
+	}
+	return b
+}
+
+// runAudit is the audit trail of the run's processes: events of its PIDs
+// (or, when no PID is known, of its executable) within its time.
+func runAudit(inv *Invocation, ev *journal.Evidence, props map[string]string) []*journal.AuditEvent {
+	evs, _ := runAuditTied(inv, ev, props)
+	return evs
+}
+
+// runAuditTied is runAudit with, for each event not tied by a PID the
+// journal gave the run, how it was tied instead. A process killed at its
+// first refused call often wrote nothing, so no journal line gives its
+// PID; and ExecStart= may name a link (/sbin/modprobe → /usr/bin/kmod),
+// so the record's exe is not the unit's program. Such a record still
+// belongs to the run when its command name is the program's and its time
+// is the run's, or when it is the SIGSYS kill PID 1 reports at the same
+// moment.
+func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string) ([]*journal.AuditEvent, []string) {
+	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
+	exe := execPath(props)
+	comm := ""
+	if exe != "" {
+		comm = commOf(exe)
+	}
+	killedBySys := (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && inv.ExitStatus == 31
+	unit := invUnit(inv)
+	var out []*journal.AuditEvent
+	var ties []string
+	for i := range ev.Audit {
+		a := &ev.Audit[i]
+		if a.Time.Before(from) || a.Time.After(to) {
+			continue
+		}
+		switch {
+		case inv.PIDs[a.PID()]:
+		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
+		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
+			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
+		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit):
+			ties = append(ties, fmt.Sprintf("the SECCOMP record of PID %d was tied to this run by PID 1's report of a SIGSYS death at the same moment", a.PID()))
+		default:
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, ties
+}
+
+func auditComm(a *journal.AuditEvent) string {
+	for _, r := range a.Records {
+		if c := r.Raw["comm"]; c != "" {
+			return strings.Trim(c, `"`)
+		}
+	}
+	return ""
+}
+
+func isSigsysKill(a *journal.AuditEvent) bool {
+	r := a.Record("SECCOMP")
+	return r != nil && r.Raw["sig"] == "31"
+}
+
+// pidElsewhere: a journal line of a unit other than unit names the PID.
+func pidElsewhere(ev *journal.Evidence, pid int, unit string) bool {
+	for i := range ev.Entries {
+		e := &ev.Entries[i]
+		if e.PID() != pid {
+			continue
+		}
+		if u := e.Unit(); u != "" && u != unit {
+			return true
+		}
+	}
+	return false
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// auditSymptom turns a kernel audit event into a symptom.
+func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
+	text := ""
+	if len(a.Records) > 0 {
+		text = a.Records[0].Type + " " + a.Records[0].Text
+	}
+	ev := Evidence{Source: "audit", Origin: string(journal.FromKernel), Time: stamp(a.Time), Text: text}
+	if a.Source == "journal" {
+		ev.Source = "journal"
+	}
+	base := Symptom{Origin: journal.FromKernel, Time: a.Time, PID: a.PID(), Text: text, Evidence: []Evidence{ev}}
+	if r := a.Record("SECCOMP"); r != nil {
+		code := r.Raw["code"]
+		base.Syscall, base.Arch, base.Code = syscallName(r), r.Fields["arch"], code
+		switch {
+		case code == "0x80000000" || code == "0x0" || code == "0x00000000":
+			base.Kind = KindSeccompKill
+			return base, true
+		case strings.HasPrefix(code, "0x5"):
+			n, err := strconv.ParseInt(strings.TrimPrefix(code, "0x"), 16, 64)
+			if err == nil {
+				base.Kind, base.Errno, base.Op = KindErrno, errnoNameOf(int(n&0xffff)), base.Syscall
+				return base, true
+			}
+		}
+		return Symptom{}, false // SystemCallLog= records: the call was allowed
+	}
+	if r := a.Record("AVC"); r != nil && (r.Raw["apparmor"] == "DENIED" || strings.Contains(r.Text, "denied")) {
+		base.Kind = KindLSM
+		base.Text = describeLSM(r)
+		base.Path = orDefault(r.Raw["name"], r.Raw["path"])
+		return base, true
+	}
+	if r := a.Record("SYSCALL"); r != nil && r.Raw["success"] == "no" {
+		errno := r.Fields["exit"]
+		if !strings.HasPrefix(errno, "E") {
+			return Symptom{}, false
+		}
+		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
+		parent := ""
+		for _, rec := range a.Records {
+			if rec.Type != "PATH" || rec.Fields["name"] == "" {
+				continue
+			}
+			if rec.Raw["nametype"] == "PARENT" {
+				parent = strings.TrimSuffix(rec.Fields["name"], "/")
+				continue
+			}
+			base.Path = rec.Fields["name"]
+			if mode := rec.Raw["mode"]; mode != "" {
+				base.Mode = fmt.Sprintf("mode %s, owner uid %s gid %s", strings.TrimPrefix(mode, "0100"), rec.Raw["ouid"], rec.Raw["ogid"])
+			}
+		}
+		if base.Path == "" {
+			base.Path = parent
+		}
+		if base.Path != "" && !strings.HasPrefix(base.Path, "/") {
+			if cwd := a.Record("CWD"); cwd != nil {
+				base.Path = filepath.Join(cwd.Fields["cwd"], base.Path)
+			}
+		}
+		switch base.Op {
+		case "openat", "open", "creat", "openat2":
+			base.Op = "open"
+		}
+		return base, true
+	}
+	return Symptom{}, false
+}
+
+// syscallName names the syscall of a SECCOMP record, or says it is unknown
+// (auparse leaves the number when its table for that arch lacks it).
+func syscallName(r *journal.AuditRecord) string {
+	name := r.Fields["syscall"]
+	if _, err := strconv.Atoi(name); err == nil || name == "" {
+		return fmt.Sprintf("unknown(%s)", r.Raw["syscall"])
+	}
+	return name
+}
+
+// describeLSM puts an AVC record in words, with the tool that explains or
+// adjusts the policy.
+func describeLSM(r *journal.AuditRecord) string {
+	f := r.Raw
+	if f["apparmor"] != "" {
+		return fmt.Sprintf("AppArmor profile %s denied %s of %s (requested %q); adjust the profile with aa-logprof, or see `aa-status`", f["profile"], f["operation"], orDefault(f["name"], "?"), f["requested_mask"])
+	}
+	perm := ""
+	if m := reAVCPerm.FindStringSubmatch(r.Text); m != nil {
+		perm = " { " + m[1] + " }"
+	}
+	return fmt.Sprintf("SELinux denied%s on %s (source context %s, target context %s, class %s); `audit2why` explains it and `audit2allow` drafts a policy module", perm, orDefault(f["name"], orDefault(f["path"], "an access")), f["scontext"], f["tcontext"], f["tclass"])
+}
+
+// Kernel lines: the pids controller refusing a fork, a segfault, the OOM
+// killer; and the permission an AVC denial names.
+var (
+	rePidsRejected = regexp.MustCompile(`fork rejected by pids controller in (\S+)`)
+	reAVCPerm      = regexp.MustCompile(`denied\s+\{ ([^}]+) \}`)
+	// "capp[1069]: segfault at 7ffe3a65c580 ip 0000562ecc81d887 sp 00007ffe3a65c580 error 6 in …"
+	reSegfault  = regexp.MustCompile(`(?:^|\s)(\S{1,15})\[(\d+)\]: segfault at ([0-9a-f]+) ip [0-9a-f]+ sp ([0-9a-f]+)`)
+	reOOMKilled = regexp.MustCompile(`(?:Memory cgroup out of memory|Out of memory): Killed process (\d+)`)
+)

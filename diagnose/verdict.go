@@ -1,0 +1,156 @@
+package diagnose
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
+)
+
+// Verdict wording: how a symptom is described, why a failure is not the
+// sandbox's, and what an exit status says when nothing else does.
+
+// describe says what failed, in one line.
+func describe(s *Symptom) string {
+	var b strings.Builder
+	switch s.Kind {
+	case KindSetup:
+		fmt.Fprintf(&b, "setup failed before exec (step %s)", s.Step)
+		if s.Path != "" {
+			fmt.Fprintf(&b, " on %s", s.Path)
+		}
+		if s.Errno != "" {
+			fmt.Fprintf(&b, ": %s", errnoWords(s.Errno))
+		}
+		return b.String()
+	case KindSeccompKill:
+		if s.Syscall != "" {
+			return fmt.Sprintf("killed by SIGSYS for calling %s (%s)", s.Syscall, orDefault(s.Arch, "arch unknown"))
+		}
+		return "killed by SIGSYS (status=31/SYS) from a seccomp filter"
+	case KindNNP:
+		return "a setuid helper refused to run: the no_new_privs flag is set"
+	case KindOOM:
+		return "killed by the kernel's OOM killer"
+	case KindSignal:
+		d := fmt.Sprintf("killed by signal %d (%s)", s.Signal, orDefault(rules.SignalNames[s.Signal], "unnamed"))
+		if s.Op == "stack-overflow" {
+			d += " on a stack overflow"
+		}
+		return d
+	case KindTimeout:
+		return "the service did not report readiness before its start timeout"
+	case KindNotify:
+		return "PID 1 refused the service's readiness notification"
+	case KindLSM:
+		return "denied by a Linux security module (SELinux or AppArmor)"
+	}
+	b.WriteString(errnoWords(s.Errno))
+	if s.Op != "" {
+		fmt.Fprintf(&b, " from %s", s.Op)
+	}
+	if s.Path != "" {
+		fmt.Fprintf(&b, " on %s", s.Path)
+	}
+	if s.Port > 0 {
+		if s.Addr != "" {
+			fmt.Fprintf(&b, " %s:%d", s.Addr, s.Port)
+		} else {
+			fmt.Fprintf(&b, " port %d", s.Port)
+		}
+	}
+	return b.String()
+}
+
+func errnoWords(name string) string {
+	if e, ok := rules.ErrnoByName(name); ok {
+		return fmt.Sprintf("%s (%s)", e.Name, e.Text)
+	}
+	return name
+}
+
+// notSandboxCause explains, for a failure the sandbox does not account
+// for, what did happen.
+func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
+	s := syms[0]
+	for _, x := range syms {
+		if x.Kind == KindLSM {
+			if ctx := sb.Props["SELinuxContext"]; ctx != "" && strings.Contains(x.Text, strings.TrimPrefix(ctx, "-")) {
+				return x.Text + ": this is security-module policy, not systemd's sandbox; the unit's SELinuxContext=" + ctx + " puts the service in the denied domain"
+			}
+			return x.Text + ": this is security-module policy, not systemd's sandbox; no directive of the unit is involved"
+		}
+	}
+	who := "the service's user"
+	if sb.Root {
+		who = "root"
+	} else if sb.User != "" {
+		who = "User=" + sb.User
+	}
+	switch {
+	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM") && s.Mode != "":
+		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the kernel reports the file as %s, which refuses %s (grant access with ownership, group membership via SupplementaryGroups=, or an ACL)", describe(s), s.Path, s.Mode, who)
+	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM"):
+		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":
+		return fmt.Sprintf("%s: no sandbox setting hides %s; it does not exist on the host either", describe(s), s.Path)
+	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable && s.Errno == "ENOENT":
+		return fmt.Sprintf("the program %s does not exist, and no sandbox setting hides it: check ExecStart= and that the package providing it is installed", s.Path)
+	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable && s.Errno == "EACCES":
+		return fmt.Sprintf("the program %s cannot be executed (EACCES), and no sandbox setting hides it or mounts it noexec: check its mode (`ls -l %s`) and the mount it is on (`findmnt -T %s`)", s.Path, s.Path, s.Path)
+	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable:
+		return fmt.Sprintf("systemd could not run %s: %s; no sandbox setting of the unit is involved", s.Path, describe(s))
+	case s.Kind == KindErrno && s.Errno == "EADDRINUSE":
+		return fmt.Sprintf("%s: another process already holds the address; find it with `ss -ltnp` (no sandbox setting gives EADDRINUSE)", describe(s))
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EROFS":
+		return fmt.Sprintf("%s: no sandbox setting makes %s read-only; the file system itself is mounted read-only", describe(s), s.Path)
+	}
+	return fmt.Sprintf("%s, which the unit's sandbox does not explain", describe(s))
+}
+
+// verdictFromExit: a failed run with no symptom at all.
+func verdictFromExit(inv *Invocation) (Verdict, string) {
+	if inv.ExitLine == nil {
+		return VerdictUnknown, "the run failed (result " + inv.Result + ") but no exit line was found"
+	}
+	if inv.ExitCode == "exited" && !rules.IsSetupStatus(inv.ExitStatus) {
+		var last string
+		for _, e := range inv.Entries {
+			if e.Provenance() == journal.FromService {
+				if p, err := strconv.Atoi(e.Fields["PRIORITY"]); err != nil || p <= 4 || last == "" {
+					last = e.Message()
+				}
+			}
+		}
+		cause := fmt.Sprintf("the program exited with status %d", inv.ExitStatus)
+		if st, ok := rules.LookupExitStatus(inv.ExitStatus); ok && st.Name != "" {
+			cause = fmt.Sprintf("the program exited with status %d/%s (%s)", inv.ExitStatus, st.Name, st.Meaning)
+		}
+		if last != "" {
+			cause += " after logging: " + clip(last, 300)
+		}
+		return VerdictNotSandbox, cause + "; nothing in its output or in the kernel's records points at the sandbox"
+	}
+	return VerdictUnknown, fmt.Sprintf("the run ended %s with status %d and no evidence says why", inv.ExitCode, inv.ExitStatus)
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func journalEvidence(e *journal.Entry) Evidence {
+	return Evidence{Source: "journal", Origin: string(e.Provenance()), Time: stamp(e.Time), Text: e.Message()}
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+}
