@@ -69,7 +69,7 @@ func OpenBundle(p string) (dir string, cleanup func(), warns []Warning, err erro
 	}
 	// An archive of a folder: use the folder (cleanup still removes all).
 	if ents, _ := os.ReadDir(tmp); len(ents) == 1 && ents[0].IsDir() {
-		if _, err := os.Stat(filepath.Join(tmp, ents[0].Name(), "units")); err == nil {
+		if _, err := os.Stat(Layout(filepath.Join(tmp, ents[0].Name())).UnitsDir()); err == nil {
 			return filepath.Join(tmp, ents[0].Name()), cleanup, warns, nil
 		}
 	}

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -46,7 +45,7 @@ func FailedUnits(spec JournalSpec, max int) (units []string) {
 // BundleUnits lists the units a bundle folder has a configuration for.
 func BundleUnits(dir string) []string {
 	var out []string
-	ents, _ := os.ReadDir(filepath.Join(dir, "units"))
+	ents, _ := os.ReadDir(Layout(dir).UnitsDir())
 	for _, e := range ents {
 		if n, ok := strings.CutSuffix(e.Name(), ".show"); ok {
 			out = append(out, n)

@@ -113,8 +113,8 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 	}()
 	ev.Warnings = append(ev.Warnings, warns...)
 	found := false
-	for _, name := range []string{"journal.export", "journal.json"} {
-		p := filepath.Join(dir, name)
+	layout := Layout(dir)
+	for _, p := range layout.JournalFiles() {
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}
@@ -126,7 +126,7 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		ev.Entries = append(ev.Entries, es...)
 		ev.Warnings = append(ev.Warnings, ws...)
 	}
-	if jd := filepath.Join(dir, "journal"); isDir(jd) {
+	if jd := layout.JournalDir(); isDir(jd) {
 		found = true
 		es, ws, err := ReadJournal(JournalSpec{Dir: jd}, q)
 		if err != nil {
@@ -138,18 +138,18 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 	if !found {
 		ev.Missing = append(ev.Missing, "the bundle has no journal (journal.export, journal.json or journal/): collect it with `journalctl -o export > journal.export`")
 	}
-	if ad := filepath.Join(dir, "audit"); isDir(ad) {
+	if ad := layout.AuditDir(); isDir(ad) {
 		collectAudit(ev, []string{ad}, auditWindow(ev.Entries, q), nil)
 	} else {
 		ev.Missing = append(ev.Missing, "the bundle has no audit/ folder: seccomp kills are still visible in the journal, but SYSCALL and AVC records only in /var/log/audit/audit.log")
 	}
 	if q.Unit != "" {
 		collectUnit(ev, Sources{
-			UnitShow: filepath.Join(dir, "units", q.Unit+".show"),
-			UnitCat:  filepath.Join(dir, "units", q.Unit+".cat"),
+			UnitShow: layout.UnitShow(q.Unit),
+			UnitCat:  layout.UnitCat(q.Unit),
 		}, q.Unit, nil)
 	}
-	if b, err := ReadSmallFile(filepath.Join(dir, "host.txt")); err == nil {
+	if b, err := ReadSmallFile(layout.HostFile()); err == nil {
 		ev.Host = ParseHostInfo(b)
 	}
 	return nil
@@ -384,10 +384,11 @@ func ParseHostInfo(b []byte) HostInfo {
 // units/NAME.show and NAME.cat, host.txt, and MISSING.txt listing what
 // could not be collected.
 func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
-	if err := os.MkdirAll(filepath.Join(dir, "units"), 0o755); err != nil {
+	layout := Layout(dir)
+	if err := os.MkdirAll(layout.UnitsDir(), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "journal.export"))
+	f, err := os.Create(layout.JournalFiles()[0])
 	if err != nil {
 		return err
 	}
@@ -408,10 +409,10 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 		}
 	}
 	if audit.Len() > 0 {
-		if err := os.MkdirAll(filepath.Join(dir, "audit"), 0o755); err != nil {
+		if err := os.MkdirAll(layout.AuditDir(), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, "audit", "audit.log"), []byte(audit.String()), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(layout.AuditDir(), "audit.log"), []byte(audit.String()), 0o644); err != nil {
 			return err
 		}
 	}
@@ -428,11 +429,11 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 		for _, k := range keys {
 			fmt.Fprintf(&show, "%s=%s\n", k, u.Props[k])
 		}
-		if err := os.WriteFile(filepath.Join(dir, "units", u.Name+".show"), []byte(show.String()), 0o644); err != nil {
+		if err := os.WriteFile(layout.UnitShow(u.Name), []byte(show.String()), 0o644); err != nil {
 			return err
 		}
 		if u.Cat != "" {
-			if err := os.WriteFile(filepath.Join(dir, "units", u.Name+".cat"), []byte(u.Cat), 0o644); err != nil {
+			if err := os.WriteFile(layout.UnitCat(u.Name), []byte(u.Cat), 0o644); err != nil {
 				return err
 			}
 		}
@@ -445,7 +446,7 @@ func WriteBundle(dir string, ev *Evidence, units []*UnitConfig) error {
 		}
 	}
 	if host != "" {
-		if err := os.WriteFile(filepath.Join(dir, "host.txt"), []byte(host), 0o644); err != nil {
+		if err := os.WriteFile(layout.HostFile(), []byte(host), 0o644); err != nil {
 			return err
 		}
 	}
@@ -481,12 +482,12 @@ func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*E
 	files := src.Files
 	dir := src.Directory
 	if src.Bundle != "" {
-		for _, name := range []string{"journal.export", "journal.json"} {
-			if p := filepath.Join(src.Bundle, name); fileExists(p) {
+		for _, p := range Layout(src.Bundle).JournalFiles() {
+			if fileExists(p) {
 				files = append(files, p)
 			}
 		}
-		if jd := filepath.Join(src.Bundle, "journal"); isDir(jd) {
+		if jd := Layout(src.Bundle).JournalDir(); isDir(jd) {
 			dir = jd
 		}
 	}

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,135 +78,39 @@ func triageRun(opts *TriageOptions) error {
 	if since.IsZero() && live != nil {
 		since = now.Add(-24 * time.Hour)
 	}
-	bundleDir := ""
-	if opts.Bundle != "" {
-		dir, cleanup, _, err := journal.OpenBundle(opts.Bundle)
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-		bundleDir = dir
+	ev, err := journal.OpenTriage(journal.TriageInput{Sources: opts.sources(), Query: journal.Query{Since: since, Until: until, Hosts: opts.Hosts},
+		Live: live, UnitDir: opts.Units})
+	if err != nil {
+		return err
 	}
-	src := opts.sources()
-	src.Bundle = bundleDir
-	q := journal.Query{Since: since, Until: until, Hosts: opts.Hosts}
-	unitsDir := opts.Units
-	if unitsDir == "" && bundleDir != "" {
-		unitsDir = filepath.Join(bundleDir, "units")
-	}
-	var host journal.HostInfo
-	if bundleDir != "" {
-		if b, err := journal.ReadSmallFile(filepath.Join(bundleDir, "host.txt")); err == nil {
-			host = journal.ParseHostInfo(b)
-		}
-	} else if live != nil {
-		host = live.Host()
-	}
-	configs := func(h, unit string) *journal.UnitConfig {
-		if unitsDir != "" {
-			for _, dir := range []string{filepath.Join(unitsDir, h), unitsDir} {
-				if cfg := loadUnitFiles(dir, unit); cfg != nil {
-					return cfg
-				}
-			}
-			return nil
-		}
-		if live != nil {
-			if cfg, _, err := live.UnitConfig(unit); err == nil {
-				return cfg
-			}
-		}
-		return nil
-	}
-	// The audit log first (its denials, indexed by PID, at most a few per
-	// process), then the journal streamed through once.
-	auditPaths := opts.AuditLogs
-	if len(auditPaths) == 0 && bundleDir != "" && isDirPath(filepath.Join(bundleDir, "audit")) {
-		auditPaths = []string{filepath.Join(bundleDir, "audit")}
-	}
-	if len(auditPaths) == 0 && live != nil {
-		auditPaths = []string{journal.DefaultAuditLog}
-	}
-	var missing []string
-	var files []string
-	for _, p := range auditPaths {
-		fs, err := journal.AuditFiles(p)
-		if err != nil {
-			missing = append(missing, "audit log: "+err.Error())
-			continue
-		}
-		files = append(files, fs...)
-	}
-	// The PIDs that belong to units: an audit denial of any other process
-	// cannot be attributed, and with millions of them keeping them all
-	// would cost gigabytes. This pass keeps nothing else.
-	unitPID := map[int]bool{}
-	if len(files) > 0 {
-		journal.ScanFields(src, q, live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *journal.Entry) {
-			if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
-				if p := e.PID(); p > 1 {
-					unitPID[p] = true
-				}
-			}
-		})
-	}
-	var denials []journal.AuditEvent
-	perPID := map[int]int{}
-	dropped, foreign := 0, 0
-	// The PID filter runs on raw lines, before parsing: on a log with
-	// millions of denials of other processes, those cost a byte scan.
-	win := journal.AuditWindow{Since: since, Until: until, PID: func(p int) bool {
-		switch {
-		case !unitPID[p]:
-			foreign++
-			return false
-		case perPID[p] >= maxDenialsPerPID:
-			dropped++
-			return false
-		}
-		return true
-	}}
-	for _, w := range journal.ReadAuditLogsFunc(files, win, func(a journal.AuditEvent) {
-		p := a.PID()
-		switch {
-		case !unitPID[p]:
-			foreign++
-		case perPID[p] < maxDenialsPerPID:
-			perPID[p]++
-			denials = append(denials, a)
-		default:
-			dropped++
-		}
-	}) {
-		missing = append(missing, w.String())
-	}
+	defer ev.Close()
 	// Reading a large journal allocates far more than it keeps: a soft
 	// limit makes the collector return that memory sooner.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(96 << 20)
 	}
-	t := diagnose.NewTriageStream(denials, configs, host)
+	t := diagnose.NewTriageStream(ev.Denials, ev.Config, ev.Host)
 	n := 0
-	scanWarns := journal.Scan(src, q, live, func(e *journal.Entry) { n++; t.Add(e) })
+	scanWarns := ev.Scan(func(e *journal.Entry) { n++; t.Add(e) })
+	missing := ev.Missing
 	for _, w := range scanWarns {
 		missing = append(missing, w.String())
 	}
-	if n == 0 && len(denials) == 0 {
-		if foreign > 0 {
+	if n == 0 && len(ev.Denials) == 0 {
+		if foreign := ev.Foreign; foreign > 0 {
 			return withHints(fmt.Errorf("no journal entries in the window, so none of the %d audit records read can be given to a unit", foreign),
 				"add the journal of the same host and window: --directory, --file or --bundle")
 		}
 		return withHints(errors.New("no journal entries and no audit records in the window"), "widen it with --since, or check the sources' paths and permissions")
 	}
 	reps := t.Finish()
-	if dropped > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", dropped, maxDenialsPerPID)
+	if ev.Dropped > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", ev.Dropped, journal.MaxDenialsPerPID)
 	}
-	if foreign > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "harden: %d audit records of processes no unit in the journal owns were skipped\n", foreign)
+	if ev.Foreign > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "harden: %d audit records of processes no unit in the journal owns were skipped\n", ev.Foreign)
 	}
-	ev := &journal.Evidence{Missing: missing}
-	for _, m := range ev.Missing {
+	for _, m := range missing {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: missing evidence: %s\n", m)
 	}
 	if opts.Output == "json" {
@@ -237,31 +139,4 @@ func triageRun(opts *TriageOptions) error {
 			"the warnings above say what was not read; repair or re-export the journal (journalctl -o export)")
 	}
 	return nil
-}
-
-// maxDenialsPerPID bounds what triage keeps of one process's audit
-// denials: the first few say what was refused; millions more add nothing.
-const maxDenialsPerPID = 16
-
-func isDirPath(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
-}
-
-// loadUnitFiles reads DIR/UNIT.show (and .cat) as a bundle holds them.
-func loadUnitFiles(dir, unit string) *journal.UnitConfig {
-	b, err := journal.ReadSmallFile(filepath.Join(dir, unit+".show"))
-	if err != nil {
-		return nil
-	}
-	props, err := journal.ParseShow(strings.NewReader(string(b)))
-	if err != nil && !errors.Is(err, journal.ErrPartialShow) {
-		return nil
-	}
-	cfg := &journal.UnitConfig{Name: unit, Props: props}
-	if c, err := journal.ReadSmallFile(filepath.Join(dir, unit+".cat")); err == nil {
-		cfg.Cat = string(c)
-		cfg.Settings, cfg.Files, _ = journal.ParseCat(strings.NewReader(cfg.Cat))
-	}
-	return cfg
 }

@@ -170,7 +170,7 @@ func (w *watcher) explain(unit, inv string) {
 	ev.Audit = journal.MergeAudit(w.audit, journal.AuditFromJournal(w.kernel))
 	switch {
 	case w.opts.UnitsDir != "":
-		ev.Unit = loadUnitFiles(w.opts.UnitsDir, unit)
+		ev.Unit = journal.LoadUnitFolder(w.opts.UnitsDir, unit)
 	case w.live != nil:
 		ev.Unit, _, _ = w.live.UnitConfig(unit)
 		ev.Host = w.live.Host()

@@ -1,0 +1,173 @@
+package journal
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// TriageInput names what a triage reads: the journal sources (a bundle as
+// the operator gave it: folder or archive), the window and hosts, a live
+// host when nothing was named, and where the units' configurations are
+// (UnitDir: NAME.show and NAME.cat, or HOST/NAME.show; default the
+// bundle's units/, else D-Bus).
+type TriageInput struct {
+	Sources Sources
+	Query   Query
+	Live    LiveHost
+	UnitDir string
+}
+
+// TriageEvidence is a triage's evidence, assembled once: the audit
+// denials of the units' processes (at most MaxDenialsPerPID each), the
+// host, and the journal, which Scan streams. Close removes what opening a
+// bundle archive unpacked.
+type TriageEvidence struct {
+	Denials []AuditEvent
+	Host    HostInfo
+	// Missing says what could not be read; Dropped counts the audit
+	// records beyond MaxDenialsPerPID of a process, Foreign those of
+	// processes no unit in the journal owns.
+	Missing          []string
+	Dropped, Foreign int
+
+	in      TriageInput
+	src     Sources
+	unitDir string
+	cleanup func()
+}
+
+// MaxDenialsPerPID bounds what triage keeps of one process's audit
+// denials: the first few say what was refused; millions more add nothing.
+const MaxDenialsPerPID = 16
+
+// OpenTriage opens the sources and reads the audit logs: first the PIDs
+// that belong to units (one pass over the journal reading five fields),
+// then the denials of those PIDs alone, filtered on raw lines before
+// parsing, so that millions of denials of other processes cost a byte
+// scan and no memory.
+func OpenTriage(in TriageInput) (*TriageEvidence, error) {
+	t := &TriageEvidence{in: in, src: in.Sources, unitDir: in.UnitDir, cleanup: func() {}}
+	var layout Layout
+	if in.Sources.Bundle != "" {
+		dir, cleanup, _, err := OpenBundle(in.Sources.Bundle)
+		if err != nil {
+			return nil, err
+		}
+		t.cleanup = cleanup
+		t.src.Bundle = dir
+		layout = Layout(dir)
+		if t.unitDir == "" {
+			t.unitDir = layout.UnitsDir()
+		}
+		if b, err := ReadSmallFile(layout.HostFile()); err == nil {
+			t.Host = ParseHostInfo(b)
+		}
+	} else if in.Live != nil {
+		t.Host = in.Live.Host()
+	}
+	auditPaths := in.Sources.AuditLogs
+	if len(auditPaths) == 0 && layout != "" {
+		if st, err := os.Stat(layout.AuditDir()); err == nil && st.IsDir() {
+			auditPaths = []string{layout.AuditDir()}
+		}
+	}
+	if len(auditPaths) == 0 && in.Live != nil {
+		auditPaths = []string{DefaultAuditLog}
+	}
+	var files []string
+	for _, p := range auditPaths {
+		fs, err := AuditFiles(p)
+		if err != nil {
+			t.Missing = append(t.Missing, "audit log: "+err.Error())
+			continue
+		}
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		return t, nil
+	}
+	unitPID := map[int]bool{}
+	ScanFields(t.src, in.Query, in.Live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *Entry) {
+		if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
+			if p := e.PID(); p > 1 {
+				unitPID[p] = true
+			}
+		}
+	})
+	perPID := map[int]int{}
+	win := AuditWindow{Since: in.Query.Since, Until: in.Query.Until, PID: func(p int) bool {
+		switch {
+		case !unitPID[p]:
+			t.Foreign++
+			return false
+		case perPID[p] >= MaxDenialsPerPID:
+			t.Dropped++
+			return false
+		}
+		return true
+	}}
+	for _, w := range ReadAuditLogsFunc(files, win, func(a AuditEvent) {
+		p := a.PID()
+		switch {
+		case !unitPID[p]:
+			t.Foreign++
+		case perPID[p] < MaxDenialsPerPID:
+			perPID[p]++
+			t.Denials = append(t.Denials, a)
+		default:
+			t.Dropped++
+		}
+	}) {
+		t.Missing = append(t.Missing, w.String())
+	}
+	return t, nil
+}
+
+// Scan streams the journal's entries of the window, in time order, and
+// returns what could not be read.
+func (t *TriageEvidence) Scan(fn func(*Entry)) []Warning {
+	return Scan(t.src, t.in.Query, t.in.Live, fn)
+}
+
+// Config is a unit's configuration on a host: from the unit folder (per
+// host first), else from the live host; nil when there is none.
+func (t *TriageEvidence) Config(host, unit string) *UnitConfig {
+	if t.unitDir != "" {
+		for _, dir := range []string{filepath.Join(t.unitDir, host), t.unitDir} {
+			if cfg := LoadUnitFolder(dir, unit); cfg != nil {
+				return cfg
+			}
+		}
+		return nil
+	}
+	if t.in.Live != nil {
+		if cfg, _, err := t.in.Live.UnitConfig(unit); err == nil {
+			return cfg
+		}
+	}
+	return nil
+}
+
+// Close removes what opening the bundle unpacked.
+func (t *TriageEvidence) Close() { t.cleanup() }
+
+// LoadUnitFolder reads DIR/UNIT.show (and .cat) as a bundle's units/ holds
+// them; nil when there is no .show.
+func LoadUnitFolder(dir, unit string) *UnitConfig {
+	b, err := ReadSmallFile(filepath.Join(dir, unit+".show"))
+	if err != nil {
+		return nil
+	}
+	props, err := ParseShow(strings.NewReader(string(b)))
+	if err != nil && !errors.Is(err, ErrPartialShow) {
+		return nil
+	}
+	cfg := &UnitConfig{Name: unit, Props: props}
+	if c, err := ReadSmallFile(filepath.Join(dir, unit+".cat")); err == nil {
+		cfg.Cat = string(c)
+		cfg.Settings, cfg.Files, _ = ParseCat(strings.NewReader(cfg.Cat))
+	}
+	return cfg
+}
