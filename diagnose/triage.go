@@ -43,6 +43,9 @@ type TriageStream struct {
 	// latest holds, per unit, host and answer, the index of its newest
 	// report: repeated failures fold as they happen.
 	latest map[string]int
+	// only and onReport are set by Watch.
+	only     map[string]bool
+	onReport func(*Report)
 }
 
 type triageKey struct{ host, unit string }
@@ -71,6 +74,25 @@ func NewTriageStream(audit []journal.AuditEvent, configs UnitConfigs, host journ
 		}
 	}
 	return t
+}
+
+// Watch turns the stream into harden watch's: only the named units'
+// runs are followed, and each report is handed to report as its run is
+// explained, before reports of the same answer are folded.
+func (t *TriageStream) Watch(units []string, report func(*Report)) {
+	t.only = map[string]bool{}
+	for _, u := range units {
+		t.only[u] = true
+	}
+	t.onReport = report
+}
+
+// AddAudit takes an audit event as it arrives (the kernel's audit
+// stream); events of a process are matched to its unit by PID.
+func (t *TriageStream) AddAudit(a journal.AuditEvent) {
+	if isDenial(&a) {
+		t.addDenial(a)
+	}
 }
 
 func isDenial(a *journal.AuditEvent) bool {
@@ -124,7 +146,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		return
 	}
 	u := e.Unit()
-	if u == "" || e.Fields["_TRANSPORT"] == "kernel" {
+	if u == "" || e.Fields["_TRANSPORT"] == "kernel" || t.only != nil && !t.only[u] {
 		return
 	}
 	key := triageKey{h, u}
@@ -212,6 +234,9 @@ func (t *TriageStream) explain(key triageKey, r *run, running bool) {
 	rep := Diagnose(sub, Options{Unit: key.unit, IncludeRunning: running})
 	if rep.Verdict == VerdictNoFailure {
 		return
+	}
+	if t.onReport != nil {
+		t.onReport(rep)
 	}
 	if key.host != "" {
 		rep.Hosts = []string{key.host}

@@ -63,24 +63,18 @@ Exit status: 0 when stopped with Ctrl-C, 2 usage or evidence error.`,
 	return cmd
 }
 
-// watcher holds the session's state.
+// watcher holds the session's state: the engine's stream (the same that
+// triage runs over a whole journal) and the drop-in lines it produced.
 type watcher struct {
-	opts    *WatchOptions
-	live    journal.LiveHost
-	mu      sync.Mutex
-	units   map[string]bool
-	entries map[string][]journal.Entry // per unit, bounded
-	kernel  []journal.Entry            // bounded
-	audit   []journal.AuditEvent       // from netlink, bounded
-	done    map[string]bool            // invocations explained
-	dropIn  map[string][]string        // unit → consolidated lines
-	order   []string
+	opts   *WatchOptions
+	mu     sync.Mutex
+	stream *diagnose.TriageStream
+	dropIn map[string][]string // unit → consolidated lines
+	order  []string
 	// findings counts the failures the sandbox caused, with or without a
 	// drop-in line to show for them.
 	findings int
 }
-
-const watchKeep = 5000
 
 func watchRun(opts *WatchOptions) error {
 	units := make([]string, 0, len(opts.Units))
@@ -104,21 +98,29 @@ func watchRun(opts *WatchOptions) error {
 		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
-	w := &watcher{opts: opts, live: live, units: map[string]bool{}, entries: map[string][]journal.Entry{},
-		done: map[string]bool{}, dropIn: map[string][]string{}}
-	for _, u := range units {
-		w.units[u] = true
+	configs := func(_, unit string) *journal.UnitConfig {
+		switch {
+		case opts.UnitsDir != "":
+			return journal.LoadUnitFolder(opts.UnitsDir, unit)
+		case live != nil:
+			cfg, _, _ := live.UnitConfig(unit)
+			return cfg
+		}
+		return nil
 	}
+	var host journal.HostInfo
+	if live != nil {
+		host = live.Host()
+	}
+	w := &watcher{opts: opts, dropIn: map[string][]string{}, stream: diagnose.NewTriageStream(nil, configs, host)}
+	w.stream.Watch(units, w.report)
 	if live != nil && !opts.NoNetlink {
 		if st, err := journal.OpenAuditStream(); err == nil {
 			go st.Run(ctx)
 			go func() {
 				for ev := range st.Events() {
 					w.mu.Lock()
-					w.audit = append(w.audit, ev)
-					if len(w.audit) > watchKeep {
-						w.audit = w.audit[len(w.audit)-watchKeep:]
-					}
+					w.stream.AddAudit(ev)
 					w.mu.Unlock()
 				}
 			}()
@@ -130,55 +132,22 @@ func watchRun(opts *WatchOptions) error {
 		}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "harden: watching %s; Ctrl-C prints the drop-in for the session\n", strings.Join(units, ", "))
-	err := journal.Follow(ctx, spec, units, w.add)
+	err := journal.Follow(ctx, spec, units, func(e journal.Entry) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.stream.Add(&e)
+	})
+	w.mu.Lock()
+	w.stream.Finish() // runs refused something that had not failed yet
+	w.mu.Unlock()
 	w.summary()
 	return err
 }
 
-// add takes one new journal entry; a failure line of a watched unit
-// triggers its diagnosis.
-func (w *watcher) add(e journal.Entry) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if e.IsKernel() {
-		w.kernel = append(w.kernel, e)
-		if len(w.kernel) > watchKeep {
-			w.kernel = w.kernel[len(w.kernel)-watchKeep:]
-		}
-		return
-	}
-	u := e.Unit()
-	if !w.units[u] {
-		return
-	}
-	w.entries[u] = append(w.entries[u], e)
-	if len(w.entries[u]) > watchKeep {
-		w.entries[u] = w.entries[u][len(w.entries[u])-watchKeep:]
-	}
-	if journal.IsManagerLine(&e, u, journal.MsgUnitFailureResult) {
-		inv := e.Get("INVOCATION_ID")
-		if !w.done[inv] {
-			w.done[inv] = true
-			w.explain(u, inv)
-		}
-	}
-}
-
-func (w *watcher) explain(unit, inv string) {
-	ev := &journal.Evidence{Entries: append(append([]journal.Entry{}, w.entries[unit]...), w.kernel...)}
-	sortByTime(ev.Entries)
-	ev.Audit = journal.MergeAudit(w.audit, journal.AuditFromJournal(w.kernel))
-	switch {
-	case w.opts.UnitsDir != "":
-		ev.Unit = journal.LoadUnitFolder(w.opts.UnitsDir, unit)
-	case w.live != nil:
-		ev.Unit, _, _ = w.live.UnitConfig(unit)
-		ev.Host = w.live.Host()
-	}
-	if ev.Unit == nil {
-		ev.Missing = append(ev.Missing, "no configuration for "+unit)
-	}
-	rep := diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv})
+// report prints one explained run and adds its drop-in lines to the
+// session's.
+func (w *watcher) report(rep *diagnose.Report) {
+	unit := rep.Unit
 	out := w.opts.IO.Out
 	fmt.Fprintf(out, "── %s %s\n", time.Now().Format("15:04:05"), unit)
 	rep.WriteText(out, diagnose.Colors{Enabled: w.opts.IO.ColorEnabled()})
@@ -219,10 +188,6 @@ func (w *watcher) summary() {
 		fmt.Fprintf(out, "\n# systemctl edit %s\n# (%s)\n[Service]\n%s\n", u,
 			filepath.Join("/etc/systemd/system", u+".d", "override.conf"), strings.Join(w.dropIn[u], "\n"))
 	}
-}
-
-func sortByTime(es []journal.Entry) {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Time.Before(es[j].Time) })
 }
 
 func contains(list []string, s string) bool {
