@@ -52,25 +52,25 @@ type cause struct {
 	fallback bool
 }
 
-// explain evaluates a symptom against the sandbox and returns every cause
+// attribute evaluates a symptom against the sandbox and returns every cause
 // that can account for it, most likely first. An empty answer means the
-// sandbox does not explain the symptom.
-func explain(sym *Symptom, sb *Sandbox) []cause {
+// sandbox does not attribute the symptom.
+func attribute(sym *Symptom, sb *Sandbox) []cause {
 	switch sym.Kind {
 	case KindSetup:
-		return explainSetup(sym, sb)
+		return attributeSetup(sym, sb)
 	case KindSeccompKill:
-		return explainSeccompKill(sym, sb)
+		return attributeSeccompKill(sym, sb)
 	case KindNNP:
-		return explainNNP(sym, sb)
+		return attributeNNP(sym, sb)
 	case KindOOM:
-		return explainOOM(sym, sb)
+		return attributeOOM(sym, sb)
 	case KindErrno:
-		return preferCertain(explainErrno(sym, sb))
+		return preferCertain(attributeErrno(sym, sb))
 	case KindSignal:
-		return explainSignal(sym, sb)
+		return attributeSignal(sym, sb)
 	case KindNotify, KindTimeout:
-		return explainReadiness(sym, sb)
+		return attributeReadiness(sym, sb)
 	}
 	return nil
 }
@@ -80,13 +80,13 @@ func directiveOf(setting string) string {
 	return d
 }
 
-// explainErrno asks each mechanism in turn whether it refuses the
+// attributeErrno asks each mechanism in turn whether it refuses the
 // operation with this errno. A path a mount rule explains is answered by
 // the mounts alone; otherwise every mechanism may add causes, in the order
 // of errnoMechanisms (the order causes of equal confidence are listed in).
-func explainErrno(sym *Symptom, sb *Sandbox) []cause {
+func attributeErrno(sym *Symptom, sb *Sandbox) []cause {
 	if sym.Path != "" {
-		if out := explainPath(sym, sb); len(out) > 0 {
+		if out := attributePath(sym, sb); len(out) > 0 {
 			return out
 		}
 	}

@@ -209,8 +209,8 @@ func bareAmbient(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// explainNNP: a setuid helper said no_new_privs stopped it.
-func explainNNP(sym *Symptom, sb *Sandbox) []cause {
+// attributeNNP: a setuid helper said no_new_privs stopped it.
+func attributeNNP(sym *Symptom, sb *Sandbox) []cause {
 	if sb.NNP {
 		return []cause{{kind: causeNNP, directive: directiveOf(sb.NNPWhy), setting: sb.NNPWhy, confidence: High,
 			reason: "with no_new_privs set the kernel ignores the setuid bit of sudo-like helpers, so they cannot become root; rather than elevating from inside the service, grant it the one capability the privileged command needs (AmbientCapabilities=) or run that command as ExecStartPre=+"}}

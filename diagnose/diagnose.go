@@ -129,7 +129,7 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 				sym.Port = hintPort
 			}
 		}
-		causes := explain(sym, sb)
+		causes := attribute(sym, sb)
 		for _, alt := range sym.ErrnoAlternatives {
 			if len(causes) > 0 {
 				break
@@ -138,7 +138,7 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 			// gives is the one to judge.
 			x := *sym
 			x.Errno, x.ErrnoAlternatives = alt, nil
-			if causes = explain(&x, sb); len(causes) > 0 {
+			if causes = attribute(&x, sb); len(causes) > 0 {
 				*sym = x
 			}
 		}
@@ -169,8 +169,8 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 	})
 	rep.Findings = findings
 	for _, f := range findings {
-		for _, e := range f.Evidence {
-			if e.Source == "audit" {
+		for _, e := range f.Quotes {
+			if e.From == "audit" {
 				if serial := auditSerial(e.Text); serial != "" {
 					rep.SeeAlso = appendOnce(rep.SeeAlso, "ausearch -i -a "+serial)
 				}

@@ -22,11 +22,11 @@ func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sa
 		f := Finding{
 			Directive:  fileName(sb, c.directive),
 			Setting:    c.setting,
-			Source:     sourceOf(cfg, c.directive),
+			SetAt:      sourceOf(cfg, c.directive),
 			Confidence: c.confidence,
 			Symptom:    describe(sym),
 			Reason:     c.reason,
-			Evidence:   sym.Evidence,
+			Quotes:     sym.Quotes,
 			Confirm:    c.confirm,
 			rank:       i*10 + ci,
 			kernel:     sym.Trusted(),
@@ -35,8 +35,8 @@ func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sa
 		if d, ok := rules.LookupDirective(c.directive); ok {
 			f.Man = d.ManURL()
 		}
-		if f.Source != "" {
-			f.Evidence = append(append([]Evidence{}, f.Evidence...), Evidence{Source: "unit", Origin: "config", Text: f.Source + ": " + settingLine(cfg, c.directive, c.setting)})
+		if f.SetAt != "" {
+			f.Quotes = append(append([]Quote{}, f.Quotes...), Quote{From: "unit", Origin: "config", Text: f.SetAt + ": " + settingLine(cfg, c.directive, c.setting)})
 		}
 		f.Relaxations, f.Withheld = relaxations(sym, c, sb)
 		if f.Relaxations == nil {
@@ -83,9 +83,9 @@ func mergeFinding(fs []Finding, f Finding) []Finding {
 			if confRank(f.Confidence) > confRank(fs[i].Confidence) {
 				fs[i].Confidence, fs[i].Reason = f.Confidence, f.Reason
 			}
-			for _, e := range f.Evidence {
-				if !hasEvidence(fs[i].Evidence, e) {
-					fs[i].Evidence = append(fs[i].Evidence, e)
+			for _, e := range f.Quotes {
+				if !hasEvidence(fs[i].Quotes, e) {
+					fs[i].Quotes = append(fs[i].Quotes, e)
 				}
 			}
 			return fs
@@ -106,9 +106,9 @@ func sameRelaxations(a, b []Relaxation) bool {
 	return true
 }
 
-func hasEvidence(es []Evidence, e Evidence) bool {
+func hasEvidence(es []Quote, e Quote) bool {
 	for _, x := range es {
-		if x.Text == e.Text && x.Source == e.Source {
+		if x.Text == e.Text && x.From == e.From {
 			return true
 		}
 	}

@@ -68,7 +68,7 @@ func TestHostileOutputNeverWinsSweepingRelaxations(t *testing.T) {
 		}
 	}
 	for _, f := range rep.Findings {
-		for _, e := range f.Evidence {
+		for _, e := range f.Quotes {
 			if e.Origin == string(journal.FromManager) && strings.Contains(e.Text, "31/SYS") {
 				t.Errorf("forged PID 1 line taken as PID 1's: %+v", e)
 			}

@@ -160,8 +160,8 @@ func tasksLimit(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// explainOOM: the kernel's OOM killer acted on the unit's cgroup.
-func explainOOM(sym *Symptom, sb *Sandbox) []cause {
+// attributeOOM: the kernel's OOM killer acted on the unit's cgroup.
+func attributeOOM(sym *Symptom, sb *Sandbox) []cause {
 	if v := sb.Props["MemoryMax"]; v != "" && v != "infinity" {
 		return []cause{{kind: causeMemory, directive: "MemoryMax", setting: "MemoryMax=" + v, confidence: High,
 			reason: "the kernel killed the service for exceeding its cgroup memory limit"}}
@@ -169,8 +169,8 @@ func explainOOM(sym *Symptom, sb *Sandbox) []cause {
 	return nil
 }
 
-// explainSignal: a signal the kernel sends at a resource limit.
-func explainSignal(sym *Symptom, sb *Sandbox) []cause {
+// attributeSignal: a signal the kernel sends at a resource limit.
+func attributeSignal(sym *Symptom, sb *Sandbox) []cause {
 	var out []cause
 	for _, d := range rules.SignalLimits[sym.Signal] {
 		if v := sb.Props[d]; v != "" && v != "infinity" {

@@ -37,7 +37,7 @@ type=EOE msg=audit(1795000000.123:4242):
 		}
 	}
 	sb := NewSandbox(map[string]string{"ProtectSystem": "strict"}, 252)
-	if cs := explain(&sym, sb); len(cs) != 0 {
+	if cs := attribute(&sym, sb); len(cs) != 0 {
 		t.Errorf("an SELinux denial was blamed on %s", cs[0].setting)
 	}
 	if c := notSandboxCause([]*Symptom{&sym}, sb); !strings.Contains(c, "not systemd's sandbox") {

@@ -222,8 +222,8 @@ func isRunFile(p string) bool {
 	return d == "/run" && looksLikeFile(p)
 }
 
-// explainPath: which mount rule makes this errno on this path.
-func explainPath(sym *Symptom, sb *Sandbox) []cause {
+// attributePath: which mount rule makes this errno on this path.
+func attributePath(sym *Symptom, sb *Sandbox) []cause {
 	if pp := sb.Props["ProtectProc"]; within(sym.Path, "/proc") && procPIDEntry(sym.Path) && !sb.Root && !sb.HasCap("CAP_SYS_PTRACE") &&
 		((pp == "invisible" || pp == "ptraceable") && sym.Errno == "ENOENT" || pp == "noaccess" && (sym.Errno == "EACCES" || sym.Errno == "EPERM")) {
 		return []cause{{kind: causeMount, directive: "ProtectProc", setting: "ProtectProc=" + pp, confidence: High, path: sym.Path,

@@ -5,9 +5,9 @@ import "fmt"
 // Readiness: a Type=notify service whose READY=1 never reaches PID 1
 // (NotifyAccess=, or an AF_UNIX socket RestrictAddressFamilies= refuses).
 
-// explainReadiness: PID 1 refused a notification, or a notify start timed
+// attributeReadiness: PID 1 refused a notification, or a notify start timed
 // out.
-func explainReadiness(sym *Symptom, sb *Sandbox) []cause {
+func attributeReadiness(sym *Symptom, sb *Sandbox) []cause {
 	if sym.Kind == KindNotify {
 		na := orDefault(sb.Props["NotifyAccess"], "main")
 		if na == "all" {

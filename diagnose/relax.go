@@ -117,7 +117,7 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 		// workload knows.
 		return limitValue(rlimitOf(c.directive, props[c.directive])) > limitValue(rlimitOf(c.directive, sb.Props[c.directive]))
 	}
-	for _, nc := range explain(sym, next) {
+	for _, nc := range attribute(sym, next) {
 		if nc.confidence != Low && !nc.residual && !nc.fallback {
 			return false
 		}

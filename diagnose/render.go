@@ -76,14 +76,14 @@ func (r *Report) Sanitized() *Report {
 		f.Symptom = Sanitize(f.Symptom)
 		f.Reason = Sanitize(f.Reason)
 		f.Setting = Sanitize(f.Setting)
-		f.Source = Sanitize(f.Source)
+		f.SetAt = Sanitize(f.SetAt)
 		f.Withheld = mapStrings(f.Withheld)
-		ev := make([]Evidence, len(f.Evidence))
-		for j, e := range f.Evidence {
-			e.Text, e.Time, e.Origin, e.Source = Sanitize(e.Text), Sanitize(e.Time), Sanitize(e.Origin), Sanitize(e.Source)
+		ev := make([]Quote, len(f.Quotes))
+		for j, e := range f.Quotes {
+			e.Text, e.Time, e.Origin, e.From = Sanitize(e.Text), Sanitize(e.Time), Sanitize(e.Origin), Sanitize(e.From)
 			ev[j] = e
 		}
-		f.Evidence = ev
+		f.Quotes = ev
 		rx := make([]Relaxation, len(f.Relaxations))
 		for j, x := range f.Relaxations {
 			x.Lines = mapStrings(x.Lines)
@@ -180,17 +180,17 @@ func (r *Report) WriteText(w io.Writer, c Colors) error {
 	}
 	for i, f := range r.Findings {
 		src := ""
-		if f.Source != "" {
-			src = ", set at " + f.Source
+		if f.SetAt != "" {
+			src = ", set at " + f.SetAt
 		}
 		p("\n%d. %s%s, confidence %s\n", i+1, c.Bold(f.Setting), src, f.Confidence)
 		p("   what failed: %s\n", f.Symptom)
 		if f.Reason != "" {
 			p("   why:         %s\n", f.Reason)
 		}
-		if len(f.Evidence) > 0 {
+		if len(f.Quotes) > 0 {
 			p("   evidence:\n")
-			for _, e := range f.Evidence {
+			for _, e := range f.Quotes {
 				p("     %s\n", c.Dim(fmt.Sprintf("%-8s %-8s %s", shortTime(e.Time), e.Origin, e.Text)))
 			}
 		}

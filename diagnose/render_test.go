@@ -27,7 +27,7 @@ func TestSanitize(t *testing.T) {
 func TestRenderedReportHasNoControlCharacters(t *testing.T) {
 	r := &Report{Unit: "x.service", Verdict: VerdictNotSandbox, Cause: "after logging: \x1b]0;owned\x07",
 		Findings: []Finding{{Directive: "ProtectSystem", Setting: "ProtectSystem=strict", Symptom: "\x1b[2J",
-			Evidence: []Evidence{{Text: "\x1b[1;31mALL CLEAR"}}, Relaxations: []Relaxation{}}}}
+			Quotes: []Quote{{Text: "\x1b[1;31mALL CLEAR"}}, Relaxations: []Relaxation{}}}}
 	var text, js bytes.Buffer
 	r.WriteText(&text, Colors{})
 	r.WriteJSON(&js)

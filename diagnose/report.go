@@ -39,11 +39,11 @@ const (
 type Finding struct {
 	Directive   string       `json:"directive"`
 	Setting     string       `json:"setting"`
-	Source      string       `json:"source,omitempty"`
+	SetAt       string       `json:"source,omitempty"` // FILE:LINE that set it (JSON: "source")
 	Confidence  Confidence   `json:"confidence"`
 	Symptom     string       `json:"symptom"`
 	Reason      string       `json:"reason,omitempty"`
-	Evidence    []Evidence   `json:"evidence"`
+	Quotes      []Quote      `json:"evidence"`
 	Relaxations []Relaxation `json:"relaxations"`
 	// Withheld are relaxations that would work but open too much for the
 	// evidence at hand, with the reason.
@@ -66,9 +66,11 @@ const (
 	Low    Confidence = "low"
 )
 
-// Evidence is one line that supports a finding, with who wrote it.
-type Evidence struct {
-	Source string `json:"source"`           // journal | audit | kernel | unit
+// Quote is one line that supports a finding, with where it was read and
+// who wrote it. (Evidence, in harden, is everything read: journal.Evidence.
+// The JSON keeps the names of its contract: "evidence", "source".)
+type Quote struct {
+	From   string `json:"source"`           // journal | audit | kernel | unit
 	Origin string `json:"origin,omitempty"` // pid1 | executor | service | kernel
 	Time   string `json:"time,omitempty"`
 	Text   string `json:"text"`

@@ -105,7 +105,7 @@ func TestApplyDropIn(t *testing.T) {
 func TestRelaxationsAreVerified(t *testing.T) {
 	sb := NewSandbox(map[string]string{"User": "svc", "ProtectHome": "yes"}, 252)
 	sym := &Symptom{Kind: KindErrno, Errno: "EACCES", Path: "/home/u/data/f.txt", Op: "read", Origin: journal.FromKernel}
-	cs := explain(sym, sb)
+	cs := attribute(sym, sb)
 	if len(cs) != 1 || cs[0].directive != "ProtectHome" {
 		t.Fatalf("%+v", cs)
 	}
@@ -127,13 +127,13 @@ func TestRelaxationsAreVerified(t *testing.T) {
 func TestBroadRelaxationsNeedTrustedEvidence(t *testing.T) {
 	sb := NewSandbox(map[string]string{"ProtectSystem": "strict"}, 252)
 	svc := &Symptom{Kind: KindErrno, Errno: "EROFS", Path: "/etc/shadow", Op: "write", Origin: journal.FromService}
-	kept, withheld := relaxations(svc, explain(svc, sb)[0], sb)
+	kept, withheld := relaxations(svc, attribute(svc, sb)[0], sb)
 	if len(kept) != 0 || len(withheld) == 0 {
 		t.Fatalf("service-only evidence: kept %+v", kept)
 	}
 	kern := *svc
 	kern.Origin = journal.FromKernel
-	kept, _ = relaxations(&kern, explain(&kern, sb)[0], sb)
+	kept, _ = relaxations(&kern, attribute(&kern, sb)[0], sb)
 	if len(kept) == 0 {
 		t.Fatal("kernel evidence: nothing proposed")
 	}

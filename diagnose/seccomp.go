@@ -39,7 +39,7 @@ func archCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
-func explainSeccompKill(sym *Symptom, sb *Sandbox) []cause {
+func attributeSeccompKill(sym *Symptom, sb *Sandbox) []cause {
 	if sym.Syscall == "" {
 		c := cause{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb), confidence: Medium,
 			reason:  "the process died of SIGSYS, which a seccomp filter sends for a refused system call; no audit record names the call",

@@ -52,7 +52,7 @@ func setupCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
-func explainSetup(sym *Symptom, sb *Sandbox) []cause {
+func attributeSetup(sym *Symptom, sb *Sandbox) []cause {
 	sm := sym.Setup
 	if sm == nil {
 		return nil
@@ -75,7 +75,7 @@ func explainSetup(sym *Symptom, sb *Sandbox) []cause {
 		}
 		x := *sym
 		x.Kind, x.AsRoot = KindErrno, true // the executor looks it up as root
-		return explainErrno(&x, sb)
+		return attributeErrno(&x, sb)
 	}
 	if sm.PathList {
 		if sym.Path == "" {

@@ -57,8 +57,8 @@ type Symptom struct {
 	Origin            journal.Provenance
 	Time              time.Time
 	PID               int
-	// Evidence lines supporting this symptom (the first is Text's).
-	Evidence []Evidence
+	// Quotes lines supporting this symptom (the first is Text's).
+	Quotes []Quote
 }
 
 // Trusted reports whether the symptom rests on kernel or systemd evidence.

@@ -37,7 +37,7 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 		msg := e.Message()
 		if m := rePidsRejected.FindStringSubmatch(msg); m != nil && (m[1] == cg || strings.HasSuffix(m[1], "/"+invUnit(inv))) {
 			out = append(out, Symptom{Kind: KindErrno, Errno: "EAGAIN", Op: "fork", Text: msg, Origin: journal.FromKernel, Time: e.Time,
-				Evidence: []Evidence{journalEvidence(e)}})
+				Quotes: []Quote{journalEvidence(e)}})
 		}
 		if m := reSegfault.FindStringSubmatch(msg); m != nil {
 			// The run's PIDs come from its output; a program that died
@@ -45,7 +45,7 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 			// comm, 15 bytes of the executable's name).
 			pid, _ := strconv.Atoi(m[2])
 			if inv.PIDs[pid] || len(inv.PIDs) == 0 && m[1] != "" && m[1] == commOf(execPath(props)) {
-				s := Symptom{Kind: KindSignal, Signal: 11, Op: "segfault", Text: msg, Origin: journal.FromKernel, Time: e.Time, PID: pid, Evidence: []Evidence{journalEvidence(e)}}
+				s := Symptom{Kind: KindSignal, Signal: 11, Op: "segfault", Text: msg, Origin: journal.FromKernel, Time: e.Time, PID: pid, Quotes: []Quote{journalEvidence(e)}}
 				at, err1 := strconv.ParseUint(m[3], 16, 64)
 				sp, err2 := strconv.ParseUint(m[4], 16, 64)
 				if err1 == nil && err2 == nil && (at > sp && at-sp < 1<<16 || sp >= at && sp-at < 1<<16) {
@@ -56,7 +56,7 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 		}
 		if m := reOOMKilled.FindStringSubmatch(msg); m != nil {
 			if pid, _ := strconv.Atoi(m[1]); inv.PIDs[pid] {
-				out = append(out, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromKernel, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+				out = append(out, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromKernel, Time: e.Time, Quotes: []Quote{journalEvidence(e)}})
 			}
 		}
 	}
@@ -159,11 +159,11 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 	if len(a.Records) > 0 {
 		text = a.Records[0].Type + " " + a.Records[0].Text
 	}
-	ev := Evidence{Source: "audit", Origin: string(journal.FromKernel), Time: stamp(a.Time), Text: text}
+	ev := Quote{From: "audit", Origin: string(journal.FromKernel), Time: stamp(a.Time), Text: text}
 	if a.Source == "journal" {
-		ev.Source = "journal"
+		ev.From = "journal"
 	}
-	base := Symptom{Origin: journal.FromKernel, Time: a.Time, PID: a.PID(), Text: text, Evidence: []Evidence{ev}}
+	base := Symptom{Origin: journal.FromKernel, Time: a.Time, PID: a.PID(), Text: text, Quotes: []Quote{ev}}
 	if r := a.Record("SECCOMP"); r != nil {
 		code := r.Raw["code"]
 		base.Syscall, base.Arch, base.Code = syscallName(r), r.Fields["arch"], code

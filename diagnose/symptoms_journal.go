@@ -46,15 +46,15 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 		case journal.FromExecutor:
 			if s, ok := parseSetupLine(msg, inv.ExitStatus); ok {
 				s.Time, s.PID = e.Time, e.PID()
-				s.Evidence = []Evidence{journalEvidence(e)}
+				s.Quotes = []Quote{journalEvidence(e)}
 				syms = append(syms, s)
 			}
 		case journal.FromManager:
 			if reNotifyRefused.MatchString(msg) {
-				syms = mergeSymptom(syms, Symptom{Kind: KindNotify, Text: msg, Origin: journal.FromManager, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+				syms = mergeSymptom(syms, Symptom{Kind: KindNotify, Text: msg, Origin: journal.FromManager, Time: e.Time, Quotes: []Quote{journalEvidence(e)}})
 			}
 			if e.Fields["MESSAGE_ID"] == journal.MsgUnitOutOfMemory || e.Fields["UNIT_RESULT"] == "oom-kill" {
-				syms = mergeSymptom(syms, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromManager, Time: e.Time, Evidence: []Evidence{journalEvidence(e)}})
+				syms = mergeSymptom(syms, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromManager, Time: e.Time, Quotes: []Quote{journalEvidence(e)}})
 			}
 		case journal.FromService:
 			pid := e.PID()
@@ -92,7 +92,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 				}
 				lastService[pid] = appendRecent(lastService[pid], line)
 				s.Origin, s.Time, s.PID = journal.FromService, e.Time, pid
-				s.Evidence = []Evidence{{Source: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: raw}}
+				s.Quotes = []Quote{{From: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: raw}}
 				n := len(syms)
 				syms = mergeSymptom(syms, s)
 				if s.Op == "" && len(syms) > n {
@@ -125,7 +125,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 		s := Symptom{Kind: KindTimeout, Text: "start timed out", Origin: journal.FromManager, Time: inv.End}
 		for _, e := range inv.Entries {
 			if e.Provenance() == journal.FromManager && strings.Contains(e.Message(), "timed out") {
-				s.Evidence = append(s.Evidence, journalEvidence(e))
+				s.Quotes = append(s.Quotes, journalEvidence(e))
 			}
 		}
 		syms = append(syms, s)
@@ -138,40 +138,40 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			found := false
 			for i := range syms {
 				if syms[i].Kind == KindSeccompKill {
-					syms[i].Evidence = append(syms[i].Evidence, ex)
+					syms[i].Quotes = append(syms[i].Quotes, ex)
 					found = true
 				}
 			}
 			if !found {
-				syms = append(syms, Symptom{Kind: KindSeccompKill, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
+				syms = append(syms, Symptom{Kind: KindSeccompKill, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Quotes: []Quote{ex}})
 			}
 		case (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && rules.SignalLimits[inv.ExitStatus] != nil:
 			// Folded into the kernel's segfault line of the same death, if any.
-			syms = mergeSymptom(syms, Symptom{Kind: KindSignal, Signal: inv.ExitStatus, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Evidence: []Evidence{ex}})
+			syms = mergeSymptom(syms, Symptom{Kind: KindSignal, Signal: inv.ExitStatus, Text: inv.ExitLine.Message(), Origin: journal.FromManager, Time: inv.ExitLine.Time, Quotes: []Quote{ex}})
 		case inv.ExitCode == "exited" && rules.IsSetupStatus(inv.ExitStatus):
 			found := false
 			for i := range syms {
 				if syms[i].Kind == KindSetup {
-					syms[i].Evidence = append(syms[i].Evidence, ex)
+					syms[i].Quotes = append(syms[i].Quotes, ex)
 					found = true
 				}
 			}
 			if !found {
 				if s, ok := orphanSetupLine(ev.Entries, inv); ok {
-					s.Evidence = append(s.Evidence, ex)
+					s.Quotes = append(s.Quotes, ex)
 					syms = append(syms, s)
 					found = true
 				}
 			}
 			if !found {
 				if s, ok := setupFromStatus(inv.ExitStatus); ok {
-					s.Text, s.Time, s.Evidence = inv.ExitLine.Message(), inv.ExitLine.Time, []Evidence{ex}
+					s.Text, s.Time, s.Quotes = inv.ExitLine.Message(), inv.ExitLine.Time, []Quote{ex}
 					syms = append(syms, s)
 				}
 			}
 		default:
 			for i := range syms {
-				syms[i].Evidence = append(syms[i].Evidence, ex)
+				syms[i].Quotes = append(syms[i].Quotes, ex)
 			}
 		}
 	}
@@ -235,9 +235,9 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 		if s.Trusted() && !o.Trusted() {
 			o.Origin = s.Origin
 		}
-		for _, e := range s.Evidence {
-			if !hasEvidence(o.Evidence, e) {
-				o.Evidence = append(o.Evidence, e)
+		for _, e := range s.Quotes {
+			if !hasEvidence(o.Quotes, e) {
+				o.Quotes = append(o.Quotes, e)
 			}
 		}
 		return syms
@@ -395,7 +395,7 @@ func orphanSetupLine(entries []journal.Entry, inv *Invocation) (Symptom, bool) {
 		}
 		if s, ok := parseSetupLine(msg, inv.ExitStatus); ok {
 			s.Time, s.PID = e.Time, e.PID()
-			s.Evidence = []Evidence{journalEvidence(e)}
+			s.Quotes = []Quote{journalEvidence(e)}
 			return s, true
 		}
 	}
@@ -447,7 +447,7 @@ func mainPID(inv *Invocation) int {
 }
 
 func hasAuditEvidence(s Symptom) bool {
-	for _, e := range s.Evidence {
+	for _, e := range s.Quotes {
 		if e.Origin == string(journal.FromKernel) && strings.Contains(e.Text, "SYSCALL") {
 			return true
 		}

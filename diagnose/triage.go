@@ -154,7 +154,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	r := t.runs[key]
 	if r == nil || (inv != "" && r.inv != "" && inv != r.inv) {
 		if r != nil && r.denied && !r.reported {
-			t.explain(key, r, true)
+			t.diagnoseRun(key, r, true)
 		}
 		r = &run{inv: inv}
 		t.runs[key] = r
@@ -179,7 +179,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		}
 	}
 	if journal.IsManagerLine(e, u, journal.MsgUnitFailureResult) && !r.reported {
-		t.explain(key, r, false)
+		t.diagnoseRun(key, r, false)
 	}
 }
 
@@ -201,9 +201,9 @@ func consequenceWords(msg string) bool {
 	return consequenceAny.MatchString(msg)
 }
 
-// explain diagnoses one run with its entries, the host's kernel lines and
+// diagnoseRun diagnoses one run with its entries, the host's kernel lines and
 // the audit denials of its processes.
-func (t *TriageStream) explain(key triageKey, r *run, running bool) {
+func (t *TriageStream) diagnoseRun(key triageKey, r *run, running bool) {
 	r.reported = true
 	// Only the kernel lines near the run: the buffer is in time order.
 	kern := t.kernel[key.host]
@@ -268,7 +268,7 @@ func signature(r *Report) string {
 func (t *TriageStream) Finish() []*Report {
 	for key, r := range t.runs {
 		if r.denied && !r.reported {
-			t.explain(key, r, true)
+			t.diagnoseRun(key, r, true)
 		}
 	}
 	return groupReports(t.reports)

@@ -144,8 +144,8 @@ func clip(s string, n int) string {
 	return s
 }
 
-func journalEvidence(e *journal.Entry) Evidence {
-	return Evidence{Source: "journal", Origin: string(e.Provenance()), Time: stamp(e.Time), Text: e.Message()}
+func journalEvidence(e *journal.Entry) Quote {
+	return Quote{From: "journal", Origin: string(e.Provenance()), Time: stamp(e.Time), Text: e.Message()}
 }
 
 func stamp(t time.Time) string {

@@ -199,7 +199,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 			f := rep.Findings[0]
 			r.Result = "failed"
 			r.Findings = append(r.Findings, f.Directive+": "+f.Symptom)
-			for _, e := range f.Evidence {
+			for _, e := range f.Quotes {
 				r.Evidence = append(r.Evidence, e.Text)
 			}
 			next := firstUntried(f, tried)
@@ -215,8 +215,8 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 				break
 			}
 			line := Line{Setting: strings.Join(next.Lines, "\n"), Round: round, Symptom: f.Symptom, GivesUp: next.GivesUp}
-			if len(f.Evidence) > 0 {
-				line.Evidence = f.Evidence[0].Text
+			if len(f.Quotes) > 0 {
+				line.Evidence = f.Quotes[0].Text
 			}
 			pending = &line
 			if err := writeAtomic(tempPath, renderDropIn(opts.Unit, []Line{line})); err != nil {

@@ -91,7 +91,7 @@ func (f *fakeUnit) diagnose(unit, inv string) (*diagnose.Report, error) {
 		return &diagnose.Report{Verdict: diagnose.VerdictNoFailure}, nil
 	}
 	fd := diagnose.Finding{Directive: n.directive, Symptom: n.symptom, Confidence: diagnose.High,
-		Evidence: []diagnose.Evidence{{Text: "service: " + n.symptom + "\nInjected=yes"}}}
+		Quotes: []diagnose.Quote{{Text: "service: " + n.symptom + "\nInjected=yes"}}}
 	for _, r := range n.relaxations {
 		fd.Relaxations = append(fd.Relaxations, diagnose.Relaxation{Lines: r})
 	}

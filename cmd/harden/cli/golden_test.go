@@ -144,7 +144,7 @@ func TestCaptures(t *testing.T) {
 					t.Errorf("no note says %q; notes: %q", n, rep.Notes)
 				}
 			}
-			if exp.verdict == "sandbox" && rep.Findings[0].Source == "" {
+			if exp.verdict == "sandbox" && rep.Findings[0].SetAt == "" {
 				t.Errorf("first finding names no file:line")
 			}
 			_, text, _ := run(t, "why", "--bundle", dir, exp.unit)

@@ -41,8 +41,8 @@ func testForgedKernelLines(t *testing.T, forgerCapture string) {
 	if code != ExitFindings || len(rep.Findings) != 1 || rep.Findings[0].Directive != "ProtectSystem" {
 		t.Fatalf("exit %d, findings %+v", code, rep.Findings)
 	}
-	for _, ev := range rep.Findings[0].Evidence {
-		if ev.Origin == "kernel" || ev.Source == "kernel" || ev.Source == "audit" {
+	for _, ev := range rep.Findings[0].Quotes {
+		if ev.Origin == "kernel" || ev.From == "kernel" || ev.From == "audit" {
 			t.Errorf("a line the service wrote to /dev/kmsg is shown as the kernel's: %+v", ev)
 		}
 	}
