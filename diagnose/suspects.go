@@ -63,17 +63,16 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 	if opOpen {
 		for i := range rules.Refusals {
 			r := &rules.Refusals[i]
-			if r.Errno != e || rules.Directives[r.Directive].Seccomp == "" {
-				continue
+			if r.Errno != e || r.Relax == rules.RelaxFilter {
+				continue // the filter is asked below, with its own experiment
 			}
 			value, ok := refusalInForce(r, sb)
 			if !ok {
 				continue
 			}
 			add(cause{directive: r.Directive, setting: r.Directive + "=" + value,
-				reason: fmt.Sprintf("the message %s, and %s=%s is in force: it answers %s with %s, and the kernel logs nothing for it",
-					unnamed, r.Directive, value, strings.Join(r.Ops, ", "), e),
-				confirm: fmt.Sprintf("run once with a drop-in holding only `%s=no`: if %s is gone, it was this setting (then restore it: the program needs one of %s, which only relaxing the setting can allow)", r.Directive, e, strings.Join(r.Ops, ", "))})
+				reason:  fmt.Sprintf("the message %s, and %s=%s is in force: it answers %s with %s, and the kernel logs nothing for it", unnamed, r.Directive, value, refusedOps(r), e),
+				confirm: refusalExperiment(r, value, e)})
 		}
 		if f := sb.Filter; f != nil && f.Errno == e {
 			add(cause{directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
@@ -124,4 +123,31 @@ var effectWords = map[rules.Effect]string{
 	rules.ReadOnly: "read-only", rules.Inaccessible: "inaccessible", rules.TmpfsRO: "an empty read-only tmpfs",
 	rules.Tmpfs: "an empty tmpfs", rules.PrivateTmp: "private", rules.PrivateDev: "a private /dev",
 	rules.ProcPIDOnly: "a /proc of process directories only", rules.NoExec: "not executable",
+}
+
+// refusedOps names what a refusal row refuses.
+func refusedOps(r *rules.Refusal) string {
+	var ops []string
+	for _, o := range r.Ops {
+		if o != "" {
+			ops = append(ops, o)
+		}
+	}
+	if len(ops) == 0 {
+		return "the operations it covers"
+	}
+	return strings.Join(ops, ", ")
+}
+
+// refusalExperiment is the run that decides whether a refusal row is the
+// cause: the setting switched off, or the limit raised, for one run.
+func refusalExperiment(r *rules.Refusal, value, errno string) string {
+	if r.Relax == rules.RelaxLimit {
+		return fmt.Sprintf("run once with a drop-in raising only %s (from %s): if %s is gone, it was this limit", r.Directive, value, errno)
+	}
+	off := r.Directive + "=no"
+	if d := rules.Directives[r.Directive]; d.Off != "" {
+		off = d.Off
+	}
+	return fmt.Sprintf("run once with a drop-in holding only `%s`: if %s is gone, it was this setting (then restore it: the program needs one of %s, which only relaxing the setting can allow)", off, errno, refusedOps(r))
 }

@@ -40,6 +40,9 @@ func TestUnknownOperationGivesSuspectsNotNotSandbox(t *testing.T) {
 		{"worker: fatal: Operation not permitted", map[string]string{"User": "svc", "RestrictNamespaces": "yes", "SystemCallFilter": "read write exit", "SystemCallErrorNumber": "1"},
 			[]string{"RestrictNamespaces", "SystemCallFilter"}},
 		{"sandbox setup failed: Operation not permitted", map[string]string{"User": "svc", "LockPersonality": "yes"}, []string{"LockPersonality"}},
+		// Refusal rows beyond the seccomp switches: a private IPC
+		// namespace, for an operation the words do not name.
+		{"bus: attach failed: No such file or directory", map[string]string{"User": "svc", "PrivateIPC": "yes"}, []string{"PrivateIPC"}},
 	}
 	for _, c := range cases {
 		rep := diagnoseLine(t, c.line, c.props)
