@@ -156,3 +156,7 @@ func containsAny(text string, wordings []string) bool {
 	}
 	return false
 }
+
+// deniedErrno: the errnos of a refused permission, which most mechanisms
+// give.
+func deniedErrno(sym *Symptom) bool { return sym.Errno == "EACCES" || sym.Errno == "EPERM" }

@@ -12,6 +12,9 @@ import (
 // sets, SecureBits=, PrivateUsers= and no_new_privs leave the process, and
 // the one capability to grant instead of running as root.
 
+// capabilityCandidates grants the one capability: ambient for a non-root
+// user, in the bounding set for root, or the directive that dropped it
+// switched off.
 func capabilityCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	cp := c.capability
@@ -118,7 +121,7 @@ func helperLine(line string) bool {
 
 // bindCapability: binding a port below 1024 needs CAP_NET_BIND_SERVICE.
 func bindCapability(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op
@@ -141,9 +144,10 @@ func bindCapability(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// userNamespaceDAC: in PrivateUsers= root's capabilities hold only for mapped users.
+// userNamespaceDAC: in PrivateUsers= root's capabilities hold only for
+// mapped users.
 func userNamespaceDAC(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	if sym.Errno == "EACCES" && sym.Path != "" && sb.Root && isYes(sb.Props["PrivateUsers"]) && FileSystemOf(sym.Path) == "" {
@@ -157,9 +161,10 @@ func userNamespaceDAC(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// namedCapability: the operation, or the program's own words, name the capability it needs.
+// namedCapability: the operation, or the program's own words, name the
+// capability it needs.
 func namedCapability(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op
@@ -179,7 +184,7 @@ func namedCapability(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 
 // nnpHelper: a setuid helper's own "NAME: … not permitted" under no_new_privs.
 func nnpHelper(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	if sb.NNP && helperLine(sym.Text) {
@@ -189,9 +194,10 @@ func nnpHelper(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// bareAmbient: a bare "permission denied": only configuration contradictions can be named, and only as a likelihood.
+// bareAmbient: a bare "permission denied": only configuration contradictions
+// can be named, and only as a likelihood.
 func bareAmbient(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op

@@ -12,6 +12,9 @@ import (
 // Limits: resource limits (Limit*=), TasksMax= and MemoryMax=: what
 // exceeding each does, and how far to raise it.
 
+// limitCandidates raises the limit (to what the operation asked for, or
+// fourfold, at least the record's floor), or trades it for the cgroup
+// limit of the same size.
 func limitCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if l, ok := rules.OpLimits[c.syscall]; ok && l.Limit == c.directive {
@@ -45,6 +48,7 @@ func limitCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// memoryCandidates doubles MemoryMax=.
 func memoryCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	cur := limitValue(sb.Props["MemoryMax"])
@@ -107,13 +111,10 @@ func limitValue(v string) int64 {
 	return n * mult
 }
 
-func limitCause(sb *Sandbox, d, why string) cause {
-	return cause{kind: causeLimit, directive: d, setting: d + "=" + sb.Props[d], confidence: High, reason: why}
-}
-
-// opLimit: an unprivileged process may do some privileged things within a resource limit (realtime priority, nice level).
+// opLimit: an unprivileged process may do some privileged things within a
+// resource limit (realtime priority, nice level).
 func opLimit(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op

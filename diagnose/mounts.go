@@ -13,6 +13,10 @@ import (
 // (ProtectSystem=, ProtectHome=, the path lists, PrivateTmp=, …), the
 // device policy, and RestrictFileSystems=; and how to open one path alone.
 
+// mountCandidates relaxes a mount: the purpose-built directory first, then
+// the one path opened (ReadWritePaths=, a bind mount into the hidden
+// tree, ExecPaths=, one device), the entry taken out of its list, and
+// last the directive's weaker values.
 func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	target := relaxTarget(sym)
@@ -108,6 +112,8 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// deviceCandidates adds the one device to the allow-list (or, for
+// /dev/null at setup, the policy that keeps the pseudo-devices).
 func deviceCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if c.path == "/dev/null" && sym.Kind == KindSetup {
@@ -123,6 +129,7 @@ func deviceCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// fileSystemCandidates allows the one file system type.
 func fileSystemCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	add([]string{"RestrictFileSystems=" + c.path}, fmt.Sprintf("allows opening files on %s too", c.path),
@@ -311,9 +318,10 @@ func keptDevice(p string) bool {
 	return false
 }
 
-// fileSystemRefusal: RestrictFileSystems= (a BPF LSM program) refuses to open files on other file system types.
+// fileSystemRefusal: RestrictFileSystems= (a BPF LSM program) refuses to
+// open files on other file system types.
 func fileSystemRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	if fs := FileSystemOf(sym.Path); sym.Errno == "EPERM" && fs != "" && !sb.FileSystemAllowed(fs) {

@@ -13,6 +13,8 @@ import (
 // programs that log nothing), and the one address, family, port or
 // interface to let through.
 
+// privateNetworkCandidates shares the host's network, narrowed again to
+// the address the service needed when it is known.
 func privateNetworkCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if sym.Errno == "ECONNREFUSED" && (sym.Addr == "" || isLoopback(sym.Addr)) {
@@ -30,6 +32,8 @@ func privateNetworkCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candida
 	return out
 }
 
+// familyCandidates allows the one address family (or, unnamed, the
+// common ones the list lacks).
 func familyCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	fams := []string{sym.Family}
@@ -54,6 +58,7 @@ func familyCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// ipCandidates allows the one address.
 func ipCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if sym.Addr != "" {
@@ -62,6 +67,7 @@ func ipCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// socketBindCandidates allows binding the one port.
 func socketBindCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	entry := strconv.Itoa(sym.Port)
@@ -73,6 +79,7 @@ func socketBindCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) 
 	return out
 }
 
+// interfaceCandidates allows the one interface.
 func interfaceCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if c.path != "" {
@@ -118,9 +125,10 @@ func bindProto(sym *Symptom, sb *Sandbox) string {
 	return protoOf(execArgv(sb.Props))
 }
 
-// socketBindRefusal: SocketBindDeny= (a cgroup BPF program) refuses bind() of a port.
+// socketBindRefusal: SocketBindDeny= (a cgroup BPF program) refuses bind()
+// of a port.
 func socketBindRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op
@@ -141,9 +149,10 @@ func socketBindRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// interfaceRefusal: RestrictNetworkInterfaces= drops packets to an interface it does not allow: sends fail with EPERM.
+// interfaceRefusal: RestrictNetworkInterfaces= drops packets to an interface
+// it does not allow: sends fail with EPERM.
 func interfaceRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op
@@ -162,7 +171,7 @@ func interfaceRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 
 // ipDenySend: IPAddressDeny= drops outgoing packets: sends fail with EPERM.
 func ipDenySend(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" {
+	if !deniedErrno(sym) {
 		return nil
 	}
 	op := sym.Op
@@ -214,7 +223,8 @@ func familyRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// dropTimeout: packets dropped silently by RestrictNetworkInterfaces= or IPAddressDeny=: a connect times out.
+// dropTimeout: packets dropped silently by RestrictNetworkInterfaces= or
+// IPAddressDeny=: a connect times out.
 func dropTimeout(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	if sym.Errno != "ETIMEDOUT" {
 		return nil

@@ -114,6 +114,8 @@ func refusalCause(r *rules.Refusal, sym *Symptom, sb *Sandbox, value string) cau
 	return c
 }
 
+// switchCandidates turns the switch off (the record's Off), the only
+// relaxation of a refusal that holds whatever the arguments.
 func switchCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	// Switches: turning one off is the relaxation. A directive without

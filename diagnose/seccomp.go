@@ -10,6 +10,7 @@ import (
 // Seccomp: SystemCallFilter= (killing, or in errno mode) and
 // SystemCallArchitectures=, and the one call or group to allow.
 
+// filterCandidates allows the call alone, then its smallest group.
 func filterCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	sc := c.syscall
@@ -30,6 +31,7 @@ func filterCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// archCandidates allows the ABI the call came through, then any.
 func archCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if a := rules.AuditArchToSystemd[sym.Arch]; a != "" {

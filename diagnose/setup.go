@@ -11,6 +11,8 @@ import (
 // Setup: settings systemd could not apply before the program ran
 // (exit statuses 200-243), and what makes them applicable.
 
+// setupPathCandidates for a listed path that does not exist: the
+// purpose-built directory that creates it, or the "-" prefix.
 func setupPathCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	p := c.path
@@ -35,6 +37,9 @@ func setupPathCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	return out
 }
 
+// setupCandidates lets a unit whose account or capability sets systemd
+// could not apply start: the record's Missing drop-in, or the bounding
+// set widened to the ambient capability.
 func setupCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	if m := rules.Directives[c.directive].Missing; m != nil {
