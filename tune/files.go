@@ -19,6 +19,10 @@ const Marker = "# Written by harden; remove with `harden tune --undo UNIT`.\n"
 const (
 	TuneDropIn = "zz-harden-tune.conf"
 	TempDropIn = "zz-harden-tune-temp.conf"
+	// harden tighten's: the proposal kept with --apply, and the settings
+	// on trial.
+	TightenDropIn = "zz-harden-tighten.conf"
+	TightenTemp   = "zz-harden-tighten-temp.conf"
 )
 
 // writeAtomic writes data to path so that a reader (systemd) sees either

@@ -68,6 +68,9 @@ type Tuner struct {
 	Diagnose Diagnoser
 	Now      func() time.Time
 	Sleep    func(time.Duration)
+	// Exposure is the unit's exposure score as `systemd-analyze security`
+	// reports it (tighten; nil: not measured).
+	Exposure func(unit string) (float64, error)
 }
 
 const auditKey = "harden-tune"
@@ -376,7 +379,7 @@ func Undo(sd Systemd, audit Audit, unit string) ([]string, error) {
 		return nil, err
 	}
 	dir := sd.DropInDir(unit)
-	files := []string{filepath.Join(dir, TuneDropIn), filepath.Join(dir, TempDropIn)}
+	files := []string{filepath.Join(dir, TuneDropIn), filepath.Join(dir, TempDropIn), filepath.Join(dir, TightenDropIn), filepath.Join(dir, TightenTemp)}
 	wasRunning := false
 	if st != nil {
 		files = append(files, st.Files...)

@@ -109,6 +109,40 @@ for dir in /lab/scenarios/*/; do
 		fi
 		rm -f "$t/before.show" "$t/after.show"
 	fi
+	if [ -f "$dir/tighten" ]; then
+		# harden tighten on the real, unhardened unit: without --apply (the
+		# unit must end exactly as it began), then with --apply (the check
+		# must still pass, and the exposure drop), then --undo.
+		t="$b/tighten"; mkdir -p "$t"
+		check=$(cat "$dir/check")
+		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount' | sed -E 's/ ; start_time=.*//'; }
+		systemctl restart "$unit"; sleep 3
+		conf > "$t/before.show"; systemctl is-active "$unit" > "$t/active-before.txt"
+		systemd-analyze security --no-pager "$unit" > "$t/security-before.txt" 2>&1
+		echo "$HARDEN" > "$t/harden"
+		journalctl --sync; tcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
+		start=$(date +%s)
+		$HARDEN tighten "$unit" --check "$check" $(cat "$dir/tighten") -o json > "$t/tighten.json" 2> "$t/tighten.log"; echo $? > "$t/exit"
+		echo $(( $(date +%s) - start )) > "$t/seconds"
+		sleep 2; systemctl is-active "$unit" > "$t/active-after.txt"
+		conf > "$t/after.show"; diff "$t/before.show" "$t/after.show" > "$t/unchanged-diff.txt"
+		ls -A "/etc/systemd/system/$unit.d" > "$t/left.txt" 2>/dev/null
+		if [ -f "$dir/tighten-apply" ]; then
+			start=$(date +%s)
+			$HARDEN tighten "$unit" --check "$check" $(cat "$dir/tighten") --apply > "$t/apply.txt" 2> "$t/apply.log"; echo "exit $?" >> "$t/apply.txt"
+			echo $(( $(date +%s) - start )) > "$t/apply-seconds"
+			cp "/etc/systemd/system/$unit.d/zz-harden-tighten.conf" "$t/" 2>/dev/null
+			sleep 3
+			systemd-analyze security --no-pager "$unit" > "$t/security-after.txt" 2>&1
+			if bash -c "$check"; then echo pass; else echo fail; fi > "$t/check-after-apply.txt"
+			systemctl is-active "$unit" >> "$t/check-after-apply.txt"
+			journalctl --sync; journalctl --after-cursor="$tcursor" -o export > "$t/journal.export"
+			$HARDEN tighten --undo "$unit" > "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
+			conf > "$t/after-undo.show"; diff "$t/before.show" "$t/after-undo.show" > "$t/undo-diff.txt"
+			rm -f "$t/after-undo.show"
+		fi
+		rm -f "$t/before.show" "$t/after.show"
+	fi
 	[ -f "$dir/teardown.sh" ] && bash -x "$dir/teardown.sh"
 	touch "$b/.done"; sync
 	systemctl stop "$unit" fake-cache.service $(cat "$dir/also-units" 2>/dev/null) 2>/dev/null

@@ -104,7 +104,7 @@ narrowest relaxation as a drop-in. It never changes the system.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withHints(err, "see `"+c.CommandPath()+" --help`")
 	})
-	for _, c := range []*cobra.Command{NewCmdWhy(f, nil), NewCmdCollect(f, nil), NewCmdTriage(f, nil), NewCmdWatch(f, nil), NewCmdTune(f, nil)} {
+	for _, c := range []*cobra.Command{NewCmdWhy(f, nil), NewCmdCollect(f, nil), NewCmdTriage(f, nil), NewCmdWatch(f, nil), NewCmdTune(f, nil), NewCmdTighten(f, nil)} {
 		if c.Name() != "triage" {
 			c.ValidArgsFunction = completeUnits
 		}

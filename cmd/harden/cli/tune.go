@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -91,44 +90,16 @@ func tuneRun(opts *TuneOptions) error {
 	defer sd.Close()
 	out := opts.IO.Out
 	if opts.Undo {
-		removed, err := tune.Undo(sd, tune.Auditctl{}, unit)
-		for _, r := range removed {
-			fmt.Fprintf(out, "removed %s\n", r)
-		}
-		if len(removed) == 0 && err == nil {
-			fmt.Fprintf(out, "nothing of harden's to remove for %s\n", unit)
-		}
-		return err
+		return undoRun(out, sd, unit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	live := journal.Live{}
-	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep,
-		Diagnose: func(unit, inv string) (*diagnose.Report, error) {
-			exec.Command("journalctl", "--sync").Run() // the run's last lines
-			time.Sleep(500 * time.Millisecond)
-			ev, err := journal.Collect(journal.Sources{}, journal.Query{Unit: unit, Invocation: inv}, live)
-			if err != nil {
-				return nil, err
-			}
-			ev.Host = live.Host()
-			return diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv}), nil
-		}}
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(journal.Live{})}
 	to := tune.Options{Unit: unit, Settle: opts.Settle, Rounds: opts.Rounds, DryRun: opts.DryRun}
 	if opts.Output == "text" {
 		to.Log = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, "harden: "+format+"\n", args...) }
 	}
-	if opts.Check != "" {
-		to.Check = func(ctx context.Context) (bool, string) {
-			c, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			b, err := exec.CommandContext(c, "/bin/sh", "-c", opts.Check).CombinedOutput()
-			if opts.Output == "text" {
-				fmt.Fprintf(opts.IO.ErrOut, "harden: check %q: %s\n", opts.Check, strings.TrimSpace(diagnose.Sanitize(string(b))))
-			}
-			return err == nil, string(b)
-		}
-	}
+	to.Check = shellCheck(opts.Check, opts.Output == "text", opts.IO.ErrOut)
 	res, err := t.Run(ctx, to)
 	if err != nil {
 		return err

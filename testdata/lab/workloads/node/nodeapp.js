@@ -22,6 +22,11 @@ switch (action) {
     sock.on('timeout', () => { console.error(`connect to ${arg} timed out`); process.exit(1); });
     return; // an 'error' event without a listener is thrown
   }
+  case 'serve': { // an HTTP server that stays up (V8 compiles its code: a JIT)
+    const http = require('http');
+    http.createServer((req, res) => res.end('ok\n')).listen(Number(arg), '127.0.0.1', () => console.log(`serving on ${arg}`));
+    return;
+  }
   case 'exec':
     require('child_process').execFileSync(arg, process.argv.slice(4), { stdio: 'inherit' });
     break;

@@ -1,0 +1,2 @@
+mkdir -p /run/mosquitto
+chown mosquitto: /run/mosquitto

@@ -1,0 +1,438 @@
+package tune
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/harden-tool/harden/diagnose"
+	"github.com/harden-tool/harden/rules"
+)
+
+// The other half of tuning: a unit that works but runs nearly unconfined
+// is tried under every hardening setting it does not use, in groups; a
+// group that keeps it healthy is kept whole, one that breaks it is split,
+// and a single setting that breaks it is diagnosed as a failure would be
+// and kept with its narrowest relaxation when one exists. N settings cost
+// about log2(N) trials per failing setting, not N.
+
+// Candidate is one setting tighten may propose.
+type Candidate struct {
+	Directive string `json:"directive"`
+	Line      string `json:"line"`
+	Protects  string `json:"protects"`
+}
+
+// Candidates are the records' Tighten values the unit does not already
+// meet, for the host's systemd release (0: any), in record order.
+func Candidates(props map[string]string, version int) []Candidate {
+	var out []Candidate
+	for _, d := range rules.DirectiveList() {
+		if d.Tighten == "" || (version > 0 && d.Since > version) || meets(d, props[d.Name]) {
+			continue
+		}
+		v := d.Tighten
+		if v == "<none>" {
+			v = ""
+		}
+		out = append(out, Candidate{Directive: d.Name, Line: d.Name + "=" + v, Protects: d.Protects})
+	}
+	return out
+}
+
+// meets says whether the unit's value is already as strong as the one
+// tighten would try.
+func meets(d rules.Directive, current string) bool {
+	cur := strings.TrimSpace(current)
+	switch {
+	case d.Name == "CapabilityBoundingSet":
+		// systemctl show prints the whole set when the unit sets none.
+		return cur != "" && !strings.Contains(strings.ToLower(cur), "cap_sys_admin")
+	case d.Name == "UMask":
+		return strings.HasSuffix(cur, "7")
+	case d.Merge != rules.Replace || d.Name == "SystemCallArchitectures":
+		return cur != ""
+	case d.Ladder != nil:
+		if yes(cur) {
+			cur = "yes"
+		}
+		return rankOn(d.Ladder, cur) <= rankOn(d.Ladder, d.Tighten)
+	}
+	return yes(cur)
+}
+
+func rankOn(ladder []string, v string) int {
+	for i, l := range ladder {
+		if l == v {
+			return i
+		}
+	}
+	return len(ladder)
+}
+
+func yes(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on", "1":
+		return true
+	}
+	return false
+}
+
+// TightenOptions of a tighten run.
+type TightenOptions struct {
+	Unit   string
+	Check  func(ctx context.Context) (ok bool, output string)
+	Settle time.Duration
+	Apply  bool
+	// Props are the unit's properties (systemctl show) and Version the
+	// host's systemd release: they choose the candidates.
+	Props   map[string]string
+	Version int
+	// MaxTrials bounds the run (default 80).
+	MaxTrials     int
+	Poll, Timeout time.Duration
+	Log           func(format string, args ...any)
+}
+
+// Proposal is what a tighten run found the unit bears.
+type Proposal struct {
+	Lines    []Proposed `json:"lines"`
+	Rejected []Rejected `json:"rejected"`
+	Trials   []Trial    `json:"trials"`
+	// Exposure before and after, from systemd-analyze security; nil when
+	// it could not be measured.
+	ExposureBefore *float64 `json:"exposure_before"`
+	ExposureAfter  *float64 `json:"exposure_after"`
+	Applied        string   `json:"applied,omitempty"` // the kept drop-in (--apply)
+	Reason         string   `json:"reason"`
+}
+
+// Proposed is one line of the proposal, with the trial that proved it and
+// what it protects; For names the candidate a relaxation line keeps
+// bearable.
+type Proposed struct {
+	Setting  string `json:"setting"`
+	Trial    int    `json:"trial"`
+	Protects string `json:"protects,omitempty"`
+	For      string `json:"for,omitempty"`
+}
+
+// Rejected is a candidate the unit did not bear, and why.
+type Rejected struct {
+	Setting string `json:"setting"`
+	Trial   int    `json:"trial"`
+	Why     string `json:"why"`
+}
+
+// Trial is one run of the unit under a set of settings.
+type Trial struct {
+	Trial  int      `json:"trial"`
+	Tried  []string `json:"tried"` // the lines beyond those already kept
+	Result string   `json:"result"`
+	Note   string   `json:"note,omitempty"`
+}
+
+// Tighten tries the candidates on opts.Unit and proposes what it bears.
+// Without opts.Apply the unit ends as it began: the trials' drop-in is
+// removed and the unit restarted (or stopped) as it was.
+func (t *Tuner) Tighten(ctx context.Context, opts TightenOptions) (*Proposal, error) {
+	if opts.MaxTrials <= 0 {
+		opts.MaxTrials = 80
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 200 * time.Millisecond
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = opts.Settle + 2*time.Minute
+	}
+	logf := opts.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	st, err := loadState(opts.Unit)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil && !st.Finished {
+		return nil, fmt.Errorf("an earlier run of harden on %s did not finish (%s): run `harden tighten --undo %s` first", opts.Unit, statePath(opts.Unit), opts.Unit)
+	}
+	before, err := t.Systemd.Status(opts.Unit)
+	if err != nil {
+		return nil, err
+	}
+	st = &State{Unit: opts.Unit, Started: t.Now(), WasRunning: before.Active == "active"}
+	if err := st.save(); err != nil {
+		return nil, fmt.Errorf("cannot record the run in %s: %w", StateDir, err)
+	}
+	dir := t.Systemd.DropInDir(opts.Unit)
+	tempPath, keepPath := filepath.Join(dir, TightenTemp), filepath.Join(dir, TightenDropIn)
+	s := &tightening{t: t, opts: opts, st: st, tempPath: tempPath, out: &Proposal{}, logf: logf}
+	defer func() {
+		removeOurs(tempPath)
+		t.Systemd.DaemonReload()
+		st.Finished = true
+		st.save()
+	}()
+
+	if t.Exposure != nil {
+		if e, err := t.Exposure(opts.Unit); err == nil {
+			s.out.ExposureBefore = &e
+		} else {
+			logf("exposure before: %v", err)
+		}
+	}
+	// The unit must work as it is: tightening a broken service proves
+	// nothing (harden tune is for that).
+	if res, note := s.trial(ctx, nil); res != "healthy" {
+		s.out.Reason = fmt.Sprintf("the unit does not pass as it is (%s%s): tighten needs a working service and a check it passes; see `harden why %s` or `harden tune %s`", res, note, opts.Unit, opts.Unit)
+		s.restore(before)
+		return s.out, nil
+	}
+	cands := Candidates(opts.Props, opts.Version)
+	if len(cands) == 0 {
+		s.out.Reason = "the unit already sets every hardening setting harden knows"
+		s.restore(before)
+		return s.out, nil
+	}
+	s.search(ctx, cands)
+	switch {
+	case ctx.Err() != nil:
+		s.out.Reason = "interrupted: nothing is proposed from an unfinished run"
+		s.out.Lines = nil
+	case s.trials >= opts.MaxTrials:
+		s.out.Reason = fmt.Sprintf("stopped after %d trials; the lines below were proven, the settings not listed were not tried", s.trials)
+	default:
+		s.out.Reason = fmt.Sprintf("%d of %d settings kept after %d trials", s.kept, len(cands), s.trials)
+	}
+	if len(s.out.Lines) > 0 && ctx.Err() == nil {
+		// The exposure with everything kept loaded.
+		if err := writeAtomic(tempPath, s.render(s.out.Lines)); err == nil && t.Systemd.DaemonReload() == nil && t.Exposure != nil {
+			if e, err := t.Exposure(opts.Unit); err == nil {
+				s.out.ExposureAfter = &e
+			}
+		}
+		if opts.Apply {
+			if err := writeAtomic(keepPath, s.render(s.out.Lines)); err != nil {
+				return s.out, err
+			}
+			st.addFile(keepPath)
+			st.save()
+			s.out.Applied = keepPath
+			removeOurs(tempPath)
+			t.Systemd.DaemonReload()
+			if before.Active == "active" {
+				t.Systemd.Restart(opts.Unit)
+			}
+			return s.out, nil
+		}
+	}
+	s.restore(before)
+	return s.out, nil
+}
+
+// tightening is the state of one tighten run.
+type tightening struct {
+	t        *Tuner
+	opts     TightenOptions
+	st       *State
+	tempPath string
+	out      *Proposal
+	logf     func(string, ...any)
+	trials   int
+	kept     int
+	// lastReport is the diagnosis of the last trial that did not pass.
+	lastReport *diagnose.Report
+}
+
+// restore leaves the unit as it was found: harden's trial drop-in gone,
+// running again if it ran, stopped if it was stopped.
+func (s *tightening) restore(before Status) {
+	removeOurs(s.tempPath)
+	s.t.Systemd.DaemonReload()
+	if before.Active == "active" {
+		s.t.Systemd.Restart(s.opts.Unit)
+	} else {
+		s.t.Systemd.Stop(s.opts.Unit)
+	}
+}
+
+// keptLines are the lines proven so far.
+func (s *tightening) keptLines() []string {
+	var l []string
+	for _, p := range s.out.Lines {
+		l = append(l, p.Setting)
+	}
+	return l
+}
+
+// search keeps what of group the unit bears along with what was kept
+// before: the whole group in one trial when it passes, else each half.
+func (s *tightening) search(ctx context.Context, group []Candidate) {
+	if len(group) == 0 || ctx.Err() != nil || s.trials >= s.opts.MaxTrials {
+		return
+	}
+	lines := make([]string, len(group))
+	for i, c := range group {
+		lines[i] = c.Line
+	}
+	if res, _ := s.trial(ctx, lines); res == "healthy" {
+		for _, c := range group {
+			s.keep(Proposed{Setting: c.Line, Trial: s.trials, Protects: c.Protects})
+		}
+		return
+	}
+	if len(group) == 1 {
+		s.resolve(ctx, group[0])
+		return
+	}
+	half := len(group) / 2
+	s.search(ctx, group[:half])
+	s.search(ctx, group[half:])
+}
+
+func (s *tightening) keep(p Proposed) {
+	s.out.Lines = append(s.out.Lines, p)
+	if p.For == "" {
+		s.kept++
+	}
+}
+
+// maxRelaxations bounds the relaxations tried to keep one setting.
+const maxRelaxations = 4
+
+// resolve: the unit does not bear c alone. Its failure is diagnosed as
+// harden why would; while a finding offers a narrow relaxation, c is tried
+// again with it (ProtectSystem=strict with StateDirectory=app, rather than
+// no ProtectSystem= at all). A relaxation that only lowers or switches off
+// c itself means c is rejected.
+func (s *tightening) resolve(ctx context.Context, c Candidate) {
+	var extra []Proposed
+	tried := map[string]bool{}
+	for i := 0; i < maxRelaxations && ctx.Err() == nil && s.trials < s.opts.MaxTrials; i++ {
+		rep := s.lastReport
+		if rep == nil || rep.Verdict != diagnose.VerdictSandbox || len(rep.Findings) == 0 {
+			why := "the unit failed the trial, and harden does not tie the failure to a setting"
+			if rep != nil && rep.Cause != "" {
+				why += ": " + rep.Cause
+			}
+			s.reject(c, why)
+			return
+		}
+		f := rep.Findings[0]
+		next := firstUntried(f, tried)
+		if next == nil {
+			s.reject(c, fmt.Sprintf("%s: %s, and no narrower relaxation than dropping it", f.Directive, f.Symptom))
+			return
+		}
+		tried[strings.Join(next.Lines, "\n")] = true
+		for _, l := range next.Lines {
+			if name, _, _ := strings.Cut(l, "="); name == c.Directive && !listAdds(name) {
+				s.reject(c, fmt.Sprintf("%s; the narrowest relaxation harden finds is %s itself", f.Symptom, l))
+				return
+			}
+		}
+		for _, l := range next.Lines {
+			extra = append(extra, Proposed{Setting: l, For: c.Line, Protects: "keeps " + c.Line + " bearable: " + next.Rationale})
+		}
+		lines := []string{c.Line}
+		for _, e := range extra {
+			lines = append(lines, e.Setting)
+		}
+		if res, _ := s.trial(ctx, lines); res == "healthy" {
+			s.keep(Proposed{Setting: c.Line, Trial: s.trials, Protects: c.Protects})
+			for _, e := range extra {
+				e.Trial = s.trials
+				s.keep(e)
+			}
+			return
+		}
+	}
+	s.reject(c, "still failing after the relaxations harden could offer")
+}
+
+// listAdds: a line of this list setting adds to what an earlier one set
+// (CapabilityBoundingSet=CAP_X after CapabilityBoundingSet=), so it keeps
+// the candidate rather than undoing it.
+func listAdds(directive string) bool {
+	return rules.Directives[directive].Merge != rules.Replace
+}
+
+func (s *tightening) reject(c Candidate, why string) {
+	s.out.Rejected = append(s.out.Rejected, Rejected{Setting: c.Line, Trial: s.trials, Why: why})
+	s.logf("%s: not kept (%s)", c.Line, why)
+}
+
+// trial runs the unit under the kept lines plus lines (nil: as it is),
+// and returns "healthy" when it stayed up, passed the check, and was
+// refused nothing that harden can see; the diagnosis of any other
+// outcome is kept for resolve.
+func (s *tightening) trial(ctx context.Context, lines []string) (string, string) {
+	s.trials++
+	n := s.trials
+	all := append(s.keptLines(), lines...)
+	if lines == nil {
+		removeOurs(s.tempPath)
+	} else {
+		if err := writeAtomic(s.tempPath, s.render(toProposed(all))); err != nil {
+			return "error", ": " + err.Error()
+		}
+		s.st.addFile(s.tempPath)
+		s.st.save()
+	}
+	s.t.Systemd.DaemonReload()
+	res, inv := s.t.trial(ctx, Options{Unit: s.opts.Unit, Check: s.opts.Check, Settle: s.opts.Settle, Poll: s.opts.Poll, Timeout: s.opts.Timeout})
+	note := ""
+	s.lastReport = nil
+	if s.t.Diagnose != nil && inv != "" {
+		if rep, err := s.t.Diagnose(s.opts.Unit, inv); err == nil {
+			if res == "healthy" && rep.Verdict == diagnose.VerdictSandbox && hasFindingAtLeast(rep, diagnose.Medium) {
+				// It ran, but the sandbox refused it something: a degraded
+				// service does not pass.
+				res = "denied"
+			}
+			if res != "healthy" {
+				s.lastReport = rep
+				if len(rep.Findings) > 0 {
+					note = fmt.Sprintf(" — %s: %s", rep.Findings[0].Directive, rep.Findings[0].Symptom)
+				}
+			}
+		}
+	}
+	s.out.Trials = append(s.out.Trials, Trial{Trial: n, Tried: lines, Result: res, Note: strings.TrimPrefix(note, " — ")})
+	s.logf("trial %d (%d lines kept, %d tried): %s%s", n, len(all)-len(lines), len(lines), res, note)
+	return res, note
+}
+
+func hasFindingAtLeast(rep *diagnose.Report, c diagnose.Confidence) bool {
+	for _, f := range rep.Findings {
+		if f.Confidence == diagnose.High || f.Confidence == c {
+			return true
+		}
+	}
+	return false
+}
+
+func toProposed(lines []string) []Proposed {
+	out := make([]Proposed, len(lines))
+	for i, l := range lines {
+		out[i] = Proposed{Setting: l}
+	}
+	return out
+}
+
+// render is tighten's drop-in: the marker, then each line with the trial
+// that proved it and what it protects.
+func (s *tightening) render(lines []Proposed) []byte {
+	var b strings.Builder
+	b.WriteString(Marker)
+	fmt.Fprintf(&b, "# The hardening `harden tighten %s` found the service bears, each line proven by a trial.\n[Service]\n", s.opts.Unit)
+	for _, l := range lines {
+		if l.Trial > 0 {
+			fmt.Fprintf(&b, "# trial %d: %s\n", l.Trial, oneLine(l.Protects))
+		}
+		b.WriteString(l.Setting + "\n")
+	}
+	return []byte(b.String())
+}

@@ -1,0 +1,227 @@
+package tune
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harden-tool/harden/diagnose"
+)
+
+// fakeService stands in for systemd and a service that works unconfined:
+// it fails under each line of breaks that is in harden's trial drop-in
+// unless the line that makes it bearable is there too.
+type fakeService struct {
+	dir      string
+	breaks   map[string]breakage
+	broken   bool // fails even unconfined
+	calls    []string
+	runs     int
+	active   string
+	inv      string
+	exposure float64
+}
+
+type breakage struct {
+	directive, symptom string
+	fixedBy            string // "" = nothing narrower than dropping the line
+}
+
+func (f *fakeService) DropInDir(string) string { return f.dir }
+func (f *fakeService) DaemonReload() error     { f.calls = append(f.calls, "reload"); return nil }
+func (f *fakeService) Stop(string) error {
+	f.calls = append(f.calls, "stop")
+	f.active = "inactive"
+	return nil
+}
+func (f *fakeService) Restart(string) error {
+	f.calls = append(f.calls, "restart")
+	f.runs++
+	f.inv = "inv" + strings.Repeat("x", f.runs)
+	f.active = "active"
+	if f.broken || f.unmet() != "" {
+		f.active = "failed"
+	}
+	return nil
+}
+func (f *fakeService) Status(string) (Status, error) {
+	if f.active == "" {
+		return Status{Active: "active", Type: "simple", Invocation: "inv0"}, nil
+	}
+	return Status{Active: f.active, Result: "success", Invocation: f.inv, Type: "simple"}, nil
+}
+
+func (f *fakeService) lines() []string {
+	var out []string
+	for _, n := range []string{TightenTemp, TightenDropIn} {
+		b, _ := os.ReadFile(filepath.Join(f.dir, n))
+		for _, l := range strings.Split(string(b), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") && l != "[Service]" {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+func (f *fakeService) unmet() string {
+	ls := f.lines()
+	for _, l := range ls {
+		if b, ok := f.breaks[l]; ok && (b.fixedBy == "" || !contains(ls, b.fixedBy)) {
+			return l
+		}
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeService) diagnose(unit, inv string) (*diagnose.Report, error) {
+	l := f.unmet()
+	if l == "" {
+		return &diagnose.Report{Verdict: diagnose.VerdictNoFailure}, nil
+	}
+	b := f.breaks[l]
+	fd := diagnose.Finding{Directive: b.directive, Symptom: b.symptom, Confidence: diagnose.High}
+	if b.fixedBy != "" {
+		fd.Relaxations = append(fd.Relaxations, diagnose.Relaxation{Lines: []string{b.fixedBy}, Rationale: "purpose-built"})
+	}
+	d, _, _ := strings.Cut(l, "=")
+	fd.Relaxations = append(fd.Relaxations, diagnose.Relaxation{Lines: []string{d + "=no"}})
+	return &diagnose.Report{Verdict: diagnose.VerdictSandbox, Findings: []diagnose.Finding{fd}}, nil
+}
+
+func setupTighten(t *testing.T, f *fakeService) *Tuner {
+	t.Helper()
+	StateDir = t.TempDir()
+	f.dir = filepath.Join(t.TempDir(), "x.service.d")
+	now := time.Unix(1800000000, 0)
+	return &Tuner{Systemd: f, Diagnose: f.diagnose, Now: func() time.Time { return now }, Sleep: func(d time.Duration) { now = now.Add(d) },
+		Exposure: func(string) (float64, error) { return f.exposure - float64(len(f.lines()))*0.3, nil }}
+}
+
+// An unconfined unit (systemctl show of a plain root service, abridged).
+var plainProps = map[string]string{"User": "", "ProtectSystem": "no", "ProtectHome": "no", "NoNewPrivileges": "no",
+	"CapabilityBoundingSet": "cap_chown cap_dac_override cap_sys_admin cap_net_bind_service", "UMask": "0022", "ProtectProc": "default", "ProcSubset": "all"}
+
+func TestCandidatesFollowTheUnitAndTheRelease(t *testing.T) {
+	props := map[string]string{"ProtectSystem": "full", "NoNewPrivileges": "yes", "SystemCallFilter": "@system-service",
+		"CapabilityBoundingSet": "cap_chown cap_sys_admin", "UMask": "0077", "ProtectHome": "tmpfs"}
+	got := map[string]bool{}
+	for _, c := range Candidates(props, 244) {
+		got[c.Line] = true
+		if c.Protects == "" {
+			t.Errorf("%s: no protection named", c.Line)
+		}
+	}
+	for _, want := range []string{"ProtectSystem=strict", "ProtectHome=yes", "CapabilityBoundingSet=", "PrivateTmp=yes", "ProtectKernelLogs=yes"} {
+		if !got[want] {
+			t.Errorf("missing candidate %s", want)
+		}
+	}
+	for _, not := range []string{"NoNewPrivileges=yes", "SystemCallFilter=@system-service", "UMask=0077",
+		"ProtectClock=yes", "ProtectProc=invisible", "ProcSubset=pid", "PrivateIPC=yes"} { // set already, or newer than v244
+		if got[not] {
+			t.Errorf("candidate %s should not be tried", not)
+		}
+	}
+	if n := len(Candidates(props, 262)); n <= len(got) {
+		t.Errorf("v262 offers %d candidates, v244 %d: the newer release must offer the newer settings", n, len(got))
+	}
+}
+
+// One setting the service cannot bear among many: it is isolated by
+// halving, in about log2(N) trials, and everything else is kept; without
+// --apply nothing of harden's is left and the unit runs as before.
+func TestTightenBisectsToTheFailingSetting(t *testing.T) {
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"MemoryDenyWriteExecute=yes": {"MemoryDenyWriteExecute", "ENOMEM from a JIT", ""}}}
+	tu := setupTighten(t, f)
+	cands := Candidates(plainProps, 257)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejected) != 1 || p.Rejected[0].Setting != "MemoryDenyWriteExecute=yes" {
+		t.Fatalf("rejected %+v", p.Rejected)
+	}
+	if len(p.Lines) != len(cands)-1 {
+		t.Errorf("kept %d lines of %d candidates", len(p.Lines), len(cands))
+	}
+	// baseline + the whole group + about two trials per halving + the
+	// relaxation tried for the failing one.
+	bound := 3 + 2*int(math.Ceil(math.Log2(float64(len(cands)))))
+	if len(p.Trials) > bound || len(p.Trials) >= len(cands) {
+		t.Errorf("%d trials for %d candidates (bound %d)", len(p.Trials), len(cands), bound)
+	}
+	if p.ExposureBefore == nil || p.ExposureAfter == nil || *p.ExposureAfter >= *p.ExposureBefore {
+		t.Errorf("exposure before %v after %v", p.ExposureBefore, p.ExposureAfter)
+	}
+	if len(f.lines()) != 0 || p.Applied != "" {
+		t.Errorf("without --apply the unit keeps harden's lines: %v", f.lines())
+	}
+	if f.active != "active" || f.runs != len(p.Trials)+1 {
+		t.Errorf("the unit was running and is not restarted as it was after %d trials: %d runs, %s", len(p.Trials), f.runs, f.active)
+	}
+}
+
+// A setting that breaks the service but has a narrow relaxation is kept
+// with it, and the relaxation says what it is for; --apply keeps the
+// drop-in, marked as harden's, and undo takes it back.
+func TestTightenKeepsASettingWithItsRelaxation(t *testing.T) {
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"ProtectSystem=strict": {"ProtectSystem", "EROFS from write on /var/lib/app/db", "StateDirectory=app"}}}
+	tu := setupTighten(t, f)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second, Apply: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps, sd *Proposed
+	for i := range p.Lines {
+		switch p.Lines[i].Setting {
+		case "ProtectSystem=strict":
+			ps = &p.Lines[i]
+		case "StateDirectory=app":
+			sd = &p.Lines[i]
+		}
+	}
+	if ps == nil || sd == nil || sd.For != "ProtectSystem=strict" || len(p.Rejected) != 0 {
+		t.Fatalf("lines %+v rejected %+v", p.Lines, p.Rejected)
+	}
+	b, err := os.ReadFile(filepath.Join(f.dir, TightenDropIn))
+	if err != nil || !strings.HasPrefix(string(b), Marker) || !strings.Contains(string(b), "\nProtectSystem=strict\n") {
+		t.Fatalf("applied drop-in: %v\n%s", err, b)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, TightenTemp)); err == nil {
+		t.Error("the trial drop-in is left behind")
+	}
+	if _, err := Undo(f, nil, "x.service"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, TightenDropIn)); err == nil {
+		t.Error("undo left the tighten drop-in")
+	}
+}
+
+// A unit that does not work unconfined is not tightened: nothing is
+// proposed, and it is left as it was.
+func TestTightenNeedsAWorkingUnit(t *testing.T) {
+	f := &fakeService{broken: true}
+	tu := setupTighten(t, f)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Lines) != 0 || len(p.Trials) != 1 || !strings.Contains(p.Reason, "does not pass as it is") {
+		t.Fatalf("%+v", p)
+	}
+}
