@@ -41,6 +41,9 @@ type cause struct {
 	capability string
 	syscall    string
 	confirm    string
+	// experiment is the drop-in of the confirming experiment, when there
+	// is one that flips only this setting.
+	experiment []string
 	// residual marks an explanation of a contradiction in the evidence
 	// (the kernel refused what the configuration allows): it does not
 	// hold under the configuration itself, so a relaxation is judged

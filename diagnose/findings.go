@@ -28,6 +28,7 @@ func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sa
 			Reason:     c.reason,
 			Quotes:     sym.Quotes,
 			Confirm:    c.confirm,
+			Experiment: c.experiment,
 			rank:       i*10 + ci,
 			kernel:     sym.Trusted(),
 		}

@@ -51,7 +51,11 @@ type Finding struct {
 	// Confirm is a single experiment that would settle a finding the
 	// kernel left no trace of.
 	Confirm string `json:"confirm,omitempty"`
-	Man     string `json:"man,omitempty"`
+	// Experiment, when the experiment is a drop-in, is its lines: they
+	// flip only the suspected setting, for one run (harden tune runs it as
+	// a round of its own, and keeps it only if the symptom is gone).
+	Experiment []string `json:"experiment,omitempty"`
+	Man        string   `json:"man,omitempty"`
 
 	rank   int
 	kernel bool // rests on kernel or systemd evidence, not the service's word alone

@@ -72,7 +72,7 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 			}
 			add(cause{directive: r.Directive, setting: r.Directive + "=" + value,
 				reason:  fmt.Sprintf("the message %s, and %s=%s is in force: it answers %s with %s, and the kernel logs nothing for it", unnamed, r.Directive, value, refusedOps(r), e),
-				confirm: refusalExperiment(r, value, e)})
+				confirm: refusalExperiment(r, value, e), experiment: experimentLines(r, value)})
 		}
 		if f := sb.Filter; f != nil && f.Errno == e {
 			add(cause{directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
@@ -150,4 +150,20 @@ func refusalExperiment(r *rules.Refusal, value, errno string) string {
 		off = d.Off
 	}
 	return fmt.Sprintf("run once with a drop-in holding only `%s`: if %s is gone, it was this setting (then restore it: the program needs one of %s, which only relaxing the setting can allow)", off, errno, refusedOps(r))
+}
+
+// experimentLines is the drop-in of a refusal row's experiment: the
+// switch off, or the limit raised as a relaxation would raise it.
+func experimentLines(r *rules.Refusal, value string) []string {
+	if r.Relax == rules.RelaxLimit {
+		if limitValue(value) >= 1<<60 {
+			return nil // unlimited already: raising it is no experiment
+		}
+		next := max(limitValue(value)*4, rules.LimitFloors[r.Directive])
+		return []string{fmt.Sprintf("%s=%d", r.Directive, next)}
+	}
+	if d := rules.Directives[r.Directive]; d.Off != "" {
+		return []string{d.Off}
+	}
+	return []string{r.Directive + "=no"}
 }

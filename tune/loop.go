@@ -350,12 +350,19 @@ func hasSymptom(rep *diagnose.Report, symptom string) bool {
 	return false
 }
 
-// firstUntried is the narrowest relaxation of a finding not yet tried.
+// firstUntried is the narrowest relaxation of a finding not yet tried; a
+// suspect without one offers its experiment (the drop-in that flips only
+// that setting), which is kept, like a relaxation, only if the next run
+// shows the symptom gone.
 func firstUntried(f diagnose.Finding, tried map[string]bool) *diagnose.Relaxation {
 	for i := range f.Relaxations {
 		if !tried[strings.Join(f.Relaxations[i].Lines, "\n")] {
 			return &f.Relaxations[i]
 		}
+	}
+	if len(f.Relaxations) == 0 && len(f.Experiment) > 0 && !tried[strings.Join(f.Experiment, "\n")] {
+		return &diagnose.Relaxation{Lines: f.Experiment, Rationale: "the experiment that decides the suspect: " + f.Confirm,
+			GivesUp: "what " + strings.Join(f.Experiment, " ") + " turns off; the round proved the service needs it"}
 	}
 	return nil
 }

@@ -367,3 +367,28 @@ func TestTuneTriesTheNextCandidateAfterATakeBack(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 }
+
+// A suspect (the words named no operation, so no relaxation) is not where
+// tuning stops: its experiment is run as a round of its own, and kept only
+// because that round showed the symptom gone.
+func TestTuneRunsASuspectsExperiment(t *testing.T) {
+	f := &fakeUnit{needs: []need{{"RestrictNamespaces=no", "RestrictNamespaces", "EPERM (Operation not permitted) from an unnamed operation", nil}}}
+	tu, _ := setup(t, f)
+	orig := f.diagnose
+	tu.Diagnose = func(unit, inv string) (*diagnose.Report, error) {
+		rep, err := orig(unit, inv)
+		for i := range rep.Findings {
+			rep.Findings[i].Confidence = diagnose.Medium
+			rep.Findings[i].Confirm = "run once with RestrictNamespaces=no"
+			rep.Findings[i].Experiment = []string{"RestrictNamespaces=no"}
+		}
+		return rep, err
+	}
+	out, err := tu.Run(context.Background(), Options{Unit: "x.service", Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Healthy || len(out.Lines) != 1 || out.Lines[0].Setting != "RestrictNamespaces=no" || out.Lines[0].Round != 1 || len(out.Rounds) != 2 || out.Rounds[1].Added[0] != "RestrictNamespaces=no" {
+		t.Fatalf("%+v", out)
+	}
+}
