@@ -162,15 +162,23 @@ func dbusString(name string, v any) string {
 	return fmt.Sprint(v)
 }
 
-// dbusPathEntry renders a(ssbt) BindPaths entries as SRC:DEST.
+// dbusPathEntry renders one entry of an array of structs: a(ssbt)
+// BindPaths entries as SRC:DEST ("-" when missing sources are ignored);
+// two-field entries — a(ss) DeviceAllow, a(st) IODeviceWeight — as
+// "A B", as systemctl show prints them (lab: PrivateDevices=yes fills
+// DeviceAllow=, whose entries once crashed this with an index past the
+// end).
 func dbusPathEntry(e []any) string {
-	if len(e) >= 2 {
+	switch {
+	case len(e) >= 3:
 		src, _ := e[0].(string)
 		dst, _ := e[1].(string)
 		if ign, ok := e[2].(bool); ok && ign {
 			src = "-" + src
 		}
 		return src + ":" + dst
+	case len(e) == 2:
+		return fmt.Sprint(e[0]) + " " + fmt.Sprint(e[1])
 	}
 	return fmt.Sprint(e...)
 }
