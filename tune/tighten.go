@@ -320,7 +320,7 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 			s.reject(c, why)
 			return
 		}
-		f := rep.Findings[0]
+		f := findingFor(rep, c.Directive)
 		next := firstUntried(f, tried)
 		if next == nil {
 			s.reject(c, fmt.Sprintf("%s: %s, and no narrower relaxation than dropping it", f.Directive, f.Symptom))
@@ -350,6 +350,24 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 		}
 	}
 	s.reject(c, "still failing after the relaxations harden could offer")
+}
+
+// findingFor picks the finding to act on for a candidate on trial: the one
+// that names the candidate's own directive, else the first with a
+// relaxation, else the first (a suspect of a setting kept earlier says
+// less than either).
+func findingFor(rep *diagnose.Report, directive string) diagnose.Finding {
+	for _, f := range rep.Findings {
+		if f.Directive == directive {
+			return f
+		}
+	}
+	for _, f := range rep.Findings {
+		if len(f.Relaxations) > 0 {
+			return f
+		}
+	}
+	return rep.Findings[0]
 }
 
 // listAdds: a line of this list setting adds to what an earlier one set

@@ -115,7 +115,8 @@ for dir in /lab/scenarios/*/; do
 		# must still pass, and the exposure drop), then --undo.
 		t="$b/tighten"; mkdir -p "$t"
 		check=$(cat "$dir/check")
-		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount' | sed -E 's/ ; start_time=.*//'; }
+		# (ControlGroupId changes with each start; After= lists in any order.)
+		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount|ControlGroupId' | sed -E 's/ ; start_time=.*//' | python3 -c 'import sys; [print(l.split("=",1)[0]+"="+" ".join(sorted(l.split("=",1)[1].split())) if l.split("=",1)[0] in ("After","Before","Wants","Requires") else l, end="\n") for l in sys.stdin.read().splitlines()]'; }
 		systemctl restart "$unit"; sleep 3
 		conf > "$t/before.show"; systemctl is-active "$unit" > "$t/active-before.txt"
 		systemd-analyze security --no-pager "$unit" > "$t/security-before.txt" 2>&1

@@ -27,6 +27,13 @@ switch (action) {
     http.createServer((req, res) => res.end('ok\n')).listen(Number(arg), '127.0.0.1', () => console.log(`serving on ${arg}`));
     return;
   }
+  case 'stack': { // a JIT-compiled server: its cache first, then its port
+    fs.mkdirSync(arg, { recursive: true });
+    fs.writeFileSync(arg + '/cache.json', '{}\n');
+    const http = require('http');
+    http.createServer((req, res) => res.end('ok\n')).listen(Number(process.argv[4]), '0.0.0.0', () => console.log(`serving on ${process.argv[4]}`));
+    return;
+  }
   case 'exec':
     require('child_process').execFileSync(arg, process.argv.slice(4), { stdio: 'inherit' });
     break;

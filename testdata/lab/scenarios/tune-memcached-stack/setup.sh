@@ -1,0 +1,1 @@
+systemctl stop memcached.service 2>/dev/null || true

@@ -1,0 +1,2 @@
+systemctl stop mosquitto.service 2>/dev/null || true
+rm -rf /run/mosquitto

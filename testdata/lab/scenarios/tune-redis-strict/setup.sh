@@ -1,0 +1,1 @@
+systemctl stop redis-server.service 2>/dev/null || true
