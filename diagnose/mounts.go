@@ -34,8 +34,14 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		}
 		for _, d := range rules.ExecDirectories {
 			if rest, ok := strings.CutPrefix(dir, d.Root+"/"); ok && rest != "" {
-				if d.Directive == "ConfigurationDirectory" && !sb.Root {
+				if d.RootOwned && !sb.Root {
 					continue // root-owned: no use to another user
+				}
+				if switchedUser(sym, sb) {
+					// systemd hands the directory to the unit's user, not
+					// to the one the program switched to (lab: lighttpd,
+					// root in the unit, www-data when it opens its log).
+					continue
 				}
 				// The whole directory the write needs: systemd creates
 				// every level of StateDirectory=a/b, and a program
@@ -330,4 +336,20 @@ func fileSystemRefusal(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 			confirm: "systemd-analyze filesystems lists the types and groups the setting takes"})
 	}
 	return out
+}
+
+// switchedUser: the failing process ran as another user than the unit's
+// (the program dropped root itself), as the journal or the kernel says.
+func switchedUser(sym *Symptom, sb *Sandbox) bool {
+	if sym.UID == "" || sb.Dynamic {
+		return false
+	}
+	want := sb.Props["UID"] // systemctl show: the UID the unit runs as
+	if want == "" || want == "[not set]" {
+		if !sb.Root {
+			return false // a named user whose UID the evidence does not give
+		}
+		want = "0"
+	}
+	return sym.UID != want
 }

@@ -57,6 +57,11 @@ type Symptom struct {
 	Origin            journal.Provenance
 	Time              time.Time
 	PID               int
+	// UID is the user the failing process ran as, when the journal
+	// (_UID, which journald sets) or the kernel's record says it; "" when
+	// unknown. A program that switches user itself (lighttpd, nginx's
+	// workers) runs as another than the unit's User=.
+	UID string
 	// Quotes lines supporting this symptom (the first is Text's).
 	Quotes []Quote
 }

@@ -192,6 +192,7 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 			return Symptom{}, false
 		}
 		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
+		base.UID = r.Raw["uid"]
 		parent := ""
 		for _, rec := range a.Records {
 			if rec.Type != "PATH" || rec.Fields["name"] == "" {

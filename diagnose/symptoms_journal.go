@@ -91,7 +91,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 					}
 				}
 				lastService[pid] = appendRecent(lastService[pid], line)
-				s.Origin, s.Time, s.PID = journal.FromService, e.Time, pid
+				s.Origin, s.Time, s.PID, s.UID = journal.FromService, e.Time, pid, e.Get("_UID")
 				s.Quotes = []Quote{{From: "journal", Origin: string(journal.FromService), Time: stamp(e.Time), Text: raw}}
 				n := len(syms)
 				syms = mergeSymptom(syms, s)
@@ -219,6 +219,11 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 		}
 		if o.Mode == "" {
 			o.Mode = s.Mode
+		}
+		if s.Origin != journal.FromService && s.UID != "" {
+			o.UID = s.UID // the kernel's word on who made the call
+		} else if o.UID == "" {
+			o.UID = s.UID
 		}
 		if o.Family == "" {
 			o.Family = s.Family

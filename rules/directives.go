@@ -101,7 +101,11 @@ type Setting struct{ Directive, Value string }
 
 // PurposeBuilt is where a directory setting makes its directory, and what
 // choosing it gives up.
-type PurposeBuilt struct{ Root, GivesUp string }
+type PurposeBuilt struct {
+	Root, GivesUp string
+	// RootOwned: systemd leaves the directory root's, whatever User= says.
+	RootOwned bool
+}
 
 // Merge is how assignments of a setting combine (systemd.exec(5)).
 type Merge int
@@ -303,7 +307,7 @@ var directiveList = []Directive{
 	{Name: "RuntimeDirectory", Man: exec("RuntimeDirectory"), Since: 211,
 		PurposeBuilt: &PurposeBuilt{Root: "/run", GivesUp: "nothing else under /run becomes writable; the directory is removed when the service stops"}, Merge: Accumulate},
 	{Name: "ConfigurationDirectory", Man: exec("RuntimeDirectory"), Since: 235,
-		PurposeBuilt: &PurposeBuilt{Root: "/etc", GivesUp: "nothing else under /etc becomes writable; the directory stays root-owned"}, Merge: Accumulate},
+		PurposeBuilt: &PurposeBuilt{Root: "/etc", GivesUp: "nothing else under /etc becomes writable; the directory stays root-owned", RootOwned: true}, Merge: Accumulate},
 	{Name: "ProcSubset", Man: exec("ProcSubset"), Since: 247, Protects: "system-wide /proc files are hidden",
 		Mounts: map[string][]PathEffect{"pid": {{"/proc", ProcPIDOnly}}}, Ladder: []string{"pid", "all"}, Tighten: "pid"},
 	{Name: "ProtectProc", Man: exec("ProtectProc"), Since: 247, Protects: "other users' processes are hidden",

@@ -20,7 +20,10 @@ type PathListDirective struct {
 var PathListDirectives []PathListDirective
 
 // ExecDirectory is a purpose-built directory setting.
-type ExecDirectory struct{ Directive, Root, GivesUp string }
+type ExecDirectory struct {
+	Directive, Root, GivesUp string
+	RootOwned                bool
+}
 
 // ExecDirectories are the purpose-built directory settings: systemd
 // creates the directory, hands it to the service's user and makes it
@@ -69,7 +72,7 @@ func init() {
 			PathListDirectives = append(PathListDirectives, PathListDirective{d.Name, old, d.PathList, d.Remount})
 		}
 		if d.PurposeBuilt != nil {
-			ExecDirectories = append(ExecDirectories, ExecDirectory{d.Name, d.PurposeBuilt.Root, d.PurposeBuilt.GivesUp})
+			ExecDirectories = append(ExecDirectories, ExecDirectory{d.Name, d.PurposeBuilt.Root, d.PurposeBuilt.GivesUp, d.PurposeBuilt.RootOwned})
 		}
 		if d.DropsCapabilities != nil {
 			ImpliedCapabilityDrops[d.Name] = d.DropsCapabilities

@@ -195,3 +195,30 @@ func TestExplain(t *testing.T) {
 		t.Errorf("unknown directive: exit %d, %s", code, errOut)
 	}
 }
+
+// lighttpd is root in its unit and www-data when it opens its error log
+// (the journal's _UID and the kernel's uid= say so): LogsDirectory= would
+// hand the folder to root, which is why tuning once made things worse
+// (the lab's tune run of real-lighttpd-logs, round 3). The folder itself
+// made writable is the narrowest line that works for it.
+func TestRelaxationForAProgramThatSwitchesUser(t *testing.T) {
+	dir := filepath.Join(capturesDir, "real-lighttpd-logs")
+	code, out, errOut := run(t, "why", "--file", filepath.Join(dir, "tune", "journal.export"), "--unit-dir", filepath.Join(dir, "units"),
+		"web-static", "--invocation", "907e4bd3e9f043b093e1c1dd0332a9bf", "--output", "json")
+	var rep diagnose.Report
+	if err := json.Unmarshal(out, &rep); err != nil || code != ExitFindings {
+		t.Fatalf("exit %d: %v %s", code, err, errOut)
+	}
+	if len(rep.Findings) == 0 || len(rep.Findings[0].Relaxations) == 0 {
+		t.Fatalf("%+v", rep)
+	}
+	first := strings.Join(rep.Findings[0].Relaxations[0].Lines, " ")
+	if first != "ReadWritePaths=/var/log/lighttpd" {
+		t.Errorf("first relaxation %q, want ReadWritePaths=/var/log/lighttpd", first)
+	}
+	for _, r := range rep.Findings[0].Relaxations {
+		if strings.HasPrefix(r.Lines[0], "LogsDirectory=") {
+			t.Errorf("LogsDirectory= offered for a log the program opens as another user than the unit's")
+		}
+	}
+}
