@@ -154,7 +154,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		logf("round %d: %s", round, res)
 		var rep *diagnose.Report
 		if res == "failed" || res == "check-failed" {
-			rep, err = t.Diagnose(opts.Unit, inv)
+			rep, err = t.diagnoseFailed(opts.Unit, inv)
 			if err != nil {
 				r.Result, r.Note = "failed", "cannot read the evidence: "+err.Error()
 				st.Rounds, out.Rounds = append(st.Rounds, r), append(out.Rounds, r)
@@ -293,6 +293,19 @@ func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
 	}
 	s, _ := t.Systemd.Status(opts.Unit)
 	return "timeout", s.Invocation
+}
+
+// diagnoseFailed explains a run systemd says failed. When the journal
+// does not show the failure yet (journald had not written PID 1's lines:
+// lab, lighttpd's tune run, a round judged "no failure"), it waits and
+// reads again, once.
+func (t *Tuner) diagnoseFailed(unit, inv string) (*diagnose.Report, error) {
+	rep, err := t.Diagnose(unit, inv)
+	if err == nil && rep.Verdict == diagnose.VerdictNoFailure {
+		t.Sleep(2 * time.Second)
+		rep, err = t.Diagnose(unit, inv)
+	}
+	return rep, err
 }
 
 // trialFailed says why the line on trial did not prove itself in the

@@ -404,7 +404,11 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 	note := ""
 	s.lastReport = nil
 	if s.t.Diagnose != nil && inv != "" {
-		if rep, err := s.t.Diagnose(s.opts.Unit, inv); err == nil {
+		diag := s.t.Diagnose
+		if res != "healthy" {
+			diag = s.t.diagnoseFailed
+		}
+		if rep, err := diag(s.opts.Unit, inv); err == nil {
 			if res == "healthy" && rep.Verdict == diagnose.VerdictSandbox && hasFindingAtLeast(rep, diagnose.Medium) {
 				// It ran, but the sandbox refused it something: a degraded
 				// service does not pass.
