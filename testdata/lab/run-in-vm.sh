@@ -20,7 +20,7 @@ install -m 0644 /lab/bin/nodeapp.js /usr/local/lib/nodeapp.js
 HARDEN=/lab/bin/harden
 if [ -f /lab/harden.deb ] && dpkg -i /lab/harden.deb; then
 	HARDEN=/usr/bin/harden
-	{ dpkg -s harden | grep -E '^(Version|Status)'; harden --version; man -w harden 2>&1; ls /usr/share/man/man1/harden*.1* /usr/share/man/man5/harden-bundle.5* /usr/share/bash-completion/completions/harden 2>&1; harden explain ProtectSystem | head -4; } > "$OUT/package.txt"
+	{ dpkg -s harden | grep -E '^(Version|Status)'; harden --version; man -w harden 2>&1; ls /usr/share/man/man1/harden*.1* /usr/share/man/man5/harden-bundle.5* /usr/share/bash-completion/completions/harden 2>&1; harden explain ProtectSystem | head -4; man -P cat harden 2>&1 | head -12; } > "$OUT/package.txt"
 fi
 
 settle() { # wait until the unit is no longer starting or running
@@ -152,6 +152,10 @@ for dir in /lab/scenarios/*/; do
 done
 # The packaged completion offers the units that failed in this boot.
 [ "$HARDEN" = /usr/bin/harden ] && harden __complete why "" > "$OUT/package-completion.txt" 2>&1
+# And as bash itself completes `harden why <Tab>` with the packaged script.
+[ "$HARDEN" = /usr/bin/harden ] && bash -c 'source /usr/share/bash-completion/bash_completion 2>/dev/null; source /usr/share/bash-completion/completions/harden
+	COMP_LINE="harden why "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(harden why ""); COMP_CWORD=2
+	__start_harden harden "" why; printf "%s\n" "${COMPREPLY[@]}"' > "$OUT/package-tab.txt" 2>&1
 # One whole-boot journal directory, for the sdjournal (--directory) reader.
 journalctl --sync; journalctl --rotate 2>/dev/null
 mkdir -p "$OUT/_journal"; cp -r /var/log/journal/* "$OUT/_journal/" 2>/dev/null || cp -r /run/log/journal/* "$OUT/_journal/"

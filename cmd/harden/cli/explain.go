@@ -92,13 +92,20 @@ func writeExplain(w io.Writer, d rules.Directive) {
 		}
 	}
 	for _, r := range rules.Refusals {
-		if r.Directive == d.Name {
-			ops := strings.Join(r.Ops, ", ")
-			if r.Ops == nil {
-				ops = "any operation"
-			}
-			p("  refuses (no kernel trace): %s → %s\n", strings.Replace(ops, ", ,", ",", 1), r.Errno)
+		if r.Directive != d.Name {
+			continue
 		}
+		var ops []string
+		for _, o := range r.Ops {
+			if o == "" {
+				o = "(a message naming no call)"
+			}
+			ops = append(ops, o)
+		}
+		if r.Ops == nil {
+			ops = []string{"any operation"}
+		}
+		p("  refuses (no kernel trace): %s → %s\n", strings.Join(ops, ", "), r.Errno)
 	}
 	if caps := rules.ImpliedCapabilityDrops[d.Name]; len(caps) > 0 {
 		p("  drops from the bounding set: %s (operations that need them fail with EPERM)\n", strings.Join(caps, ", "))
