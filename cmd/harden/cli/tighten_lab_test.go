@@ -59,8 +59,8 @@ func readLabTighten(t *testing.T, dir string) labTighten {
 		t.Fatalf("%s: %v", dir, err)
 	}
 	lt.checkAfter = strings.Fields(read("check-after-apply.txt"))[0]
-	lt.unchanged = read("unchanged-diff.txt") == ""
-	lt.undone = read("undo-diff.txt") == ""
+	lt.unchanged = sameConfiguration(read("unchanged-diff.txt"))
+	lt.undone = sameConfiguration(read("undo-diff.txt"))
 	lt.seconds = read("seconds")
 	return lt
 }

@@ -29,3 +29,14 @@ func TestParseExposure(t *testing.T) {
 		t.Fatal("no exposure line must be an error")
 	}
 }
+
+// What counts as the same unit configuration between two systemctl show
+// outputs (hand-written diffs in the lab's format).
+func TestSameConfiguration(t *testing.T) {
+	if !sameConfiguration("25c25\n< ControlGroupId=1756\n---\n> ControlGroupId=2614\n130c130\n< After=a b\n---\n> After=b a\n") {
+		t.Error("a new cgroup ID and a reordered After= are the same configuration")
+	}
+	if sameConfiguration("12c12\n< ProtectSystem=no\n---\n> ProtectSystem=strict\n") || sameConfiguration("12d11\n< PrivateTmp=yes\n") {
+		t.Error("a changed or removed setting is another configuration")
+	}
+}
