@@ -42,6 +42,10 @@ var OperationWords = []struct {
 	Op      string
 }{
 	{`set pid .* policy|chrt|sched_setscheduler|sched_setattr`, "sched_setscheduler"},
+	// Dropping root: setgroups() needs CAP_SETGID (memcached: "failed to
+	// drop supplementary groups: Operation not permitted", lab:
+	// tighten-memcached under an empty CapabilityBoundingSet=).
+	{`supplementary groups|setgroups|initgroups`, "setgid"},
 	// Calls that seccomp switches refuse, named in words without "call:"
 	// ("unshare failed", Perl's "… failed: $!", Ruby's "- unshare").
 	{`unshare|setns|new namespace`, "unshare"},

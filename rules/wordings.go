@@ -30,6 +30,10 @@ var Consequences = []Consequence{
 	// (lab: real-memcached-nofile, LimitNOFILE=64 with -c 1024): the
 	// open-file limit is what stops it.
 	{Pattern: `failed to set rlimit for open files`, Errno: "EMFILE", Program: "memcached"},
+	// memcached -u USER as root: setgid()/setuid() refused, no errno
+	// printed (lab: tighten-memcached, CapabilityBoundingSet= with
+	// CAP_SETGID but not CAP_SETUID).
+	{Pattern: `failed to assume identity of user`, Errno: "EPERM", Op: "setuid", Program: "memcached"},
 	{Pattern: `setting key ['"](?P<key>[A-Za-z0-9_.\-/]+)['"]`, Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
 	{Pattern: `(?:missing|lacks?|without|requires?|needs?) (?:the )?(?:required )?(?:capability|capabilities)?:? ?(?P<cap>CAP_[A-Z_]+)`, Errno: "EPERM", Program: "many"},
 	{Pattern: `(?P<cap>CAP_[A-Z_]+)(?: capability)? (?:is )?(?:required|missing|needed)`, Errno: "EPERM", Program: "many"},
