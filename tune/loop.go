@@ -83,24 +83,9 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if opts.Rounds <= 0 {
 		opts.Rounds = 10
 	}
-	if opts.Poll <= 0 {
-		opts.Poll = 200 * time.Millisecond
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = opts.Settle + 2*time.Minute
-	}
-	logf := opts.Log
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	st, err := loadState(opts.Unit)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil && !st.Finished {
-		return nil, fmt.Errorf("an earlier tuning run of %s did not finish (%s): run `harden tune --undo %s` first", opts.Unit, statePath(opts.Unit), opts.Unit)
-	}
-	before, err := t.Systemd.Status(opts.Unit)
+	opts.Poll, opts.Timeout = trialTiming(opts.Poll, opts.Timeout, opts.Settle)
+	logf := orNop(opts.Log)
+	st, before, err := t.begin(opts.Unit, "tune")
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +278,39 @@ func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
 	}
 	s, _ := t.Systemd.Status(opts.Unit)
 	return "timeout", s.Invocation
+}
+
+// trialTiming fills in how often a trial reads the unit's state and how
+// long it may take.
+func trialTiming(poll, timeout, settle time.Duration) (time.Duration, time.Duration) {
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	if timeout <= 0 {
+		timeout = settle + 2*time.Minute
+	}
+	return poll, timeout
+}
+
+func orNop(logf func(string, ...any)) func(string, ...any) {
+	if logf == nil {
+		return func(string, ...any) {}
+	}
+	return logf
+}
+
+// begin reads what an earlier run left (its state file: an unfinished one
+// must be undone first) and the unit's state now.
+func (t *Tuner) begin(unit, command string) (*State, Status, error) {
+	st, err := loadState(unit)
+	if err != nil {
+		return nil, Status{}, err
+	}
+	if st != nil && !st.Finished {
+		return nil, Status{}, fmt.Errorf("an earlier run of harden on %s did not finish (%s): run `harden %s --undo %s` first", unit, statePath(unit), command, unit)
+	}
+	before, err := t.Systemd.Status(unit)
+	return st, before, err
 }
 
 // diagnoseFailed explains a run systemd says failed. When the journal

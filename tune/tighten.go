@@ -141,28 +141,13 @@ func (t *Tuner) Tighten(ctx context.Context, opts TightenOptions) (*Proposal, er
 	if opts.MaxTrials <= 0 {
 		opts.MaxTrials = 80
 	}
-	if opts.Poll <= 0 {
-		opts.Poll = 200 * time.Millisecond
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = opts.Settle + 2*time.Minute
-	}
-	logf := opts.Log
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	st, err := loadState(opts.Unit)
+	opts.Poll, opts.Timeout = trialTiming(opts.Poll, opts.Timeout, opts.Settle)
+	logf := orNop(opts.Log)
+	_, before, err := t.begin(opts.Unit, "tighten")
 	if err != nil {
 		return nil, err
 	}
-	if st != nil && !st.Finished {
-		return nil, fmt.Errorf("an earlier run of harden on %s did not finish (%s): run `harden tighten --undo %s` first", opts.Unit, statePath(opts.Unit), opts.Unit)
-	}
-	before, err := t.Systemd.Status(opts.Unit)
-	if err != nil {
-		return nil, err
-	}
-	st = &State{Unit: opts.Unit, Started: t.Now(), WasRunning: before.Active == "active"}
+	st := &State{Unit: opts.Unit, Started: t.Now(), WasRunning: before.Active == "active"}
 	if err := st.save(); err != nil {
 		return nil, fmt.Errorf("cannot record the run in %s: %w", StateDir, err)
 	}

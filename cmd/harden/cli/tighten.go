@@ -69,8 +69,8 @@ tightened, 2 usage or evidence error.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Check, "check", "", "a shell `COMMAND` that succeeds when the service works (run with a 30s timeout)")
-	fl.DurationVar(&opts.Settle, "settle", 30*time.Second, "how long a service must stay active to count as healthy")
+	fl.StringVar(&opts.Check, "check", "", checkHelp)
+	fl.DurationVar(&opts.Settle, "settle", 30*time.Second, settleHelp)
 	fl.BoolVar(&opts.Apply, "apply", false, "keep the proposed drop-in")
 	fl.BoolVar(&opts.Undo, "undo", false, "remove what harden wrote for the unit (drop-ins, state)")
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
@@ -89,13 +89,7 @@ func tightenRun(opts *TightenOptions) error {
 		return withHints(errors.New("--check is required: tightening keeps only what the service bears, and the check is how harden knows"),
 			"give a command that succeeds when the service works, e.g. --check 'curl -fsS http://127.0.0.1:8080/health'")
 	}
-	if !journal.Running() {
-		return withHints(errors.New("systemd is not running here: tightening restarts the unit on this host"), "run it on the host the unit runs on")
-	}
-	if os.Geteuid() != 0 {
-		return withHints(errors.New("tightening writes drop-ins and restarts the unit: it needs root"), "sudo harden tighten "+unit)
-	}
-	sd, err := tune.NewLive()
+	sd, err := liveManager("tighten", "tightening", unit)
 	if err != nil {
 		return err
 	}
@@ -140,6 +134,18 @@ func tightenRun(opts *TightenOptions) error {
 		return exitWith{ExitFindings}
 	}
 	return nil
+}
+
+// liveManager is the running systemd that tune and tighten change: they
+// need it, and root.
+func liveManager(command, doing, unit string) (*tune.Live, error) {
+	if !journal.Running() {
+		return nil, withHints(fmt.Errorf("systemd is not running here: %s restarts the unit on this host", doing), "run it on the host the unit runs on")
+	}
+	if os.Geteuid() != 0 {
+		return nil, withHints(fmt.Errorf("%s writes drop-ins and restarts the unit: it needs root", doing), "sudo harden "+command+" "+unit)
+	}
+	return tune.NewLive()
 }
 
 // undoRun is --undo of tune and tighten: what harden wrote, and only that.

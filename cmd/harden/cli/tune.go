@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -60,14 +59,21 @@ Needs root and a running systemd. Exit status: 0 healthy, 1 stopped unresolved,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Check, "check", "", "a shell `COMMAND` that succeeds when the service works (run with a 30s timeout)")
-	fl.DurationVar(&opts.Settle, "settle", 30*time.Second, "how long a service must stay active to count as healthy")
+	fl.StringVar(&opts.Check, "check", "", checkHelp)
+	fl.DurationVar(&opts.Settle, "settle", 30*time.Second, settleHelp)
 	fl.IntVar(&opts.Rounds, "rounds", 10, "stop after this many rounds")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "run one round and print what would be added, writing nothing")
 	fl.BoolVar(&opts.Undo, "undo", false, "remove what harden wrote for the unit (drop-ins, audit rules, state)")
 	fl.StringVarP(&opts.Output, "output", "o", "text", "output `FORMAT`: text or json")
 	return cmd
 }
+
+// The help of the trial flags tune and tighten share: one text, one
+// meaning.
+const (
+	checkHelp  = "a shell `COMMAND` that succeeds when the service works (run with a 30s timeout)"
+	settleHelp = "how long a service must stay active to count as healthy"
+)
 
 func tuneRun(opts *TuneOptions) error {
 	if err := checkOutput(opts.Output); err != nil {
@@ -77,13 +83,7 @@ func tuneRun(opts *TuneOptions) error {
 	if err != nil {
 		return err
 	}
-	if !journal.Running() {
-		return withHints(errors.New("systemd is not running here: tuning restarts the unit on this host"), "run it on the host the unit runs on")
-	}
-	if os.Geteuid() != 0 {
-		return withHints(errors.New("tuning writes drop-ins and restarts the unit: it needs root"), "sudo harden tune "+unit)
-	}
-	sd, err := tune.NewLive()
+	sd, err := liveManager("tune", "tuning", unit)
 	if err != nil {
 		return err
 	}
