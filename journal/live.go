@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"sort"
@@ -130,8 +131,18 @@ func dbusString(name string, v any) string {
 		if name == "CapabilityBoundingSet" || name == "AmbientCapabilities" {
 			return capNames(x)
 		}
+		if x == math.MaxUint64 {
+			// RLIM_INFINITY and CGROUP_LIMIT_MAX: systemctl show prints
+			// "infinity", and the model reads it so (lab: a live tune run
+			// took LimitAS=18446744073709551615 for a finite limit and
+			// kept a JIT's MemoryDenyWriteExecute= from being relaxed).
+			return "infinity"
+		}
 		return strconv.FormatUint(x, 10)
 	case int32, int64, uint32:
+		if name == "UMask" {
+			return fmt.Sprintf("%04o", x) // systemctl show: 0022
+		}
 		return fmt.Sprint(x)
 	case []any:
 		// (bas) for SystemCallFilter/RestrictAddressFamilies: allow flag + names

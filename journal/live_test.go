@@ -23,3 +23,16 @@ func TestDBusStructArrays(t *testing.T) {
 		}
 	}
 }
+
+// Unlimited is spelled as systemctl show spells it.
+func TestDBusInfinity(t *testing.T) {
+	if got := dbusString("LimitAS", uint64(1<<64-1)); got != "infinity" {
+		t.Errorf("LimitAS: %q", got)
+	}
+	if got := dbusString("UMask", uint32(0o22)); got != "0022" {
+		t.Errorf("UMask: %q", got)
+	}
+	if got := dbusString("LimitNOFILE", uint64(524288)); got != "524288" {
+		t.Errorf("LimitNOFILE: %q", got)
+	}
+}
