@@ -345,7 +345,7 @@ func switchedUser(sym *Symptom, sb *Sandbox) bool {
 		return false
 	}
 	want := sb.Props["UID"] // systemctl show: the UID the unit runs as
-	if want == "" || want == "[not set]" {
+	if want == "" || want == "[not set]" || want == "4294967295" { // show's and D-Bus's "unset"
 		if !sb.Root {
 			return false // a named user whose UID the evidence does not give
 		}
