@@ -42,6 +42,9 @@ var Consequences = []Consequence{
 	// Real programs of the lab's second round (scenarios real-*).
 	{Pattern: `Missing privilege separation directory: (?P<path>/\S+)`, Errno: "ENOENT", Op: "open", Program: "sshd"},
 	{Pattern: `Unable to open log file (?P<path>/\S+) for writing`, Errno: "EACCES", AnyOf: []string{"EACCES", "EROFS"}, Op: "write", Program: "mosquitto"},
+	// Its PID file: no path, no errno (lab: tune-mosquitto-strict; the
+	// folder missing gives ENOENT, under ProtectSystem=strict EROFS).
+	{Pattern: `Error: Unable to write pid file`, Errno: "EACCES", AnyOf: []string{"EACCES", "EROFS", "ENOENT"}, Op: "write", Program: "mosquitto"},
 	{Pattern: `netlink: Error: cache initialization failed`, Op: "rtnetlink", Program: "nft (nftables)"},
 	// BIND's isc_result "permission denied" stands for EACCES, EPERM and
 	// EROFS alike, and names the configuration line, not the file.

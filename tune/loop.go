@@ -135,7 +135,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 			break
 		}
 		r := Round{Round: round}
-		res, inv := t.trial(ctx, opts)
+		res, inv, checkOut := t.trial(ctx, opts)
 		logf("round %d: %s", round, res)
 		var rep *diagnose.Report
 		if res == "failed" || res == "check-failed" {
@@ -183,6 +183,11 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		case rep.Verdict != diagnose.VerdictSandbox:
 			r.Result = "not-sandbox"
 			out.Reason = fmt.Sprintf("the failure is not the sandbox's (%s): %s; nothing is added for it", rep.Verdict, rep.Cause)
+			if res == "check-failed" && rep.Verdict == diagnose.VerdictNoFailure {
+				// The unit runs and its journal shows no refusal: the check
+				// is what failed, and what it printed says why.
+				out.Reason = "the unit runs and harden sees nothing refused, but the check failed: " + oneLine(checkOut) + "; nothing is added for it (is the check right?)"
+			}
 		default:
 			f := rep.Findings[0]
 			r.Result = "failed"
@@ -236,7 +241,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 // trial restarts the unit and watches it: "healthy" (a oneshot that
 // exited 0; or active through the settle time with the check passing),
 // "failed", "check-failed" or "timeout"; and the run's invocation ID.
-func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
+func (t *Tuner) trial(ctx context.Context, opts Options) (result, invocation, checkOutput string) {
 	if err := t.Systemd.Restart(opts.Unit); err != nil {
 		// A start job that fails still leaves a failed run to explain.
 		_ = err
@@ -245,31 +250,32 @@ func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
 	var activeSince time.Time
 	for t.Now().Sub(start) < opts.Timeout {
 		if ctx.Err() != nil {
-			return "interrupted", ""
+			return "interrupted", "", ""
 		}
 		s, err := t.Systemd.Status(opts.Unit)
 		if err != nil {
-			return "failed", ""
+			return "failed", "", ""
 		}
 		switch {
 		case s.Active == "failed":
-			return "failed", s.Invocation
+			return "failed", s.Invocation, ""
 		case s.Type == "oneshot" && s.Active == "inactive" && s.Result == "success":
-			return "healthy", s.Invocation
+			return "healthy", s.Invocation, ""
 		case s.Type == "oneshot" && s.Active == "inactive":
-			return "failed", s.Invocation
+			return "failed", s.Invocation, ""
 		case s.Active == "active":
 			if activeSince.IsZero() {
 				activeSince = t.Now()
 			}
 			if t.Now().Sub(activeSince) >= opts.Settle {
 				if opts.Check == nil {
-					return "healthy", s.Invocation
+					return "healthy", s.Invocation, ""
 				}
-				if ok, _ := opts.Check(ctx); ok {
-					return "healthy", s.Invocation
+				ok, output := opts.Check(ctx)
+				if ok {
+					return "healthy", s.Invocation, output
 				}
-				return "check-failed", s.Invocation
+				return "check-failed", s.Invocation, output
 			}
 		default:
 			activeSince = time.Time{}
@@ -277,7 +283,7 @@ func (t *Tuner) trial(ctx context.Context, opts Options) (string, string) {
 		t.Sleep(opts.Poll)
 	}
 	s, _ := t.Systemd.Status(opts.Unit)
-	return "timeout", s.Invocation
+	return "timeout", s.Invocation, ""
 }
 
 // trialTiming fills in how often a trial reads the unit's state and how

@@ -385,7 +385,7 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 		s.st.save()
 	}
 	s.t.Systemd.DaemonReload()
-	res, inv := s.t.trial(ctx, Options{Unit: s.opts.Unit, Check: s.opts.Check, Settle: s.opts.Settle, Poll: s.opts.Poll, Timeout: s.opts.Timeout})
+	res, inv, checkOut := s.t.trial(ctx, Options{Unit: s.opts.Unit, Check: s.opts.Check, Settle: s.opts.Settle, Poll: s.opts.Poll, Timeout: s.opts.Timeout})
 	note := ""
 	s.lastReport = nil
 	if s.t.Diagnose != nil && inv != "" {
@@ -406,6 +406,9 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 				}
 			}
 		}
+	}
+	if res == "check-failed" && note == "" {
+		note = " — the check failed: " + oneLine(checkOut)
 	}
 	s.out.Trials = append(s.out.Trials, Trial{Trial: n, Tried: lines, Result: res, Note: strings.TrimPrefix(note, " — ")})
 	s.logf("trial %d (%d lines kept, %d tried): %s%s", n, len(all)-len(lines), len(lines), res, note)

@@ -1,2 +1,4 @@
 systemctl stop mosquitto.service 2>/dev/null || true
-rm -rf /run/mosquitto
+# the PID file's folder, as the package's tmpfiles.d makes it
+mkdir -p /run/mosquitto
+chown mosquitto: /run/mosquitto
