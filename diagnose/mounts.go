@@ -344,7 +344,7 @@ func switchedUser(sym *Symptom, sb *Sandbox) bool {
 	if sym.UID == "" || sb.Dynamic {
 		return false
 	}
-	want := sb.Props["UID"] // systemctl show: the UID the unit runs as
+	want := sb.Props["UID"]                                        // systemctl show: the UID the unit runs as
 	if want == "" || want == "[not set]" || want == "4294967295" { // show's and D-Bus's "unset"
 		if !sb.Root {
 			return false // a named user whose UID the evidence does not give
