@@ -344,8 +344,10 @@ func switchedUser(sym *Symptom, sb *Sandbox) bool {
 	if sym.UID == "" || sb.Dynamic {
 		return false
 	}
-	want := sb.Props["UID"]                                        // systemctl show: the UID the unit runs as
-	if want == "" || want == "[not set]" || want == "4294967295" { // show's and D-Bus's "unset"
+	// The UID the unit runs as; systemctl show says "[not set]" and D-Bus
+	// 4294967295 when User= is not set.
+	want := sb.Props["UID"]
+	if want == "" || want == "[not set]" || want == "4294967295" {
 		if !sb.Root {
 			return false // a named user whose UID the evidence does not give
 		}
