@@ -193,13 +193,16 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 		}
 		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
 		base.UID = r.Raw["uid"]
-		parent := ""
+		parent, parentMode := "", ""
 		for _, rec := range a.Records {
 			if rec.Type != "PATH" || rec.Fields["name"] == "" {
 				continue
 			}
 			if rec.Raw["nametype"] == "PARENT" {
 				parent = strings.TrimSuffix(rec.Fields["name"], "/")
+				if mode := rec.Raw["mode"]; mode != "" {
+					parentMode = fmt.Sprintf("mode %s, owner uid %s gid %s", mode, rec.Raw["ouid"], rec.Raw["ogid"])
+				}
 				continue
 			}
 			base.Path = rec.Fields["name"]
@@ -208,7 +211,11 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 			}
 		}
 		if base.Path == "" {
-			base.Path = parent
+			// Only the folder the call worked in is named (a file being
+			// created): its mode says it is a folder, so a relaxation
+			// opens it, not its parent (lab: redis's log under
+			// /var/log/redis, tune-redis-strict).
+			base.Path, base.Mode = parent, parentMode
 		}
 		if base.Path != "" && !strings.HasPrefix(base.Path, "/") {
 			if cwd := a.Record("CWD"); cwd != nil {

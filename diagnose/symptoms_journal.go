@@ -217,8 +217,8 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 		if o.Path == "" || (s.Path != "" && within(s.Path, o.Path) && s.Path != o.Path) {
 			o.Path = s.Path
 		}
-		if o.Mode == "" {
-			o.Mode = s.Mode
+		if o.Mode == "" && o.Path == s.Path {
+			o.Mode = s.Mode // the mode is of that path, not of a file below it
 		}
 		if s.Origin != journal.FromService && s.UID != "" {
 			o.UID = s.UID // the kernel's word on who made the call
