@@ -62,6 +62,9 @@ type Symptom struct {
 	// unknown. A program that switches user itself (lighttpd, nginx's
 	// workers) runs as another than the unit's User=.
 	UID string
+	// ParentOnly: the kernel's record named only the folder the call
+	// worked in, not the file or folder it was creating.
+	ParentOnly bool
 	// Quotes lines supporting this symptom (the first is Text's).
 	Quotes []Quote
 }

@@ -89,6 +89,23 @@ func runAudit(inv *Invocation, ev *journal.Evidence, props map[string]string) []
 // moment.
 func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string) ([]*journal.AuditEvent, []string) {
 	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
+	running := inv.ExitLine == nil && !inv.Failed
+	if running {
+		// A run still going (a live check's window, harden tune and
+		// tighten): what its processes were refused after its last journal
+		// line is still its own (lab: redis, logging to a file, refused
+		// its save long after it started).
+		to = time.Time{}
+		for i := range ev.Audit {
+			if ev.Audit[i].Time.After(to) {
+				to = ev.Audit[i].Time
+			}
+		}
+	}
+	mainPID := 0
+	if running {
+		mainPID, _ = strconv.Atoi(props["MainPID"]) // live: the process now
+	}
 	exe := execPath(props)
 	comm := ""
 	if exe != "" {
@@ -105,6 +122,7 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		}
 		switch {
 		case inv.PIDs[a.PID()]:
+		case mainPID > 1 && a.PID() == mainPID:
 		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
 		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
 			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
@@ -215,7 +233,7 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 			// created): its mode says it is a folder, so a relaxation
 			// opens it, not its parent (lab: redis's log under
 			// /var/log/redis, tune-redis-strict).
-			base.Path, base.Mode = parent, parentMode
+			base.Path, base.Mode, base.ParentOnly = parent, parentMode, true
 		}
 		if base.Path != "" && !strings.HasPrefix(base.Path, "/") {
 			if cwd := a.Record("CWD"); cwd != nil {

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -117,6 +118,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			if len(syms) >= 2*maxSymptoms {
 				folded++
 				continue
+			}
+			if s.ParentOnly {
+				s = namedChild(s, syms)
 			}
 			syms = mergeSymptom(syms, s)
 		}
@@ -478,3 +482,19 @@ var (
 	// or "… but reception is disabled" (NotifyAccess=none).
 	reNotifyRefused = regexp.MustCompile(`Got notification message from PID \d+, but reception (?:only permitted for main PID|is disabled|only permitted for)`)
 )
+
+// namedChild completes a kernel record that names only the folder a
+// mkdir or create worked in: the service's own line, in the same moment,
+// often names the path itself, under that folder (Node's recursive
+// mkdirSync reported ENOENT for /var/lib/render-cache where the kernel
+// refused the mkdir in /var/lib with EROFS; lab: tune-node-stack).
+func namedChild(k Symptom, syms []Symptom) Symptom {
+	for _, s := range syms {
+		if s.Origin == journal.FromService && s.Path != "" && path.Dir(s.Path) == k.Path &&
+			absDuration(s.Time.Sub(k.Time)) <= 2*time.Second {
+			k.Path, k.Mode, k.ParentOnly = s.Path, "", false
+			return k
+		}
+	}
+	return k
+}
