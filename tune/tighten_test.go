@@ -107,7 +107,7 @@ func setupTighten(t *testing.T, f *fakeService) *Tuner {
 	StateDir = t.TempDir()
 	f.dir = filepath.Join(t.TempDir(), "x.service.d")
 	now := time.Unix(1800000000, 0)
-	return &Tuner{Systemd: f, Diagnose: f.diagnose, Now: func() time.Time { return now }, Sleep: func(d time.Duration) { now = now.Add(d) },
+	return &Tuner{Systemd: f, Audit: &fakeAudit{}, Diagnose: f.diagnose, Now: func() time.Time { return now }, Sleep: func(d time.Duration) { now = now.Add(d) },
 		Exposure: func(string) (float64, error) { return f.exposure - float64(len(f.lines()))*0.3, nil }}
 }
 
@@ -169,6 +169,9 @@ func TestTightenBisectsToTheFailingSetting(t *testing.T) {
 	}
 	if len(f.lines()) != 0 || p.Applied != "" {
 		t.Errorf("without --apply the unit keeps harden's lines: %v", f.lines())
+	}
+	if a := tu.Audit.(*fakeAudit); strings.Join(a.calls, ",") != "add harden-tune,delete harden-tune" {
+		t.Errorf("audit rules: %v", a.calls)
 	}
 	if f.active != "active" || f.runs != len(p.Trials)+1 {
 		t.Errorf("the unit was running and is not restarted as it was after %d trials: %d runs, %s", len(p.Trials), f.runs, f.active)

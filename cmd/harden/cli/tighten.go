@@ -106,7 +106,7 @@ func tightenRun(opts *TightenOptions) error {
 	host := live.Host()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t := &tune.Tuner{Systemd: sd, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(live), Exposure: exposure}
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(live), Exposure: exposure}
 	to := tune.TightenOptions{Unit: unit, Settle: opts.Settle, Apply: opts.Apply, Props: cfg.Props, Version: host.SystemdVersion,
 		Check: shellCheck(opts.Check, opts.Output == "text", opts.IO.ErrOut)}
 	if opts.Output == "text" {
