@@ -136,8 +136,17 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 		r := Round{Round: round}
 		res, inv, checkOut := t.trial(ctx, opts)
-		logf("round %d: %s", round, res)
 		var rep *diagnose.Report
+		if res == "healthy" && inv != "" {
+			// Healthy, but refused something while it ran (a log file it
+			// could not open, and went on without): the sandbox still
+			// costs it something, so the round counts as a failure (the
+			// lab's mosquitto on 257 ran without its log).
+			if d, err := t.Diagnose(opts.Unit, inv); err == nil && d.Verdict == diagnose.VerdictSandbox && hasFindingAtLeast(d, diagnose.Medium) {
+				res, rep = "degraded", d
+			}
+		}
+		logf("round %d: %s", round, res)
 		if res == "failed" || res == "check-failed" {
 			rep, err = t.diagnoseFailed(opts.Unit, inv)
 			if err != nil {

@@ -392,3 +392,26 @@ func TestTuneRunsASuspectsExperiment(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 }
+
+// A unit that stays up but is refused something while it runs (it went
+// on without its log file) is not healthy yet: the refusal is relaxed
+// like a failure, and only then is the unit healthy.
+func TestTuneRelaxesWhatARunningUnitWasRefused(t *testing.T) {
+	f := &fakeUnit{}
+	tu, _ := setup(t, f)
+	tu.Diagnose = func(unit, inv string) (*diagnose.Report, error) {
+		if strings.Contains(f.dropIns(), "\nLogsDirectory=broker\n") {
+			return &diagnose.Report{Verdict: diagnose.VerdictNoFailure}, nil
+		}
+		return &diagnose.Report{Verdict: diagnose.VerdictSandbox, Findings: []diagnose.Finding{{Directive: "ProtectSystem",
+			Symptom: "EROFS (Read-only file system) from write on /var/log/broker/broker.log", Confidence: diagnose.High,
+			Relaxations: []diagnose.Relaxation{{Lines: []string{"LogsDirectory=broker"}}}}}}, nil
+	}
+	out, err := tu.Run(context.Background(), Options{Unit: "x.service", Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Healthy || len(out.Rounds) != 2 || out.Rounds[0].Result != "failed" || len(out.Lines) != 1 || out.Lines[0].Setting != "LogsDirectory=broker" {
+		t.Fatalf("%+v", out)
+	}
+}
