@@ -392,7 +392,8 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 	if lines == nil {
 		removeOurs(s.tempPath)
 	} else {
-		if err := writeAtomic(s.tempPath, s.render(toProposed(all))); err != nil {
+		trial := append(toProposed(all), Proposed{Setting: trialStopTimeout})
+		if err := writeAtomic(s.tempPath, s.render(trial)); err != nil {
 			return "error", ": " + err.Error()
 		}
 		s.st.addFile(s.tempPath)
@@ -437,6 +438,13 @@ func hasFindingAtLeast(rep *diagnose.Report, c diagnose.Confidence) bool {
 	}
 	return false
 }
+
+// trialStopTimeout bounds how long a trial waits for the unit to stop:
+// under a setting it cannot bear, a service may not stop its own workers
+// (nginx's root master without CAP_KILL cannot signal its www-data
+// workers), and the default 90 s per restart made the lab's nginx run
+// last an hour. It is harden's, for the trials only, never proposed.
+const trialStopTimeout = "TimeoutStopSec=10s"
 
 func toProposed(lines []string) []Proposed {
 	out := make([]Proposed, len(lines))
