@@ -161,3 +161,22 @@ func TestConsequenceWordings(t *testing.T) {
 		t.Errorf("must be root: %+v", s)
 	}
 }
+
+// memcached's own words when root without CAP_SETUID cannot become its
+// user (real lines: the lab's tighten-memcached trials under an empty
+// CapabilityBoundingSet=): the one capability is named, and granted.
+func TestMemcachedDroppingRoot(t *testing.T) {
+	for line, want := range map[string]string{
+		"failed to drop supplementary groups: Operation not permitted": "CapabilityBoundingSet=CAP_SETGID",
+		"failed to assume identity of user memcache":                   "CapabilityBoundingSet=CAP_SETUID",
+	} {
+		rep := diagnoseLine(t, line, map[string]string{"CapabilityBoundingSet": "cap_setgid"})
+		if want == "CapabilityBoundingSet=CAP_SETGID" {
+			rep = diagnoseLine(t, line, map[string]string{"CapabilityBoundingSet": "cap_chown"})
+		}
+		if rep.Verdict != VerdictSandbox || len(rep.Findings) == 0 || len(rep.Findings[0].Relaxations) == 0 ||
+			rep.Findings[0].Relaxations[0].Lines[0] != want {
+			t.Errorf("%q: %s %+v", line, rep.Verdict, rep.Findings)
+		}
+	}
+}

@@ -38,6 +38,9 @@ var serviceLines = []struct {
 	{"hand node", `Error: connect ECONNREFUSED 127.0.0.1:6379`, "ECONNREFUSED", "connect", "", 6379},
 	{"hand glibc perror", `socket: Address family not supported by protocol`, "EAFNOSUPPORT", "socket", "", 0},
 	{"hand java", `java.nio.file.FileSystemException: /opt/app/cache/x.tmp: Read-only file system`, "EROFS", "", "/opt/app/cache/x.tmp", 0},
+	// memcached dropping root under an empty CapabilityBoundingSet= (lab:
+	// tighten-memcached): setgroups() needs CAP_SETGID.
+	{"real memcached", `failed to drop supplementary groups: Operation not permitted`, "EPERM", "setgid", "", 0},
 }
 
 func TestParseServiceLine(t *testing.T) {
