@@ -203,8 +203,10 @@ func TestExplain(t *testing.T) {
 // made writable is the narrowest line that works for it.
 func TestRelaxationForAProgramThatSwitchesUser(t *testing.T) {
 	dir := filepath.Join(capturesDir, "real-lighttpd-logs")
-	code, out, errOut := run(t, "why", "--file", filepath.Join(dir, "tune", "journal.export"), "--unit-dir", filepath.Join(dir, "units"),
-		"web-static", "--invocation", "907e4bd3e9f043b093e1c1dd0332a9bf", "--output", "json")
+	export := filepath.Join(dir, "tune", "journal.export")
+	inv := invocationWith(t, export, "opening errorlog '/var/log/lighttpd/error.log' failed: Read-only file system")
+	code, out, errOut := run(t, "why", "--file", export, "--unit-dir", filepath.Join(dir, "units"),
+		"web-static", "--invocation", inv, "--output", "json")
 	var rep diagnose.Report
 	if err := json.Unmarshal(out, &rep); err != nil || code != ExitFindings {
 		t.Fatalf("exit %d: %v %s", code, err, errOut)
@@ -221,4 +223,21 @@ func TestRelaxationForAProgramThatSwitchesUser(t *testing.T) {
 			t.Errorf("LogsDirectory= offered for a log the program opens as another user than the unit's")
 		}
 	}
+}
+
+// invocationWith is the run whose journal entry holds text (a tune run's
+// journal holds many runs of the unit).
+func invocationWith(t *testing.T, export, text string) string {
+	t.Helper()
+	es, _, err := journal.ReadExportFile(export, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range es {
+		if strings.Contains(es[i].Message(), text) {
+			return es[i].InvocationID()
+		}
+	}
+	t.Fatalf("no entry says %q in %s", text, export)
+	return ""
 }
