@@ -103,14 +103,7 @@ func (t *Tuner) Run(ctx context.Context, opts Options) (*Outcome, error) {
 		if err := st.save(); err != nil {
 			return nil, fmt.Errorf("cannot record the tuning run in %s: %w", StateDir, err)
 		}
-		if t.Audit != nil {
-			if err := t.Audit.Add(auditKey); err == nil {
-				st.AuditKey = auditKey
-				st.save()
-			} else {
-				logf("no temporary audit rules (%v): refused file operations will be known from the service's words only", err)
-			}
-		}
+		t.startAudit(st, logf)
 	}
 	defer func() {
 		if opts.DryRun {
@@ -326,6 +319,20 @@ func (t *Tuner) begin(unit, command string) (*State, Status, error) {
 	}
 	before, err := t.Systemd.Status(unit)
 	return st, before, err
+}
+
+// startAudit adds the temporary audit rules, keyed harden-tune, and
+// records them in the state so that undo takes them back after a crash.
+func (t *Tuner) startAudit(st *State, logf func(string, ...any)) {
+	if t.Audit == nil {
+		return
+	}
+	if err := t.Audit.Add(auditKey); err != nil {
+		logf("no temporary audit rules (%v): refused file operations will be known from the service's words only", err)
+		return
+	}
+	st.AuditKey = auditKey
+	st.save()
 }
 
 // diagnoseFailed explains a run systemd says failed. When the journal

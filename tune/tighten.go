@@ -156,14 +156,7 @@ func (t *Tuner) Tighten(ctx context.Context, opts TightenOptions) (*Proposal, er
 	s := &tightening{t: t, opts: opts, st: st, tempPath: tempPath, out: &Proposal{}, logf: logf}
 	// As tune does: the kernel records refused file operations while the
 	// trials run, so a program that says nothing useful is still read.
-	if t.Audit != nil {
-		if err := t.Audit.Add(auditKey); err == nil {
-			st.AuditKey = auditKey
-			st.save()
-		} else {
-			logf("no temporary audit rules (%v): refused file operations will be known from the service's words only", err)
-		}
-	}
+	t.startAudit(st, logf)
 	defer func() {
 		removeOurs(tempPath)
 		if st.AuditKey != "" {
