@@ -410,7 +410,10 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 			if res != "healthy" {
 				s.lastReport = rep
 				if len(rep.Findings) > 0 {
-					note = fmt.Sprintf(" — %s: %s", rep.Findings[0].Directive, rep.Findings[0].Symptom)
+					// The finding that says most: one with a relaxation, else
+					// the first (a suspect only names what could give it).
+					f := findingFor(rep, "")
+					note = fmt.Sprintf(" — %s: %s", f.Directive, f.Symptom)
 				}
 			}
 		}
