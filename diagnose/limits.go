@@ -41,8 +41,7 @@ func limitCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			defer func() { out = append(out, candidate{Relaxation: Relaxation{Lines: swap, Rationale: r, GivesUp: g}}) }()
 		}
 	}
-	next := cur * 4
-	next = max(next, rules.LimitFloors[c.directive])
+	next := raisedLimit(c.directive, cur)
 	add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next),
 		"a runaway service can use more of the resource before it is stopped")
 	return out
@@ -109,6 +108,13 @@ func limitValue(v string) int64 {
 		return 0
 	}
 	return n * mult
+}
+
+// raisedLimit is the first raise offered for a limit: four times the
+// value, at least the record's floor (four times a tiny limit is still too
+// small for any real program).
+func raisedLimit(directive string, cur int64) int64 {
+	return max(cur*4, rules.LimitFloors[directive])
 }
 
 // opLimit: an unprivileged process may do some privileged things within a

@@ -191,14 +191,12 @@ func looksLikeFile(p string) bool {
 // weakerValues are the values of an enum directive that protect less,
 // strongest first (the candidates beyond the purpose-built settings).
 func weakerValues(directive, current string) []string {
-	ladder := rules.Directives[directive].Ladder
+	d := rules.Directives[directive]
 	if isYes(current) {
 		current = "yes"
 	}
-	for i, v := range ladder {
-		if v == current {
-			return ladder[i+1:]
-		}
+	if i := d.Rank(current); i < len(d.Ladder) {
+		return d.Ladder[i+1:]
 	}
 	return nil
 }

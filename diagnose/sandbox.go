@@ -174,22 +174,11 @@ func (s *Sandbox) impliedValue(d rules.Directive, v string) (by, value string) {
 		if !isYes(s.Props[imp.By]) {
 			continue
 		}
-		if rank(d.Ladder, v) > rank(d.Ladder, imp.Value) {
+		if d.Rank(v) > d.Rank(imp.Value) {
 			return imp.By, imp.Value
 		}
 	}
 	return "", ""
-}
-
-// rank is a value's place on a ladder, strongest 0; a value not on it
-// (unset, "no" spelled otherwise) ranks last.
-func rank(ladder []string, v string) int {
-	for i, l := range ladder {
-		if l == v {
-			return i
-		}
-	}
-	return len(ladder)
 }
 
 func (s *Sandbox) addTable(dir, value, setting string) {
@@ -386,13 +375,8 @@ func capSet(v string) map[string]bool {
 
 func splitList(v string) []string { return strings.Fields(v) }
 
-func isYes(v string) bool {
-	switch strings.ToLower(v) {
-	case "yes", "true", "on", "1", "y", "t":
-		return true
-	}
-	return false
-}
+// isYes reads a boolean setting (rules.IsTrue).
+func isYes(v string) bool { return rules.IsTrue(v) }
 
 // DeviceAllowed says whether the device cgroup lets the service open a
 // node, and the setting that decides.

@@ -159,8 +159,7 @@ func experimentLines(r *rules.Refusal, value string) []string {
 		if limitValue(value) >= 1<<60 {
 			return nil // unlimited already: raising it is no experiment
 		}
-		next := max(limitValue(value)*4, rules.LimitFloors[r.Directive])
-		return []string{fmt.Sprintf("%s=%d", r.Directive, next)}
+		return []string{fmt.Sprintf("%s=%d", r.Directive, raisedLimit(r.Directive, limitValue(value)))}
 	}
 	if d := rules.Directives[r.Directive]; d.Off != "" {
 		return []string{d.Off}

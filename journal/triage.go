@@ -131,19 +131,32 @@ func (t *TriageEvidence) Scan(fn func(*Entry)) []Warning {
 	return Scan(t.src, t.in.Query, t.in.Live, fn)
 }
 
-// Config is a unit's configuration on a host: from the unit folder (per
-// host first), else from the live host; nil when there is none.
+// Config is a unit's configuration on a host (see UnitConfigs).
 func (t *TriageEvidence) Config(host, unit string) *UnitConfig {
-	if t.unitDir != "" {
-		for _, dir := range []string{filepath.Join(t.unitDir, host), t.unitDir} {
+	return UnitConfigs{Dir: t.unitDir, Live: t.in.Live}.Config(host, unit)
+}
+
+// UnitConfigs is where units' configurations are found when the evidence
+// does not carry them: a folder of NAME.show and NAME.cat (or HOST/NAME.*),
+// else the live host.
+type UnitConfigs struct {
+	Dir  string
+	Live LiveHost
+}
+
+// Config is a unit's configuration on a host: from the folder (per host
+// first), else from the live host; nil when there is none.
+func (u UnitConfigs) Config(host, unit string) *UnitConfig {
+	if u.Dir != "" {
+		for _, dir := range []string{filepath.Join(u.Dir, host), u.Dir} {
 			if cfg := LoadUnitFolder(dir, unit); cfg != nil {
 				return cfg
 			}
 		}
 		return nil
 	}
-	if t.in.Live != nil {
-		if cfg, _, err := t.in.Live.UnitConfig(unit); err == nil {
+	if u.Live != nil {
+		if cfg, _, err := u.Live.UnitConfig(unit); err == nil {
 			return cfg
 		}
 	}

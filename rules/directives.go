@@ -96,6 +96,26 @@ type Missing struct {
 	Rationale, GivesUp string
 }
 
+// Rank is a value's place on the directive's ladder, strongest 0; a value
+// not on it (unset, "no" spelled otherwise) ranks last.
+func (d Directive) Rank(v string) int {
+	for i, l := range d.Ladder {
+		if l == v {
+			return i
+		}
+	}
+	return len(d.Ladder)
+}
+
+// IsTrue reads a boolean setting as systemd does.
+func IsTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on", "1", "y", "t":
+		return true
+	}
+	return false
+}
+
 // Setting is one assignment.
 type Setting struct{ Directive, Value string }
 

@@ -55,29 +55,12 @@ func meets(d rules.Directive, current string) bool {
 	case d.Merge != rules.Replace || d.Name == "SystemCallArchitectures":
 		return cur != ""
 	case d.Ladder != nil:
-		if yes(cur) {
+		if rules.IsTrue(cur) {
 			cur = "yes"
 		}
-		return rankOn(d.Ladder, cur) <= rankOn(d.Ladder, d.Tighten)
+		return d.Rank(cur) <= d.Rank(d.Tighten)
 	}
-	return yes(cur)
-}
-
-func rankOn(ladder []string, v string) int {
-	for i, l := range ladder {
-		if l == v {
-			return i
-		}
-	}
-	return len(ladder)
-}
-
-func yes(v string) bool {
-	switch strings.ToLower(v) {
-	case "yes", "true", "on", "1":
-		return true
-	}
-	return false
+	return rules.IsTrue(cur)
 }
 
 // TightenOptions of a tighten run.

@@ -21,26 +21,32 @@ const (
 // The README's table of captures is harden's real output on them: the
 // test fails when the two drift apart, and -update rewrites the table.
 func TestReadmeCapturesTable(t *testing.T) {
-	readme := filepath.Join("..", "..", "..", "docs", "lab.md")
-	b, err := os.ReadFile(readme)
+	generatedTable(t, filepath.Join("..", "..", "..", "docs", "lab.md"), tableStart, tableEnd, capturesTable(t),
+		"go test ./cmd/harden/cli -run TestReadmeCapturesTable -update")
+}
+
+// generatedTable checks that the text between the markers of a document
+// is table (with -update: writes it there).
+func generatedTable(t *testing.T, doc, start, end, table, regenerate string) {
+	t.Helper()
+	b, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(b)
-	i, j := strings.Index(s, tableStart), strings.Index(s, tableEnd)
+	i, j := strings.Index(s, start), strings.Index(s, end)
 	if i < 0 || j < i {
-		t.Fatalf("docs/lab.md has no captures table between the markers")
+		t.Fatalf("%s has no generated table between the markers", doc)
 	}
-	table := capturesTable(t)
-	got := s[:i+len(tableStart)] + "\n" + table + s[j:]
+	got := s[:i+len(start)] + "\n" + table + s[j:]
 	if *update {
-		if err := os.WriteFile(readme, []byte(got), 0o644); err != nil {
+		if err := os.WriteFile(doc, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
 	if got != s {
-		t.Errorf("docs/lab.md's captures table is stale: run go test ./cmd/harden/cli -run TestReadmeCapturesTable -update")
+		t.Errorf("%s's table is stale: run %s", doc, regenerate)
 	}
 }
 

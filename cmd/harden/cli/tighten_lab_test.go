@@ -106,26 +106,8 @@ func TestTightenLab(t *testing.T) {
 		fmt.Fprintf(&sb, "| %s | %s | %d | %d | %d | %s | %.1f → %.1f | %s | %s | %s |\n", lt.name, lt.version, lt.candidates, len(p.Trials),
 			len(p.Lines), strings.Join(rej, " "), *p.ExposureBefore, lt.after, lt.checkAfter, unch, lt.seconds)
 	}
-	doc := filepath.Join("..", "..", "..", "docs", "tighten.md")
-	b, err := os.ReadFile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	i, j := strings.Index(s, tightenTableStart), strings.Index(s, tightenTableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("docs/tighten.md has no tighten table between the markers")
-	}
-	got := s[:i+len(tightenTableStart)] + "\n" + sb.String() + s[j:]
-	if *update {
-		if err := os.WriteFile(doc, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if got != s {
-		t.Errorf("docs/tighten.md's table is stale: run go test ./cmd/harden/cli -run TestTightenLab -update")
-	}
+	generatedTable(t, filepath.Join("..", "..", "..", "docs", "tighten.md"), tightenTableStart, tightenTableEnd, sb.String(),
+		"go test ./cmd/harden/cli -run TestTightenLab -update")
 }
 
 // maxRelaxationTrials is what resolving one setting may add: the
@@ -183,26 +165,8 @@ func TestTuneLabTable(t *testing.T) {
 		fmt.Fprintf(&sb, "| %s | %d | %s | %d | %d | %s | %s |\n", filepath.Base(dir), journal.ParseHostInfo(host).SystemdVersion,
 			programOf(dir, exp.unit), len(out.Rounds), met, strings.Join(lines, " "), outcome)
 	}
-	doc := filepath.Join("..", "..", "..", "docs", "tune.md")
-	b, err := os.ReadFile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	i, j := strings.Index(s, tuneTableStart), strings.Index(s, tuneTableEnd)
-	if i < 0 || j < i {
-		t.Fatalf("docs/tune.md has no tune table between the markers")
-	}
-	got := s[:i+len(tuneTableStart)] + "\n" + sb.String() + s[j:]
-	if *update {
-		if err := os.WriteFile(doc, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if got != s {
-		t.Errorf("docs/tune.md's table is stale: run go test ./cmd/harden/cli -run TestTuneLabTable -update")
-	}
+	generatedTable(t, filepath.Join("..", "..", "..", "docs", "tune.md"), tuneTableStart, tuneTableEnd, sb.String(),
+		"go test ./cmd/harden/cli -run TestTuneLabTable -update")
 }
 
 func clipCell(s string, n int) string {

@@ -98,21 +98,11 @@ func watchRun(opts *WatchOptions) error {
 		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
-	configs := func(_, unit string) *journal.UnitConfig {
-		switch {
-		case opts.UnitsDir != "":
-			return journal.LoadUnitFolder(opts.UnitsDir, unit)
-		case live != nil:
-			cfg, _, _ := live.UnitConfig(unit)
-			return cfg
-		}
-		return nil
-	}
 	var host journal.HostInfo
 	if live != nil {
 		host = live.Host()
 	}
-	w := &watcher{opts: opts, dropIn: map[string][]string{}, stream: diagnose.NewTriageStream(nil, configs, host)}
+	w := &watcher{opts: opts, dropIn: map[string][]string{}, stream: diagnose.NewTriageStream(nil, journal.UnitConfigs{Dir: opts.UnitsDir, Live: live}.Config, host)}
 	w.stream.Watch(units, w.report)
 	if live != nil && !opts.NoNetlink {
 		if st, err := journal.OpenAuditStream(); err == nil {
