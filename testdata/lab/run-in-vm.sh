@@ -23,6 +23,12 @@ if [ -f /lab/harden.deb ] && dpkg -i /lab/harden.deb; then
 	{ dpkg -s harden | grep -E '^(Version|Status)'; harden --version; man -w harden 2>&1; ls /usr/share/man/man1/harden*.1* /usr/share/man/man5/harden-bundle.5* /usr/share/bash-completion/completions/harden 2>&1; harden explain ProtectSystem | head -4; man -P cat harden 2>&1 | head -12; } > "$OUT/package.txt"
 fi
 
+# conf is the unit's configuration as systemctl show prints it, without
+# what changes with every run (ControlGroupId among it) and with
+# dependency lists sorted (they come in any order): tune's and tighten's
+# "left as it was" compare two of them.
+conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount|ControlGroupId' | sed -E 's/ ; start_time=.*//' | python3 -c 'import sys; [print(l.split("=",1)[0]+"="+" ".join(sorted(l.split("=",1)[1].split())) if l.split("=",1)[0] in ("After","Before","Wants","Requires") else l, end="\n") for l in sys.stdin.read().splitlines()]'; }
+
 settle() { # wait until the unit is no longer starting or running
 	local u=$1 i st
 	for i in $(seq 1 60); do
@@ -84,7 +90,6 @@ for dir in /lab/scenarios/*/; do
 		# the unit's configuration is exactly as before.
 		t="$b/tune"; mkdir -p "$t"
 		systemctl reset-failed "$unit"; systemctl stop "$unit"
-		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount' | sed -E 's/ ; start_time=.*//'; }
 		[ -f "$dir/reset.sh" ] && bash -x "$dir/reset.sh" # what the fix run left on the host
 		conf > "$t/before.show"
 		echo "$HARDEN" > "$t/harden"; cp "$OUT/package.txt" "$t/" 2>/dev/null
@@ -115,8 +120,6 @@ for dir in /lab/scenarios/*/; do
 		# must still pass, and the exposure drop), then --undo.
 		t="$b/tighten"; mkdir -p "$t"
 		check=$(cat "$dir/check")
-		# (ControlGroupId changes with each start; After= lists in any order.)
-		conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount|ControlGroupId' | sed -E 's/ ; start_time=.*//' | python3 -c 'import sys; [print(l.split("=",1)[0]+"="+" ".join(sorted(l.split("=",1)[1].split())) if l.split("=",1)[0] in ("After","Before","Wants","Requires") else l, end="\n") for l in sys.stdin.read().splitlines()]'; }
 		systemctl restart "$unit"; sleep 3
 		conf > "$t/before.show"; systemctl is-active "$unit" > "$t/active-before.txt"
 		systemd-analyze security --no-pager "$unit" > "$t/security-before.txt" 2>&1
