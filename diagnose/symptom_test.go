@@ -41,6 +41,8 @@ var serviceLines = []struct {
 	// memcached dropping root under an empty CapabilityBoundingSet= (lab:
 	// tighten-memcached): setgroups() needs CAP_SETGID.
 	{"real memcached", `failed to drop supplementary groups: Operation not permitted`, "EPERM", "setgid", "", 0},
+	// mosquitto's PID file: neither path nor errno (lab: tune-mosquitto-strict).
+	{"real mosquitto", `1795979941: Error: Unable to write pid file.`, "EACCES", "write", "", 0},
 }
 
 func TestParseServiceLine(t *testing.T) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -240,4 +241,63 @@ func invocationWith(t *testing.T, export, text string) string {
 	}
 	t.Fatalf("no entry says %q in %s", text, export)
 	return ""
+}
+
+// Three readings the lab's tune runs of redis and of a Node server needed
+// (their tune journals, real): what the kernel alone names is placed, and
+// the narrowest relaxation is the purpose-built folder.
+func TestRelaxationsFromTuneJournals(t *testing.T) {
+	first := func(t *testing.T, args ...string) diagnose.Finding {
+		t.Helper()
+		code, out, errOut := run(t, append(args, "--output", "json")...)
+		var rep diagnose.Report
+		if err := json.Unmarshal(out, &rep); err != nil || code != ExitFindings || len(rep.Findings) == 0 || len(rep.Findings[0].Relaxations) == 0 {
+			t.Fatalf("exit %d: %v %s\n%s", code, err, errOut, out)
+		}
+		return rep.Findings[0]
+	}
+	redis := filepath.Join(capturesDir, "tune-redis-strict")
+	redisLog := filepath.Join(redis, "tune", "journal.export")
+	units := filepath.Join(redis, "units")
+
+	// Its log: redis names no path; the kernel names only the folder the
+	// file was to be made in. The folder is opened, not its parent.
+	inv := invocationWith(t, redisLog, "Can't open the log file: Read-only file system")
+	if f := first(t, "why", "--file", redisLog, "--unit-dir", units, "kv-cache", "--invocation", inv); f.Relaxations[0].Lines[0] != "LogsDirectory=redis" {
+		t.Errorf("redis's log: %s %v", f.Symptom, f.Relaxations[0].Lines)
+	}
+
+	// Its save, refused while it ran and after its last journal line (it
+	// logs to a file): the run's window runs to the evidence's end. The
+	// journal is read up to just after the kernel's record, as tune read
+	// it while the unit was still up.
+	es, _, err := journal.ReadExportFile(redisLog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run2, until := "", ""
+	for i := range es {
+		if strings.HasPrefix(es[i].Message(), "Started kv-cache") {
+			run2 = es[i].Get("INVOCATION_ID")
+		}
+		if strings.Contains(es[i].Message(), `name="/var/lib/redis"`) {
+			until = fmt.Sprintf("@%d", es[i].Time.Add(time.Second).Unix())
+			break
+		}
+	}
+	if run2 == "" || until == "" {
+		t.Fatal("the capture has no refused save")
+	}
+	if f := first(t, "why", "--file", redisLog, "--unit-dir", units, "kv-cache", "--invocation", run2, "--until", until); f.Relaxations[0].Lines[0] != "StateDirectory=redis" {
+		t.Errorf("redis's save: %s %v", f.Symptom, f.Relaxations[0].Lines)
+	}
+
+	// Node's recursive mkdir: the kernel names /var/lib, Node's own line
+	// the folder it was making.
+	node := filepath.Join(capturesDir, "tune-node-stack")
+	nodeLog := filepath.Join(node, "tune", "journal.export")
+	inv = invocationWith(t, nodeLog, "mkdir '/var/lib/render-cache'")
+	if f := first(t, "why", "--file", nodeLog, "--unit-dir", filepath.Join(node, "units"), "render-api", "--invocation", inv); f.Relaxations[0].Lines[0] != "StateDirectory=render-cache" {
+		t.Errorf("Node's mkdir: %s %v", f.Symptom, f.Relaxations[0].Lines)
+	}
 }
