@@ -74,7 +74,6 @@ func (s *Symptom) Trusted() bool { return s.Origin != journal.FromService }
 
 var (
 	reConfLine   = regexp.MustCompile(`^/\S+:\d+$`)
-	reNamedGroup = regexp.MustCompile(`\(\?P<\w+>`)
 	reErrnoPy    = regexp.MustCompile(`\[Errno (-?\d+)\]`)
 	reErrnoRust  = regexp.MustCompile(`\(os error (\d+)\)|Os \{ code: (\d+)`)
 	reErrnoNum   = regexp.MustCompile(`(?i)\berrno[=:\s]+(-?\d+)`)
@@ -105,11 +104,8 @@ var (
 		// pattern matches; a line with none skips the regexp.
 		literals []string
 	}
-	nnpTexts       []*regexp.Regexp
-	consequenceRes []*regexp.Regexp
-	// consequenceAny is every consequence pattern in one, without its
-	// groups: one pass tells whether a line needs the table at all.
-	consequenceAny *regexp.Regexp
+	nnpTexts     []prefiltered
+	consequences []prefiltered // rules.Consequences, in order
 )
 
 func buildTextTables() {
@@ -137,14 +133,11 @@ func buildTextTables() {
 		}{regexp.MustCompile(`(?i)(?:^|[^a-z_])(?:` + w.Pattern + `)(?:$|[^a-z_])`), w.Op, patternLiterals(w.Pattern)})
 	}
 	for _, t := range rules.NoNewPrivilegesTexts {
-		nnpTexts = append(nnpTexts, regexp.MustCompile(t))
+		nnpTexts = append(nnpTexts, newPrefiltered(t))
 	}
-	var alts []string
 	for _, c := range rules.Consequences {
-		consequenceRes = append(consequenceRes, regexp.MustCompile(c.Pattern))
-		alts = append(alts, "(?:"+reNamedGroup.ReplaceAllString(c.Pattern, "(?:")+")")
+		consequences = append(consequences, newPrefiltered(c.Pattern))
 	}
-	consequenceAny = regexp.MustCompile(strings.Join(alts, "|"))
 }
 
 // knownSyscalls is the newest @known list: words in messages that are
@@ -337,13 +330,14 @@ func patternLiterals(pattern string) []string {
 // ParseServiceLine extracts a symptom from one line of a program's output.
 func ParseServiceLine(line string) (Symptom, bool) {
 	textOnce.Do(buildTextTables)
-	for _, re := range nnpTexts {
-		if re.MatchString(line) {
+	lower := strings.ToLower(line)
+	for _, p := range nnpTexts {
+		if p.mayMatch(lower) && p.re.MatchString(line) {
 			return Symptom{Kind: KindNNP, Op: "setuid-helper", Text: line}, true
 		}
 	}
 	name, s, e := ParseErrnoText(line)
-	cq, fact := consequenceOf(line)
+	cq, fact := consequenceOf(line, lower)
 	if name == "" {
 		for _, f := range rules.ImpliedFailures {
 			if strings.Contains(line, f.Text) {
@@ -413,14 +407,16 @@ func ParseServiceLine(line string) (Symptom, bool) {
 // consequenceFacts are what a consequence wording's groups held.
 type consequenceFacts struct{ key, cap, path string }
 
-// consequenceOf finds the first consequence wording of a line and the
-// facts its groups hold (a sysctl key, a capability, a path).
-func consequenceOf(line string) (*rules.Consequence, consequenceFacts) {
+// consequenceOf finds the first consequence wording of a line (lower is
+// its lower-case form) and the facts its groups hold (a sysctl key, a
+// capability, a path).
+func consequenceOf(line, lower string) (*rules.Consequence, consequenceFacts) {
 	textOnce.Do(buildTextTables)
-	if !consequenceAny.MatchString(line) {
-		return nil, consequenceFacts{}
-	}
-	for i, re := range consequenceRes {
+	for i, p := range consequences {
+		if !p.mayMatch(lower) {
+			continue
+		}
+		re := p.re
 		m := re.FindStringSubmatch(line)
 		if m == nil {
 			continue

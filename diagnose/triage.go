@@ -198,7 +198,13 @@ func refusalWords(msg string) bool {
 // consequenceWords: a program's own wording for a refusal (rules.Consequences).
 func consequenceWords(msg string) bool {
 	textOnce.Do(buildTextTables)
-	return consequenceAny.MatchString(msg)
+	lower := strings.ToLower(msg)
+	for _, p := range consequences {
+		if p.mayMatch(lower) && p.re.MatchString(msg) {
+			return true
+		}
+	}
+	return false
 }
 
 // diagnoseRun diagnoses one run with its entries, the host's kernel lines and
@@ -216,11 +222,50 @@ func (t *TriageStream) diagnoseRun(key triageKey, r *run, running bool) {
 			near = append(near, kern[i])
 		}
 	}
-	sub := &journal.Evidence{Entries: append(append([]journal.Entry{}, r.entries...), near...), Host: t.host}
-	sort.SliceStable(sub.Entries, func(i, j int) bool { return sub.Entries[i].Time.Before(sub.Entries[j].Time) })
+	entries := append(append([]journal.Entry{}, r.entries...), near...)
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Time.Before(entries[j].Time) })
+	t.explain(key, entries, running)
+}
+
+// AddRun explains one run read from the journal's indexes (see
+// journal.TriageEvidence.Runs): its entries and the kernel's lines near
+// it are read; the audit denials of its processes are the stream's.
+func (t *TriageStream) AddRun(r *journal.IndexedRun) {
+	if t.only != nil && !t.only[r.Unit] {
+		return
+	}
+	t.explain(triageKey{r.Host, r.Unit}, r.Entries, !r.Failed)
+}
+
+// Triggers are the engine's tests for the index-driven reader: what makes
+// a run that never failed worth explaining.
+func (t *TriageStream) Triggers() journal.Triggers {
+	return journal.Triggers{
+		Denial: func(a journal.AuditEvent) bool {
+			if !isDenial(&a) {
+				return false
+			}
+			t.addDenial(a)
+			return true
+		},
+		Kernel: func(msg string) string {
+			if m := rePidsRejected.FindStringSubmatch(msg); m != nil {
+				return path.Base(m[1])
+			}
+			return ""
+		},
+		Text: func(msg string) bool { return refusalWords(msg) || consequenceWords(msg) },
+	}
+}
+
+// explain diagnoses one run from its entries (in time order) and the audit
+// denials of its processes, and folds the answer with the same answer of
+// earlier runs.
+func (t *TriageStream) explain(key triageKey, entries []journal.Entry, running bool) {
+	sub := &journal.Evidence{Entries: entries, Host: t.host}
 	pids := map[int]bool{}
-	for _, e := range r.entries {
-		if p := e.PID(); p > 1 {
+	for _, e := range entries {
+		if p := e.PID(); p > 1 && !e.IsKernel() {
 			pids[p] = true
 		}
 	}

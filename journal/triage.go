@@ -43,8 +43,9 @@ type TriageEvidence struct {
 const MaxDenialsPerPID = 16
 
 // OpenTriage opens the sources and reads the audit logs: first the PIDs
-// that belong to units (one pass over the journal reading five fields),
-// then the denials of those PIDs alone, filtered on raw lines before
+// that can belong to units (the journal's index of _PID values; or, for
+// export and JSON files, one pass reading five fields), then the denials
+// of those PIDs alone, filtered on raw lines before
 // parsing, so that millions of denials of other processes cost a byte
 // scan and no memory.
 func OpenTriage(in TriageInput) (*TriageEvidence, error) {
@@ -89,13 +90,23 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 		return t, nil
 	}
 	unitPID := map[int]bool{}
-	ScanFields(t.src, in.Query, in.Live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *Entry) {
-		if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
-			if p := e.PID(); p > 1 {
-				unitPID[p] = true
-			}
+	if spec, ok := t.indexSpec(); ok {
+		// The processes the journal knows, from its index; which unit
+		// each belongs to is looked up for the denied ones (Runs).
+		pids, err := journalPIDs(spec)
+		if err != nil {
+			t.Missing = append(t.Missing, "journal: "+err.Error())
 		}
-	})
+		unitPID = pids
+	} else {
+		ScanFields(t.src, in.Query, in.Live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *Entry) {
+			if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
+				if p := e.PID(); p > 1 {
+					unitPID[p] = true
+				}
+			}
+		})
+	}
 	perPID := map[int]int{}
 	win := AuditWindow{Since: in.Query.Since, Until: in.Query.Until, PID: func(p int) bool {
 		switch {

@@ -91,7 +91,12 @@ func triageRun(opts *TriageOptions) error {
 	}
 	t := diagnose.NewTriageStream(ev.Denials, ev.Config, ev.Host)
 	n := 0
-	scanWarns := ev.Scan(func(e *journal.Entry) { n++; t.Add(e) })
+	var scanWarns []journal.Warning
+	if ev.Indexed() {
+		scanWarns = ev.Runs(t.Triggers(), func(r *journal.IndexedRun) { n += len(r.Entries); t.AddRun(r) })
+	} else {
+		scanWarns = ev.Scan(func(e *journal.Entry) { n++; t.Add(e) })
+	}
 	missing := ev.Missing
 	for _, w := range scanWarns {
 		missing = append(missing, w.String())

@@ -1,0 +1,70 @@
+package diagnose
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
+)
+
+// The prefilter never turns away a line its pattern matches: every
+// message of every real capture is tried against every wording.
+func TestPrefilterKeepsEveryMatch(t *testing.T) {
+	textOnce.Do(buildTextTables)
+	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
+	if len(files) < 100 {
+		t.Fatalf("%d captures", len(files))
+	}
+	pats := append(append([]prefiltered{}, consequences...), nnpTexts...)
+	matched, skipped := 0, 0
+	for _, f := range files {
+		es, _, err := journal.ReadExportFile(f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			msg := e.Message()
+			lower := strings.ToLower(msg)
+			for _, p := range pats {
+				switch m := p.re.MatchString(msg); {
+				case m && !p.mayMatch(lower):
+					t.Errorf("%s: %q matches %s, but the prefilter (%q) turns it away", f, msg, p.re, p.any)
+				case m:
+					matched++
+				case !p.mayMatch(lower):
+					skipped++
+				}
+			}
+		}
+	}
+	// The real programs' wordings are in the captures, and most lines
+	// are turned away without the regexp.
+	if matched < 10 || skipped < 100*matched {
+		t.Errorf("%d lines matched, %d turned away by the prefilter", matched, skipped)
+	}
+}
+
+// Every wording of rules/ gets a filter (a pattern whose every match need
+// not contain a literal would be run on every line).
+func TestPrefilterForEveryWording(t *testing.T) {
+	for _, c := range rules.Consequences {
+		if p := newPrefiltered(c.Pattern); p.any == nil {
+			t.Errorf("no literal for %s", c.Pattern)
+		}
+	}
+	for _, c := range []struct {
+		pattern string
+		want    []string
+	}{
+		{`(?i)Must be (?:root|superuser)`, []string{"must be "}},
+		{`a?b*c{0,2}`, nil},
+		{`(?:x|y+)zz`, []string{"zz"}},
+		{`(?:longer|ab)c`, []string{"longer", "ab"}},
+	} {
+		if got := newPrefiltered(c.pattern).any; strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s: %q, want %q", c.pattern, got, c.want)
+		}
+	}
+}
