@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -139,6 +140,66 @@ func TestTriageAgreesWithWhy(t *testing.T) {
 			t.Errorf("%s: triage says %s, want %s", filepath.Base(dir), got.Verdict, exp.verdict)
 		case exp.directive != "" && (len(got.Findings) == 0 || got.Findings[0].Directive != exp.directive):
 			t.Errorf("%s: triage's first finding %+v, want %s", filepath.Base(dir), first(got.Findings), exp.directive)
+		}
+	}
+}
+
+// Triage of journal files reads them through their indexes; of an export
+// file, as a stream. Both must give the same answers: a journal-remote
+// folder made by mkbench from every capture (hundreds of runs of the lab's
+// real failures under new unit names) is triaged both ways, the second
+// time from its export (journalctl -o export).
+func TestTriageIndexedAgreesWithStream(t *testing.T) {
+	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
+		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
+	}
+	dir := t.TempDir()
+	mk := exec.Command("go", "run", "./testdata/bench/mkbench", "-journal-mb", "3", "-audit-mb", "1", "-units", "40", "-out", dir)
+	mk.Dir = "../../.."
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("mkbench: %v\n%s", err, out)
+	}
+	export := filepath.Join(dir, "journal.export")
+	jc := exec.Command("journalctl", "--directory", filepath.Join(dir, "journal"), "-o", "export")
+	f, err := os.Create(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jc.Stdout = f
+	if err := jc.Run(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	answers := func(src ...string) map[string]int {
+		args := append([]string{"triage", "--audit-log", filepath.Join(dir, "audit"), "--unit-dir", filepath.Join(dir, "units"), "-o", "json"}, src...)
+		code, out, errOut := run(t, args...)
+		var reps []diagnose.Report
+		if err := json.Unmarshal(out, &reps); err != nil || code != ExitFindings {
+			t.Fatalf("%v: exit %d %v\n%s", src, code, err, errOut)
+		}
+		m := map[string]int{}
+		for _, r := range reps {
+			k := r.Unit + " " + string(r.Verdict) + " " + strings.Join(r.Hosts, ",")
+			if len(r.Findings) > 0 {
+				k += " " + r.Findings[0].Setting + " " + strings.Join(r.DropIn(), ";")
+			}
+			m[k]++
+		}
+		return m
+	}
+	indexed, streamed := answers("--directory", filepath.Join(dir, "journal")), answers("--file", export)
+	t.Logf("%d distinct answers indexed, %d streamed", len(indexed), len(streamed))
+	if len(indexed) < 40 {
+		t.Fatalf("%d answers from the journal folder", len(indexed))
+	}
+	for k, n := range streamed {
+		if indexed[k] != n {
+			t.Errorf("streamed %d× %q, indexed %d×", n, k, indexed[k])
+		}
+	}
+	for k, n := range indexed {
+		if streamed[k] == 0 {
+			t.Errorf("indexed %d× %q, never streamed", n, k)
 		}
 	}
 }
