@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/sdjournal"
@@ -55,19 +56,16 @@ const (
 	indexTail    = 200
 	kernelMargin = 5 * time.Second
 	kernelMax    = 5000
+	kernelKeep   = 10 * time.Minute
+	kernelBuffer = 50000
 )
-
-// runFields are the fields read to place an entry in a run.
-var runFields = []string{"_SYSTEMD_UNIT", "_SYSTEMD_INVOCATION_ID", "_HOSTNAME", "_MACHINE_ID", "_TRANSPORT", "_PID", "_UID",
-	"_EXE", "_COMM", "UNIT", "INVOCATION_ID", "COREDUMP_UNIT", "SYSLOG_FACILITY", "MESSAGE_ID"}
 
 type runKey struct{ host, unit, inv string }
 
 type runRef struct {
 	runKey
-	hostField string // _HOSTNAME or _MACHINE_ID: where host came from
-	at        time.Time
-	failed    bool
+	at     time.Time
+	failed bool
 }
 
 // indexSpec is the journal to open through libsystemd when every journal
@@ -111,25 +109,17 @@ func (t *TriageEvidence) Indexed() bool {
 	return ok
 }
 
-// journalPIDs are the _PID values of the journal: the processes the audit
-// log's denials can belong to. An index read (each value is stored once).
-func journalPIDs(spec JournalSpec) (map[int]bool, error) {
-	j, _, err := openJournal(spec)
-	if err != nil {
-		return nil, err
+// auditLogPIDs are the processes the audit logs show denied something:
+// a scan of the raw lines, nothing parsed.
+func (t *TriageEvidence) auditLogPIDs() map[int]bool {
+	pids := map[int]bool{}
+	if len(t.auditFiles) > 0 {
+		ReadAuditLogsFunc(t.auditFiles, AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PID: func(p int) bool {
+			pids[p] = true
+			return false
+		}}, func(AuditEvent) {})
 	}
-	defer j.Close()
-	vals, err := j.GetUniqueValues("_PID")
-	if err != nil {
-		return nil, err
-	}
-	pids := make(map[int]bool, len(vals))
-	for _, v := range vals {
-		if n, err := strconv.Atoi(v); err == nil && n > 1 {
-			pids[n] = true
-		}
-	}
-	return pids, nil
+	return pids
 }
 
 // Runs finds the runs worth explaining from the journal's indexes and hands
@@ -148,15 +138,30 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		return []Warning{{Source: "journal", Text: err.Error(), Incomplete: true}}
 	}
 	defer j.Close()
-	x := &indexReader{j: j, name: name, q: t.in.Query, runs: map[runKey]*runRef{}}
+	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, kern: &kernelWindow{}}
+	defer func() {
+		if x.kern.j != nil {
+			x.kern.j.Close()
+		}
+	}()
+	if !x.match() {
+		return x.warns
+	}
+	if _, ok := x.newest(); ok {
+		t.JournalRead = true
+	}
 	x.failures()
 	x.kernel(tr.Kernel)
 	denied := x.auditDenials(tr.Denial)
-	for _, a := range t.Denials {
-		denied[a.PID()] = true
+	logDenied := t.auditLogPIDs()
+	for p := range logDenied {
+		denied[p] = true
 	}
-	x.deniedPIDs(denied)
-	x.serviceText(tr.Text)
+	owned := x.deniedPIDs(denied)
+	if len(t.auditFiles) > 0 && tr.Denial != nil {
+		t.readDenials(owned, func(a AuditEvent) { tr.Denial(a) })
+	}
+	x.newestRuns(tr.Text)
 	refs := make([]*runRef, 0, len(x.runs))
 	for _, r := range x.runs {
 		refs = append(refs, r)
@@ -175,10 +180,22 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 
 type indexReader struct {
 	j     *sdjournal.Journal
+	spec  JournalSpec
 	name  string
 	q     Query
 	runs  map[runKey]*runRef
+	kern  *kernelWindow
 	warns []Warning
+}
+
+// kernelWindow is the kernel's lines read so far by a second reader (see
+// kernelLines).
+type kernelWindow struct {
+	j        *sdjournal.Journal
+	lines    []Entry   // in time order, all hosts
+	readTo   time.Time // the newest line read
+	forgotTo time.Time // lines up to this one were let go
+	done     bool
 }
 
 // match replaces the journal's matches with groups ORed together, each
@@ -206,9 +223,8 @@ func (x *indexReader) fail(err error) bool {
 }
 
 // each hands the matching entries from since (zero: the head) to until
-// (zero: the tail) to fn, reading only fields (nil: all); fn returns false
-// to stop.
-func (x *indexReader) each(since, until time.Time, fields []string, fn func(*Entry) bool) {
+// (zero: the tail) to fn; fn returns false to stop.
+func (x *indexReader) each(since, until time.Time, fn func(*Entry) bool) {
 	var err error
 	if since.IsZero() {
 		err = x.j.SeekHead()
@@ -228,7 +244,7 @@ func (x *indexReader) each(since, until time.Time, fields []string, fn func(*Ent
 		if c == 0 {
 			return
 		}
-		e, ok := x.entry(fields)
+		e, ok := x.entry()
 		if !ok {
 			continue
 		}
@@ -241,27 +257,16 @@ func (x *indexReader) each(since, until time.Time, fields []string, fn func(*Ent
 	}
 }
 
-// entry reads the current entry: only fields, or all (nil).
-func (x *indexReader) entry(fields []string) (Entry, bool) {
-	if fields == nil {
-		je, err := x.j.GetEntry()
-		if err != nil {
-			x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
-			return Entry{}, false
-		}
-		return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true
-	}
-	usec, err := x.j.GetRealtimeUsec()
+// entry reads the current entry, whole: libsystemd's enumeration reads
+// each of its data objects once, where asking for fields one by one
+// searches the entry for each (several times slower for a dozen fields).
+func (x *indexReader) entry() (Entry, bool) {
+	je, err := x.j.GetEntry()
 	if err != nil {
+		x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
 		return Entry{}, false
 	}
-	e := Entry{Fields: make(map[string]string, len(fields)), Time: time.UnixMicro(int64(usec)).UTC()}
-	for _, f := range fields {
-		if v, err := x.j.GetDataValue(f); err == nil {
-			e.Fields[f] = v
-		}
-	}
-	return e, true
+	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true
 }
 
 // note records that e's run is worth explaining (failed: PID 1 says it
@@ -277,11 +282,7 @@ func (x *indexReader) note(e *Entry, failed bool) {
 	k := runKey{e.Host(), u, e.InvocationID()}
 	r := x.runs[k]
 	if r == nil {
-		hf := "_HOSTNAME"
-		if e.Fields["_HOSTNAME"] == "" {
-			hf = "_MACHINE_ID"
-		}
-		r = &runRef{runKey: k, hostField: hf, at: e.Time}
+		r = &runRef{runKey: k, at: e.Time}
 		x.runs[k] = r
 	}
 	if failed && !r.failed {
@@ -297,7 +298,7 @@ func (x *indexReader) failures() {
 	if !x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
 		return
 	}
-	x.each(x.q.Since, x.q.Until, runFields, func(e *Entry) bool {
+	x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
 		if IsManagerLine(e, e.Fields["UNIT"], MsgUnitFailureResult) {
 			x.note(e, true)
 		}
@@ -310,7 +311,7 @@ func (x *indexReader) kernel(refused func(string) string) {
 	if refused == nil || !x.match([]string{"_TRANSPORT=kernel"}) {
 		return
 	}
-	x.each(x.q.Since, x.q.Until, []string{"MESSAGE", "_TRANSPORT", "SYSLOG_FACILITY", "_HOSTNAME", "_MACHINE_ID"}, func(e *Entry) bool {
+	x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
 		if !e.IsKernel() || !x.q.Matches(e) {
 			return true
 		}
@@ -338,7 +339,7 @@ func (x *indexReader) unitAt(host, unit string, t time.Time) {
 		if err != nil || c == 0 {
 			return
 		}
-		e, ok := x.entry(runFields)
+		e, ok := x.entry()
 		if ok && e.Host() == host && e.Unit() == unit {
 			e.Time = t
 			x.note(&e, false)
@@ -354,7 +355,7 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]bool {
 	if denial == nil || !x.match([]string{"_TRANSPORT=audit", "_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}) {
 		return denied
 	}
-	x.each(x.q.Since, x.q.Until, nil, func(e *Entry) bool {
+	x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
 		if !x.q.Matches(e) {
 			return true
 		}
@@ -367,8 +368,10 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]bool {
 }
 
 // deniedPIDs notes the runs of the units whose processes were denied
-// something: every run with an entry of that PID.
-func (x *indexReader) deniedPIDs(pids map[int]bool) {
+// something (every run with an entry of that PID), and returns the PIDs
+// that belong to a unit.
+func (x *indexReader) deniedPIDs(pids map[int]bool) map[int]bool {
+	owned := map[int]bool{}
 	list := make([]int, 0, len(pids))
 	for p := range pids {
 		if p > 1 {
@@ -378,59 +381,115 @@ func (x *indexReader) deniedPIDs(pids map[int]bool) {
 	sort.Ints(list)
 	for _, p := range list {
 		if !x.match([]string{"_PID=" + strconv.Itoa(p)}) {
-			return
+			break
 		}
-		x.each(x.q.Since, x.q.Until, runFields, func(e *Entry) bool {
+		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
 			if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && u != "init.scope" {
+				owned[p] = true
 				x.note(e, false)
 			}
 			return true
 		})
 	}
+	return owned
 }
 
-// serviceText notes the runs of units that wrote a line telling of a
-// refusal: each distinct MESSAGE value is tested once, and the entries of
-// those that pass are looked up.
-func (x *indexReader) serviceText(refusal func(string) bool) {
+// newestRuns notes the newest run of each unit on each host when a line
+// its service wrote there tells of a refusal: a service that runs on
+// refused something (a log file it could not open) is explained even
+// though it never failed. Older runs that did not fail are not searched:
+// what a service says is read where it matters now, at a cost that
+// follows the units, not the log.
+func (x *indexReader) newestRuns(refusal func(string) bool) {
 	if refusal == nil {
 		return
 	}
 	x.j.FlushMatches()
-	vals, err := x.j.GetUniqueValues("MESSAGE")
+	units, err := x.j.GetUniqueValues("_SYSTEMD_UNIT")
 	if err != nil {
 		x.fail(err)
 		return
 	}
-	for _, v := range vals {
-		if !refusal(v) || !validMatch(v) {
+	hosts, _ := x.j.GetUniqueValues("_HOSTNAME")
+	if len(hosts) == 0 {
+		hosts = []string{""}
+	}
+	sort.Strings(units)
+	sort.Strings(hosts)
+	for _, u := range units {
+		if u == "init.scope" || strings.HasPrefix(u, "systemd-coredump@") || !validMatch(u) {
 			continue
 		}
-		if !x.match([]string{"MESSAGE=" + v}) {
-			return
-		}
-		x.each(x.q.Since, x.q.Until, runFields, func(e *Entry) bool {
-			if e.Provenance() == FromService {
-				x.note(e, false)
+		for _, h := range hosts {
+			if len(x.q.Hosts) > 0 && h != "" && !containsString(x.q.Hosts, h) {
+				continue
 			}
-			return true
-		})
+			g := []string{"_SYSTEMD_UNIT=" + u}
+			if h != "" {
+				g = append(g, "_HOSTNAME="+h)
+			}
+			if !validMatch(h) || !x.match(g) {
+				continue
+			}
+			e, ok := x.newest()
+			if !ok || e.Unit() != u || e.InvocationID() == "" {
+				continue
+			}
+			r := &runRef{runKey: runKey{e.Host(), u, e.InvocationID()}, at: e.Time}
+			if x.runs[r.runKey] != nil {
+				continue // explained anyway
+			}
+			for _, re := range x.readInvocation(r) {
+				if re.Provenance() == FromService && refusal(re.Message()) {
+					x.note(&re, false)
+					break
+				}
+			}
+		}
 	}
 }
 
-// validMatch: a value libsystemd can match on (a C string).
-func validMatch(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if v[i] == 0 {
-			return false
+// newest is the newest entry matching the journal's matches in the
+// window.
+func (x *indexReader) newest() (Entry, bool) {
+	var err error
+	if x.q.Until.IsZero() {
+		err = x.j.SeekTail()
+	} else {
+		err = x.j.SeekRealtimeUsec(uint64(x.q.Until.UnixMicro()))
+	}
+	if err != nil {
+		return Entry{}, false
+	}
+	for {
+		c, err := x.j.Previous()
+		if err != nil || c == 0 {
+			return Entry{}, false
+		}
+		e, ok := x.entry()
+		if !ok || !x.q.Until.IsZero() && e.Time.After(x.q.Until) {
+			continue
+		}
+		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+			return Entry{}, false
+		}
+		return e, x.q.Matches(&e)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // readRun reads a run: its own entries by invocation ID (how it started
-// and how it ended when it is long), then, over its span, the unit's lines
-// that carry no invocation ID and the host's kernel lines.
+// and how it ended when it is long), then, over its span, systemd-coredump's
+// lines about the unit and the host's kernel lines. (PID 1 names the
+// invocation on its lines about a unit from its start until the next one.)
 func (x *indexReader) readRun(r *runRef) []Entry {
 	var own []Entry
 	if r.inv != "" {
@@ -439,7 +498,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 		// No invocation ID (rare: a process journald could not place):
 		// the unit's lines in the minutes before.
 		if x.match([]string{"_SYSTEMD_UNIT=" + r.unit}, []string{"UNIT=" + r.unit}) {
-			x.each(r.at.Add(-2*time.Minute), r.at.Add(kernelMargin), nil, func(e *Entry) bool {
+			x.each(r.at.Add(-2*time.Minute), r.at.Add(kernelMargin), func(e *Entry) bool {
 				if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == "" {
 					own = append(own, e.Lean())
 				}
@@ -452,26 +511,94 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 	}
 	from, to := own[0].Time.Add(-kernelMargin), own[len(own)-1].Time.Add(kernelMargin)
 	near := own
-	kernel := 0
-	if x.match([]string{"_TRANSPORT=kernel", r.hostField + "=" + r.host}, []string{"UNIT=" + r.unit}, []string{"COREDUMP_UNIT=" + r.unit}) {
-		x.each(from, to, nil, func(e *Entry) bool {
-			if !x.q.Matches(e) || e.Host() != r.host {
-				return true
-			}
-			switch {
-			case e.IsKernel():
-				if kernel < kernelMax {
-					kernel++
-					near = append(near, e.Lean())
-				}
-			case e.Unit() == r.unit && e.InvocationID() == "" && r.inv != "":
+	// systemd-coredump's lines name the unit but carry its own invocation.
+	if x.match([]string{"COREDUMP_UNIT=" + r.unit}) {
+		x.each(from, to, func(e *Entry) bool {
+			if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit {
 				near = append(near, e.Lean())
 			}
 			return true
 		})
 	}
+	near = append(near, x.kernelLines(r.host, from, to)...)
 	sort.SliceStable(near, func(i, k int) bool { return near[i].Time.Before(near[k].Time) })
 	return near
+}
+
+// kernelLines are the kernel's lines of host between from and to. Runs
+// come in time order, so the kernel's lines are read once, forward, by a
+// second reader, and kept while runs may still ask for them (kernelKeep
+// before the newest run asked about, at most kernelBuffer lines); a run
+// that reaches further back (one that ran for hours) has the rest read by
+// index.
+func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
+	k := x.kern
+	if k.j == nil && !k.done {
+		j, _, err := openJournal(x.spec)
+		if err != nil {
+			x.fail(err)
+			k.done = true
+		} else if err := j.AddMatch("_TRANSPORT=kernel"); err != nil {
+			j.Close()
+			x.fail(err)
+			k.done = true
+		} else {
+			k.j = j
+			if x.q.Since.IsZero() {
+				err = j.SeekHead()
+			} else {
+				err = j.SeekRealtimeUsec(uint64(x.q.Since.UnixMicro()))
+			}
+			if err != nil {
+				x.fail(err)
+				k.done = true
+			}
+		}
+	}
+	for !k.done && !k.readTo.After(to) {
+		c, err := k.j.Next()
+		if err != nil || c == 0 {
+			k.done = true
+			if err != nil {
+				x.fail(fmt.Errorf("stopped reading the kernel's lines: %w", err))
+			}
+			break
+		}
+		je, err := k.j.GetEntry()
+		if err != nil {
+			continue
+		}
+		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
+		k.readTo = e.Time
+		if e.IsKernel() && x.q.Matches(&e) {
+			k.lines = append(k.lines, e.Lean())
+		}
+	}
+	// Forget what no later run will ask for.
+	drop := 0
+	for drop < len(k.lines) && (k.lines[drop].Time.Before(from.Add(-kernelKeep)) || len(k.lines)-drop > kernelBuffer) {
+		k.forgotTo = k.lines[drop].Time
+		drop++
+	}
+	if drop > 0 {
+		k.lines = append(k.lines[:0:0], k.lines[drop:]...)
+	}
+	var out []Entry
+	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match([]string{"_TRANSPORT=kernel", "_HOSTNAME=" + host}, []string{"_TRANSPORT=kernel", "_MACHINE_ID=" + host}) {
+		x.each(from, k.forgotTo, func(e *Entry) bool {
+			if e.IsKernel() && x.q.Matches(e) && e.Host() == host && len(out) < kernelMax {
+				out = append(out, e.Lean())
+			}
+			return true
+		})
+	}
+	i := sort.Search(len(k.lines), func(i int) bool { return !k.lines[i].Time.Before(from) })
+	for ; i < len(k.lines) && !k.lines[i].Time.After(to) && len(out) < kernelMax; i++ {
+		if k.lines[i].Host() == host && (k.forgotTo.IsZero() || k.lines[i].Time.After(k.forgotTo)) {
+			out = append(out, k.lines[i])
+		}
+	}
+	return out
 }
 
 // readInvocation reads a run's entries by its invocation ID: the newest
@@ -499,7 +626,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 		if c == 0 {
 			break
 		}
-		e, ok := x.entry(nil)
+		e, ok := x.entry()
 		if ok && keep(&e) {
 			tail = append(tail, e.Lean())
 		}
@@ -510,7 +637,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 	own := make([]Entry, 0, len(tail))
 	if !whole {
 		oldest := tail[len(tail)-1].Time
-		x.each(time.Time{}, time.Time{}, nil, func(e *Entry) bool {
+		x.each(time.Time{}, time.Time{}, func(e *Entry) bool {
 			if !e.Time.Before(oldest) {
 				return false
 			}
@@ -525,3 +652,6 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 	}
 	return own
 }
+
+// validMatch: a value libsystemd can match on (a C string).
+func validMatch(v string) bool { return !strings.ContainsRune(v, 0) }

@@ -31,11 +31,15 @@ type TriageEvidence struct {
 	// processes no unit in the journal owns.
 	Missing          []string
 	Dropped, Foreign int
+	// JournalRead: the journal has entries in the window (set by Runs,
+	// which reads only the runs worth explaining).
+	JournalRead bool
 
-	in      TriageInput
-	src     Sources
-	unitDir string
-	cleanup func()
+	in         TriageInput
+	src        Sources
+	auditFiles []string
+	unitDir    string
+	cleanup    func()
 }
 
 // MaxDenialsPerPID bounds what triage keeps of one process's audit
@@ -86,29 +90,47 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 		}
 		files = append(files, fs...)
 	}
-	if len(files) == 0 {
-		return t, nil
+	t.auditFiles = files
+	if len(files) == 0 || t.Indexed() {
+		return t, nil // Runs reads the audit logs when it knows which processes are the units'
 	}
 	unitPID := map[int]bool{}
-	if spec, ok := t.indexSpec(); ok {
-		// The processes the journal knows, from its index; which unit
-		// each belongs to is looked up for the denied ones (Runs).
-		pids, err := journalPIDs(spec)
-		if err != nil {
-			t.Missing = append(t.Missing, "journal: "+err.Error())
-		}
-		unitPID = pids
-	} else {
-		ScanFields(t.src, in.Query, in.Live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *Entry) {
-			if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
-				if p := e.PID(); p > 1 {
-					unitPID[p] = true
-				}
+	ScanFields(t.src, in.Query, in.Live, []string{"_SYSTEMD_UNIT", "_PID", "_TRANSPORT", "_HOSTNAME", "_MACHINE_ID"}, func(e *Entry) {
+		if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
+			if p := e.PID(); p > 1 {
+				unitPID[p] = true
 			}
-		})
-	}
+		}
+	})
+	t.readDenials(unitPID, func(a AuditEvent) { t.Denials = append(t.Denials, a) })
+	return t, nil
+}
+
+// readDenials reads the audit logs' records of the units' processes
+// (unitPID), at most MaxDenialsPerPID of each, and hands them to keep;
+// the rest is counted (Foreign, Dropped) at byte speed, never parsed.
+func (t *TriageEvidence) readDenials(unitPID map[int]bool, keep func(AuditEvent)) {
 	perPID := map[int]int{}
-	win := AuditWindow{Since: in.Query.Since, Until: in.Query.Until, PID: func(p int) bool {
+	for _, w := range ReadAuditLogsFunc(t.auditFiles, t.denialWindow(unitPID, perPID), func(a AuditEvent) {
+		p := a.PID()
+		switch {
+		case !unitPID[p]:
+			t.Foreign++
+		case perPID[p] < MaxDenialsPerPID:
+			perPID[p]++
+			keep(a)
+		default:
+			t.Dropped++
+		}
+	}) {
+		t.Missing = append(t.Missing, w.String())
+	}
+}
+
+// denialWindow is the audit window of the triage that parses only the
+// records of the units' processes, and of each at most MaxDenialsPerPID.
+func (t *TriageEvidence) denialWindow(unitPID map[int]bool, perPID map[int]int) AuditWindow {
+	return AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PID: func(p int) bool {
 		switch {
 		case !unitPID[p]:
 			t.Foreign++
@@ -119,21 +141,6 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 		}
 		return true
 	}}
-	for _, w := range ReadAuditLogsFunc(files, win, func(a AuditEvent) {
-		p := a.PID()
-		switch {
-		case !unitPID[p]:
-			t.Foreign++
-		case perPID[p] < MaxDenialsPerPID:
-			perPID[p]++
-			t.Denials = append(t.Denials, a)
-		default:
-			t.Dropped++
-		}
-	}) {
-		t.Missing = append(t.Missing, w.String())
-	}
-	return t, nil
 }
 
 // Scan streams the journal's entries of the window, in time order, and

@@ -101,7 +101,7 @@ func triageRun(opts *TriageOptions) error {
 	for _, w := range scanWarns {
 		missing = append(missing, w.String())
 	}
-	if n == 0 && len(ev.Denials) == 0 {
+	if n == 0 && !ev.JournalRead && len(ev.Denials) == 0 {
 		if foreign := ev.Foreign; foreign > 0 {
 			return withHints(fmt.Errorf("no journal entries in the window, so none of the %d audit records read can be given to a unit", foreign),
 				"add the journal of the same host and window: --directory, --file or --bundle")

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/harden-tool/harden/journal"
 )
@@ -32,6 +33,7 @@ var (
 	units     = flag.Int("units", 2000, "distinct unit names")
 	captures  = flag.String("captures", "testdata/captures", "the lab's captures")
 	denials   = flag.Int("denials", 1, "SECCOMP denials of unrelated processes per 20000 audit events (the load test uses thousands)")
+	healthy   = flag.Int("healthy", 0, "percent of the runs that are healthy: a capture's start and its service's lines without the failure, repeated as a running service's chatter")
 )
 
 const target = "bench-target.service"
@@ -82,7 +84,13 @@ func main() {
 	for i := 0; w.n < int64(*journalMB)<<20; i++ {
 		k := rng.Intn(len(runs))
 		unit := fmt.Sprintf("svc-%05d.service", rng.Intn(*units))
-		t = emitRun(w, runs[k], tmplUnits[k], unit, t, &pid, rng)
+		run := runs[k]
+		if rng.Intn(100) < *healthy {
+			if h := healthyRun(run, tmplUnits[k]); len(h) > 0 {
+				run = h
+			}
+		}
+		t = emitRun(w, run, tmplUnits[k], unit, t, &pid, rng)
 	}
 	targetTime := t + 1e6
 	emitRun(w, targetRun, "swapmgr.service", target, targetTime, nil, rng)
@@ -173,6 +181,41 @@ func emitRun(w *countWriter, es []journal.Entry, from, unit string, t int64, pid
 	return last + 1e6
 }
 
+// failureRe: a line of a capture's service that tells of its failure;
+// healthy runs leave those out.
+var failureRe = regexp.MustCompile(`(?i)denied|read-only|not permitted|error|fail|errno|cannot|can't|unable|refused|killed|must|missing`)
+
+// healthyRun is a capture's run without its failure: PID 1's start lines
+// and the service's own lines that tell of no failure, repeated (a running
+// service's chatter); no kernel or audit entries, no failure lines.
+func healthyRun(es []journal.Entry, unit string) []journal.Entry {
+	var start, chatter []journal.Entry
+	for _, e := range es {
+		switch {
+		case e.Fields["_PID"] == "1" && e.Fields["UNIT"] == unit && (e.Fields["MESSAGE_ID"] == journal.MsgUnitStarting || e.Fields["MESSAGE_ID"] == "39f53479d3a045ac8e11786248231fbf"):
+			start = append(start, e)
+		case e.Fields["_SYSTEMD_UNIT"] == unit && e.Fields["_TRANSPORT"] == "stdout" && !failureRe.MatchString(e.Fields["MESSAGE"]):
+			chatter = append(chatter, e)
+		}
+	}
+	out := start
+	if len(chatter) == 0 || len(start) == 0 {
+		return out
+	}
+	last := start[len(start)-1].Time
+	for i := 0; i < 20; i++ {
+		e := chatter[i%len(chatter)]
+		f := make(map[string]string, len(e.Fields))
+		for k, v := range e.Fields {
+			f[k] = v
+		}
+		last = last.Add(500 * time.Millisecond)
+		f["__REALTIME_TIMESTAMP"] = strconv.FormatInt(last.UnixMicro(), 10)
+		out = append(out, journal.Entry{Fields: f, Time: last})
+	}
+	return out
+}
+
 var stampRe = regexp.MustCompile(`audit\((\d+)\.(\d+):(\d+)\)`)
 
 // writeAudit writes the audit log in the shape of a production log with
@@ -223,7 +266,10 @@ func writeAudit(rng *rand.Rand, base, targetTime int64) {
 			var lines []string
 			switch r := rng.Intn(20000); {
 			case r < *denials:
-				lines = []string{strings.Replace(seccomp[rng.Intn(len(seccomp))], "pid=7", fmt.Sprintf("pid=%d", 100000+rng.Intn(50000)), 1)}
+				// Processes outside any unit: PIDs above those the journal's
+				// runs are given (10000 up, one per process), so that none
+				// is taken for a unit's.
+				lines = []string{strings.Replace(seccomp[rng.Intn(len(seccomp))], "pid=7", fmt.Sprintf("pid=%d", 3000000+rng.Intn(50000)), 1)}
 			case r < 16000:
 				lines = []string{group[rng.Intn(len(group))], group[rng.Intn(len(group))], group[rng.Intn(len(group))], group[rng.Intn(len(group))]}
 			default:
