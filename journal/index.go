@@ -186,7 +186,12 @@ type indexReader struct {
 	runs  map[runKey]*runRef
 	kern  *kernelWindow
 	warns []Warning
+	read  int // entries read, for releaseJournalPages
 }
+
+// releaseEvery is how many entries are read between two calls of
+// releaseJournalPages (a read of /proc/self/maps, tens of microseconds).
+const releaseEvery = 1024
 
 // kernelWindow is the kernel's lines read so far by a second reader (see
 // kernelLines).
@@ -223,7 +228,8 @@ func (x *indexReader) fail(err error) bool {
 }
 
 // each hands the matching entries from since (zero: the head) to until
-// (zero: the tail) to fn; fn returns false to stop.
+// (zero: the tail) to fn; fn returns false to stop. fn must not use the
+// journal (its matches and position are the walk's).
 func (x *indexReader) each(since, until time.Time, fn func(*Entry) bool) {
 	var err error
 	if since.IsZero() {
@@ -265,6 +271,9 @@ func (x *indexReader) entry() (Entry, bool) {
 	if err != nil {
 		x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
 		return Entry{}, false
+	}
+	if x.read++; x.read%releaseEvery == 0 {
+		releaseJournalPages()
 	}
 	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true
 }
@@ -311,23 +320,31 @@ func (x *indexReader) kernel(refused func(string) string) {
 	if refused == nil || !x.match([]string{"_TRANSPORT=kernel"}) {
 		return
 	}
+	type refusal struct {
+		host, unit string
+		at         time.Time
+	}
+	var found []refusal
 	x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-		if !e.IsKernel() || !x.q.Matches(e) {
-			return true
-		}
-		if u := refused(e.Message()); u != "" {
-			// The run of that unit at that moment is found when its
-			// entries are looked up; the kernel line names no invocation.
-			x.unitAt(e.Host(), u, e.Time)
+		if e.IsKernel() && x.q.Matches(e) {
+			if u := refused(e.Message()); u != "" {
+				found = append(found, refusal{e.Host(), u, e.Time})
+			}
 		}
 		return true
 	})
+	// The kernel's line names no invocation: the unit's run at that
+	// moment is looked up (after the walk, which a lookup would move).
+	for _, f := range found {
+		x.unitAt(f.host, f.unit, f.at)
+	}
 }
 
 // unitAt notes the run of unit on host that was going on at t: the newest
-// entry of the unit at or before t names it.
+// entry of the unit at or before t names it (PID 1's "Started" line when
+// the service wrote nothing).
 func (x *indexReader) unitAt(host, unit string, t time.Time) {
-	if !x.match([]string{"_SYSTEMD_UNIT=" + unit}) {
+	if !x.match([]string{"_SYSTEMD_UNIT=" + unit}, []string{"UNIT=" + unit}) {
 		return
 	}
 	if err := x.j.SeekRealtimeUsec(uint64(t.UnixMicro())); err != nil {
@@ -567,6 +584,9 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		je, err := k.j.GetEntry()
 		if err != nil {
 			continue
+		}
+		if x.read++; x.read%releaseEvery == 0 {
+			releaseJournalPages()
 		}
 		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		k.readTo = e.Time

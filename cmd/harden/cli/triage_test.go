@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -202,4 +204,54 @@ func TestTriageIndexedAgreesWithStream(t *testing.T) {
 			t.Errorf("indexed %d× %q, never streamed", n, k)
 		}
 	}
+}
+
+// Every capture, triaged from its export (streamed) and from the same
+// entries as journal files (read through the indexes: a bundle copy whose
+// journal/ folder systemd-journal-remote wrote), gives the same answers.
+func TestTriageIndexedAgreesOnEveryCapture(t *testing.T) {
+	remote := "/lib/systemd/systemd-journal-remote"
+	if _, err := os.Stat(remote); err != nil {
+		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
+	}
+	exports, _ := filepath.Glob("../../../testdata/captures/*/journal.export")
+	if len(exports) < 100 {
+		t.Fatalf("%d captures", len(exports))
+	}
+	for _, export := range exports {
+		capture := filepath.Dir(export)
+		copyDir := filepath.Join(t.TempDir(), filepath.Base(capture))
+		if out, err := exec.Command("cp", "-r", capture, copyDir).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		os.Remove(filepath.Join(copyDir, "journal.export"))
+		os.Mkdir(filepath.Join(copyDir, "journal"), 0o755)
+		if out, err := exec.Command(remote, "--output="+filepath.Join(copyDir, "journal", "capture.journal"), export).CombinedOutput(); err != nil {
+			t.Fatalf("%s: journal-remote: %v\n%s", capture, err, out)
+		}
+		streamed, indexed := triageAnswers(t, capture), triageAnswers(t, copyDir)
+		if streamed != indexed {
+			t.Errorf("%s:\nstreamed: %s\nindexed:  %s", filepath.Base(capture), streamed, indexed)
+		}
+	}
+}
+
+// triageAnswers is triage's answers on a bundle, one line each: unit,
+// verdict, hosts, setting, drop-in, and the exit status.
+func triageAnswers(t *testing.T, bundle string) string {
+	code, out, errOut := run(t, "triage", "--bundle", bundle, "-o", "json")
+	var reps []diagnose.Report
+	if err := json.Unmarshal(out, &reps); err != nil {
+		return fmt.Sprintf("exit %d: %s", code, bytes.TrimSpace(errOut))
+	}
+	var lines []string
+	for _, r := range reps {
+		k := r.Unit + " " + string(r.Verdict) + " " + strings.Join(r.Hosts, ",")
+		if len(r.Findings) > 0 {
+			k += " " + r.Findings[0].Setting + " " + strings.Join(r.DropIn(), ";")
+		}
+		lines = append(lines, k)
+	}
+	sort.Strings(lines)
+	return fmt.Sprintf("exit %d: %s", code, strings.Join(lines, " | "))
 }

@@ -1,0 +1,47 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// releaseJournalPages tells the kernel that the pages of journal files
+// libsystemd has mapped are not needed for now. libsystemd keeps up to 64
+// windows of 8 MiB per open journal mapped while it reads; every page it
+// touched counts in the process's resident size, so reading 1 GB of
+// journal files looked like 500 MB of memory. The pages stay in the page
+// cache: dropping them from this process's page tables (MADV_DONTNEED on a
+// read-only file mapping) costs a minor fault when libsystemd reads them
+// again, and nothing of what it holds is lost.
+func releaseJournalPages() {
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// start-end perms offset dev inode path
+		line := sc.Bytes()
+		if !bytes.HasSuffix(line, []byte(".journal")) && !bytes.HasSuffix(line, []byte(".journal~")) {
+			continue
+		}
+		fields := bytes.Fields(line)
+		if len(fields) < 6 || fields[1][1] == 'w' {
+			continue
+		}
+		span := bytes.SplitN(fields[0], []byte("-"), 2)
+		if len(span) != 2 {
+			continue
+		}
+		start, err1 := strconv.ParseUint(string(span[0]), 16, 64)
+		end, err2 := strconv.ParseUint(string(span[1]), 16, 64)
+		if err1 != nil || err2 != nil || end <= start {
+			continue
+		}
+		syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), syscall.MADV_DONTNEED)
+	}
+}
