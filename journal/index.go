@@ -144,7 +144,11 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 			x.kern.j.Close()
 		}
 	}()
-	if !x.match() {
+	var hostTerms [][]string
+	for _, h := range t.in.Query.Hosts {
+		hostTerms = append(hostTerms, []string{"_HOSTNAME=" + h}, []string{"_MACHINE_ID=" + h})
+	}
+	if !x.match(hostTerms...) {
 		return x.warns
 	}
 	if _, ok := x.newest(); ok {
@@ -186,12 +190,24 @@ type indexReader struct {
 	runs  map[runKey]*runRef
 	kern  *kernelWindow
 	warns []Warning
-	read  int // entries read, for releaseJournalPages
+	read  int // pages touched, roughly, since releaseJournalPages
 }
 
-// releaseEvery is how many entries are read between two calls of
-// releaseJournalPages (a read of /proc/self/maps, tens of microseconds).
-const releaseEvery = 1024
+// tick counts pages of journal files touched (an entry read: about one; a
+// lookup: a few, in the field's hash table and entry arrays) and releases
+// them every releaseEvery (a read of /proc/self/maps, tens of
+// microseconds).
+func (x *indexReader) tick(pages int) {
+	if x.read += pages; x.read >= releaseEvery {
+		x.read = 0
+		releaseJournalPages()
+	}
+}
+
+const (
+	releaseEvery = 4096
+	lookupPages  = 4
+)
 
 // kernelWindow is the kernel's lines read so far by a second reader (see
 // kernelLines).
@@ -206,6 +222,7 @@ type kernelWindow struct {
 // match replaces the journal's matches with groups ORed together, each
 // group's terms ANDed (terms of one field ORed, as libsystemd does).
 func (x *indexReader) match(groups ...[]string) bool {
+	x.tick(lookupPages)
 	x.j.FlushMatches()
 	for i, g := range groups {
 		if i > 0 {
@@ -272,9 +289,7 @@ func (x *indexReader) entry() (Entry, bool) {
 		x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
 		return Entry{}, false
 	}
-	if x.read++; x.read%releaseEvery == 0 {
-		releaseJournalPages()
-	}
+	x.tick(1)
 	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true
 }
 
@@ -466,8 +481,8 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	}
 }
 
-// newest is the newest entry matching the journal's matches in the
-// window.
+// newest is the newest entry matching the journal's matches and the query
+// (hosts, window), looked for among the newest 10,000.
 func (x *indexReader) newest() (Entry, bool) {
 	var err error
 	if x.q.Until.IsZero() {
@@ -478,7 +493,7 @@ func (x *indexReader) newest() (Entry, bool) {
 	if err != nil {
 		return Entry{}, false
 	}
-	for {
+	for n := 0; n < 10000; n++ {
 		c, err := x.j.Previous()
 		if err != nil || c == 0 {
 			return Entry{}, false
@@ -490,8 +505,11 @@ func (x *indexReader) newest() (Entry, bool) {
 		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
 			return Entry{}, false
 		}
-		return e, x.q.Matches(&e)
+		if x.q.Matches(&e) {
+			return e, true
+		}
 	}
+	return Entry{}, false
 }
 
 func containsString(list []string, s string) bool {
@@ -585,9 +603,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		if err != nil {
 			continue
 		}
-		if x.read++; x.read%releaseEvery == 0 {
-			releaseJournalPages()
-		}
+		x.tick(1)
 		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		k.readTo = e.Time
 		if e.IsKernel() && x.q.Matches(&e) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"os"
@@ -145,5 +146,32 @@ func BenchmarkWhyErrorLines(b *testing.B) {
 func BenchmarkWhyRuns(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchHostile(b, 0, n) })
+	}
+}
+
+// BenchmarkTriageOutput prints 40,000 rows, as a triage of a large fleet
+// does: the reports are a real capture's answer under 40,000 unit names.
+func BenchmarkTriageOutput(b *testing.B) {
+	ev, err := journal.Collect(journal.Sources{Bundle: "../../../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rep := diagnose.Diagnose(ev, diagnose.Options{Unit: "swapmgr.service"})
+	reps := make([]*diagnose.Report, 40000)
+	for i := range reps {
+		r := *rep
+		r.Unit = fmt.Sprintf("svc-%05d.service", i)
+		reps[i] = &r
+	}
+	for _, format := range []string{"text", "json"} {
+		b.Run(format, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				var out bytes.Buffer
+				if err := writeTriage(&out, reps, format, diagnose.Colors{}); err != nil || out.Len() < 40000*40 {
+					b.Fatalf("%v, %d bytes", err, out.Len())
+				}
+			}
+		})
 	}
 }

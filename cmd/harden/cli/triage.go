@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
 	"errors"
 	"fmt"
 	"os"
@@ -93,7 +95,7 @@ func triageRun(opts *TriageOptions) error {
 	n := 0
 	var scanWarns []journal.Warning
 	if ev.Indexed() {
-		scanWarns = ev.Runs(t.Triggers(), func(r *journal.IndexedRun) { n += len(r.Entries); t.AddRun(r) })
+		scanWarns = t.ExplainRuns(ev.Runs)
 	} else {
 		scanWarns = ev.Scan(func(e *journal.Entry) { n++; t.Add(e) })
 	}
@@ -118,18 +120,7 @@ func triageRun(opts *TriageOptions) error {
 	for _, m := range missing {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: missing evidence: %s\n", m)
 	}
-	if opts.Output == "json" {
-		out := make([]*diagnose.Report, len(reps))
-		for i, r := range reps {
-			out[i] = r.Sanitized()
-			out[i].Version = version()
-		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	} else if err := diagnose.WriteTriageText(opts.IO.Out, reps, diagnose.Colors{Enabled: opts.IO.ColorEnabled()}); err != nil {
+	if err := writeTriage(opts.IO.Out, reps, opts.Output, diagnose.Colors{Enabled: opts.IO.ColorEnabled()}); err != nil {
 		return err
 	}
 	for _, r := range reps {
@@ -144,4 +135,34 @@ func triageRun(opts *TriageOptions) error {
 			"the warnings above say what was not read; repair or re-export the journal (journalctl -o export)")
 	}
 	return nil
+}
+
+// writeTriage prints the reports: a line each, or a JSON array of the
+// objects harden why prints, written one object at a time (40,000 reports
+// are hundreds of megabytes of JSON; an encoder given the whole array
+// would hold all of it).
+func writeTriage(w io.Writer, reps []*diagnose.Report, format string, c diagnose.Colors) error {
+	if format != "json" {
+		return diagnose.WriteTriageText(w, reps, c)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[")
+	for i, r := range reps {
+		s := r.Sanitized()
+		s.Version = version()
+		b, err := json.MarshalIndent(s, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n  ")
+		bw.Write(b)
+	}
+	if len(reps) > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }

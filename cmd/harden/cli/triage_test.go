@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/harden-tool/harden/diagnose"
+	"github.com/harden-tool/harden/journal"
 )
 
 const fleetDir = "../../../testdata/journal-remote-fleet"
@@ -254,4 +255,33 @@ func triageAnswers(t *testing.T, bundle string) string {
 	}
 	sort.Strings(lines)
 	return fmt.Sprintf("exit %d: %s", code, strings.Join(lines, " | "))
+}
+
+// The JSON array written one object at a time is the one an encoder of
+// the whole array writes (the output is a contract).
+func TestWriteTriageJSON(t *testing.T) {
+	ev, err := journal.Collect(journal.Sources{Bundle: "../../../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := diagnose.Diagnose(ev, diagnose.Options{Unit: "swapmgr.service"})
+	other := *rep
+	other.Unit = "other.service"
+	for _, reps := range [][]*diagnose.Report{{}, {rep}, {rep, &other}} {
+		var got, want bytes.Buffer
+		if err := writeTriage(&got, reps, "json", diagnose.Colors{}); err != nil {
+			t.Fatal(err)
+		}
+		all := make([]*diagnose.Report, len(reps))
+		for i, r := range reps {
+			all[i] = r.Sanitized()
+			all[i].Version = version()
+		}
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.Encode(all)
+		if got.String() != want.String() {
+			t.Errorf("%d reports: got\n%s\nwant\n%s", len(reps), got.String(), want.String())
+		}
+	}
 }
