@@ -237,6 +237,24 @@ func (t *TriageStream) AddRun(r *journal.IndexedRun) {
 	t.explain(triageKey{r.Host, r.Unit}, r.Entries, !r.Failed)
 }
 
+// ExplainRuns explains the runs read by read (journal.TriageEvidence.Runs)
+// while it reads the next: the journal is read in one goroutine and the
+// runs diagnosed in another, a few runs apart at most.
+func (t *TriageStream) ExplainRuns(read func(journal.Triggers, func(*journal.IndexedRun)) []journal.Warning) []journal.Warning {
+	runs := make(chan *journal.IndexedRun, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for r := range runs {
+			t.AddRun(r)
+		}
+	}()
+	warns := read(t.Triggers(), func(r *journal.IndexedRun) { runs <- r })
+	close(runs)
+	<-done
+	return warns
+}
+
 // Triggers are the engine's tests for the index-driven reader: what makes
 // a run that never failed worth explaining.
 func (t *TriageStream) Triggers() journal.Triggers {

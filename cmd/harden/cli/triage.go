@@ -3,9 +3,9 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"time"
