@@ -216,6 +216,9 @@ func healthyRun(es []journal.Entry, unit string) []journal.Entry {
 	return out
 }
 
+// pidRe is a record's pid= field (not ppid=, auid=).
+var pidRe = regexp.MustCompile(` pid=\d+ `)
+
 var stampRe = regexp.MustCompile(`audit\((\d+)\.(\d+):(\d+)\)`)
 
 // writeAudit writes the audit log in the shape of a production log with
@@ -236,7 +239,7 @@ func writeAudit(rng *rand.Rand, base, targetTime int64) {
 			case strings.HasPrefix(l, "type=SYSCALL ") || strings.HasPrefix(l, "type=CWD ") || strings.HasPrefix(l, "type=PATH ") || strings.HasPrefix(l, "type=PROCTITLE "):
 				group = append(group, failRe.ReplaceAllString(l, "success=yes exit=3"))
 			case strings.HasPrefix(l, "type=SECCOMP "):
-				seccomp = append(seccomp, strings.Replace(l, "pid=", "pid=7", 1))
+				seccomp = append(seccomp, pidRe.ReplaceAllString(l, " pid=PID "))
 			case strings.HasPrefix(l, "type=BPF ") || strings.HasPrefix(l, "type=SERVICE_"):
 				single = append(single, l)
 			}
@@ -269,7 +272,7 @@ func writeAudit(rng *rand.Rand, base, targetTime int64) {
 				// Processes outside any unit: PIDs above those the journal's
 				// runs are given (10000 up, one per process), so that none
 				// is taken for a unit's.
-				lines = []string{strings.Replace(seccomp[rng.Intn(len(seccomp))], "pid=7", fmt.Sprintf("pid=%d", 3000000+rng.Intn(50000)), 1)}
+				lines = []string{strings.Replace(seccomp[rng.Intn(len(seccomp))], "pid=PID", fmt.Sprintf("pid=%d", 3000000+rng.Intn(50000)), 1)}
 			case r < 16000:
 				lines = []string{group[rng.Intn(len(group))], group[rng.Intn(len(group))], group[rng.Intn(len(group))], group[rng.Intn(len(group))]}
 			default:
