@@ -183,14 +183,17 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 }
 
 type indexReader struct {
-	j     *sdjournal.Journal
-	spec  JournalSpec
-	name  string
-	q     Query
-	runs  map[runKey]*runRef
-	kern  *kernelWindow
-	warns []Warning
-	read  int // pages touched, roughly, since releaseJournalPages
+	j    *sdjournal.Journal
+	spec JournalSpec
+	name string
+	q    Query
+	runs map[runKey]*runRef
+	kern *kernelWindow
+	// dumped are the units systemd-coredump wrote of (one read of the
+	// field's values, so that the others cost no lookup).
+	dumped map[string]bool
+	warns  []Warning
+	read   int // pages touched, roughly, since releaseJournalPages
 }
 
 // tick counts pages of journal files touched (an entry read: about one; a
@@ -571,7 +574,15 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 	from, to := own[0].Time.Add(-kernelMargin), own[len(own)-1].Time.Add(kernelMargin)
 	near := own
 	// systemd-coredump's lines name the unit but carry its own invocation.
-	if x.match([]string{"COREDUMP_UNIT=" + r.unit}) {
+	if x.dumped == nil {
+		x.dumped = map[string]bool{}
+		if units, err := x.j.GetUniqueValues("COREDUMP_UNIT"); err == nil {
+			for _, u := range units {
+				x.dumped[u] = true
+			}
+		}
+	}
+	if x.dumped[r.unit] && x.match([]string{"COREDUMP_UNIT=" + r.unit}) {
 		x.each(from, to, func(e *Entry) bool {
 			if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit {
 				near = append(near, e.Lean())

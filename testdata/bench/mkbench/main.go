@@ -11,6 +11,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/md5"
 	"flag"
 	"fmt"
 	"math/rand"
@@ -33,6 +34,7 @@ var (
 	units     = flag.Int("units", 2000, "distinct unit names")
 	captures  = flag.String("captures", "testdata/captures", "the lab's captures")
 	denials   = flag.Int("denials", 1, "SECCOMP denials of unrelated processes per 20000 audit events (the load test uses thousands)")
+	host      = flag.String("host", "", "the host the journal is of (_HOSTNAME, and a _MACHINE_ID derived from it): fleets are built one host at a time into one folder")
 	healthy   = flag.Int("healthy", 0, "percent of the runs that are healthy: a capture's start and its service's lines without the failure, repeated as a running service's chatter")
 )
 
@@ -72,7 +74,11 @@ func main() {
 	// The journal: runs of renamed units, one second apart, until the size
 	// is reached; then the target's run.
 	base := int64(1795000000) * 1e6 // µs, before the lab's captures
-	remote := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+filepath.Join(*out, "journal", "remote-bench.journal"), "-")
+	name := "remote-bench.journal"
+	if *host != "" {
+		name = "remote-" + *host + ".journal"
+	}
+	remote := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+filepath.Join(*out, "journal", name), "-")
 	stdin, _ := remote.StdinPipe()
 	remote.Stderr = os.Stderr
 	if err := remote.Start(); err != nil {
@@ -166,6 +172,10 @@ func emitRun(w *countWriter, es []journal.Entry, from, unit string, t int64, pid
 			f["INVOCATION_ID"] = inv
 		}
 		f["_SYSTEMD_CGROUP"] = strings.ReplaceAll(f["_SYSTEMD_CGROUP"], from, unit)
+		if *host != "" {
+			f["_HOSTNAME"] = *host
+			f["_MACHINE_ID"] = fmt.Sprintf("%032x", md5.Sum([]byte(*host)))
+		}
 		f["MESSAGE"] = strings.ReplaceAll(strings.ReplaceAll(f["MESSAGE"], from, unit), "unit="+fromBase+" ", "unit="+unitBase+" ")
 		ts := t + (e.Time.UnixMicro() - first)
 		f["__REALTIME_TIMESTAMP"] = strconv.FormatInt(ts, 10)
