@@ -2,6 +2,8 @@ package journal
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -138,12 +140,16 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		return []Warning{{Source: "journal", Text: err.Error(), Incomplete: true}}
 	}
 	defer j.Close()
-	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, kern: &kernelWindow{}}
+	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, kern: &kernelWindow{}, files: 1}
 	defer func() {
 		if x.kern.j != nil {
 			x.kern.j.Close()
 		}
+		for _, hj := range x.hostOpen {
+			hj.Close()
+		}
 	}()
+	x.routeByHost()
 	var hostTerms [][]string
 	for _, h := range t.in.Query.Hosts {
 		hostTerms = append(hostTerms, []string{"_HOSTNAME=" + h}, []string{"_MACHINE_ID=" + h})
@@ -192,18 +198,24 @@ type indexReader struct {
 	// dumped are the units systemd-coredump wrote of (one read of the
 	// field's values, so that the others cost no lookup).
 	dumped map[string]bool
-	warns  []Warning
-	read   int // pages touched, roughly, since releaseJournalPages
+	// hostFiles and hostOpen route a run's lookups to its host's journal
+	// files (see routeByHost); nil when every file holds every host.
+	hostFiles map[string][]string
+	hostOpen  map[string]*sdjournal.Journal
+	warns     []Warning
+	read      int // pages touched, roughly, since releaseJournalPages
+	files     int // the files of the journal in use (a lookup touches each)
 }
 
 // tick counts pages of journal files touched (an entry read: about one; a
-// lookup: a few, in the field's hash table and entry arrays) and releases
-// them every releaseEvery (a read of /proc/self/maps, tens of
-// microseconds).
+// lookup: a few in each file) and, every checkEvery, looks at how much of
+// the journal files is resident: past mappedMax, releaseJournalPages.
 func (x *indexReader) tick(pages int) {
-	if x.read += pages; x.read >= releaseEvery {
+	if x.read += pages; x.read >= checkEvery {
 		x.read = 0
-		releaseJournalPages()
+		if fileResident() > mappedMax {
+			releaseJournalPages()
+		}
 	}
 }
 
@@ -212,8 +224,9 @@ func (x *indexReader) tick(pages int) {
 const manyPIDs = 10000
 
 const (
-	releaseEvery = 4096
-	lookupPages  = 4
+	checkEvery  = 256
+	lookupPages = 4
+	mappedMax   = 48 << 20
 )
 
 // kernelWindow is the kernel's lines read so far by a second reader (see
@@ -229,7 +242,7 @@ type kernelWindow struct {
 // match replaces the journal's matches with groups ORed together, each
 // group's terms ANDed (terms of one field ORed, as libsystemd does).
 func (x *indexReader) match(groups ...[]string) bool {
-	x.tick(lookupPages)
+	x.tick(lookupPages * x.files)
 	x.j.FlushMatches()
 	for i, g := range groups {
 		if i > 0 {
@@ -487,23 +500,26 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 			if h != "" {
 				g = append(g, "_HOSTNAME="+h)
 			}
+			restore := x.on(x.hostJournal(h))
 			if !validMatch(h) || !x.match(g) {
+				restore()
 				continue
 			}
 			e, ok := x.newest()
 			if !ok || e.Unit() != u || e.InvocationID() == "" {
+				restore()
 				continue
 			}
 			r := &runRef{runKey: runKey{e.Host(), u, e.InvocationID()}, at: e.Time}
-			if x.runs[r.runKey] != nil {
-				continue // explained anyway
-			}
-			for _, re := range x.readInvocation(r) {
-				if re.Provenance() == FromService && refusal(re.Message()) {
-					x.note(&re, false)
-					break
+			if x.runs[r.runKey] == nil { // else explained anyway
+				for _, re := range x.readInvocation(r) {
+					if re.Provenance() == FromService && refusal(re.Message()) {
+						x.note(&re, false)
+						break
+					}
 				}
 			}
+			restore()
 		}
 	}
 }
@@ -553,6 +569,7 @@ func containsString(list []string, s string) bool {
 // lines about the unit and the host's kernel lines. (PID 1 names the
 // invocation on its lines about a unit from its start until the next one.)
 func (x *indexReader) readRun(r *runRef) []Entry {
+	defer x.on(x.hostJournal(r.host))()
 	var own []Entry
 	if r.inv != "" {
 		own = x.readInvocation(r)
@@ -726,3 +743,86 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 
 // validMatch: a value libsystemd can match on (a C string).
 func validMatch(v string) bool { return !strings.ContainsRune(v, 0) }
+
+// routeByHost learns which journal files hold which hosts, when the
+// journal is several files: a lookup costs some microseconds in every
+// open file, and a journal-remote folder holds a file (or a few) per
+// host, so that a 50-host folder made every run's lookups 50 times
+// dearer. Each file is opened alone once and its _HOSTNAME values read
+// (an index read). Routing is off when every file holds every host (one
+// host's rotated journal).
+func (x *indexReader) routeByHost() {
+	var files []string
+	switch {
+	case len(x.spec.Files) > 1:
+		files = x.spec.Files
+	case x.spec.Dir != "":
+		ents, err := os.ReadDir(x.spec.Dir)
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".journal") || strings.HasSuffix(n, ".journal~")) {
+				files = append(files, filepath.Join(x.spec.Dir, n))
+			}
+		}
+	}
+	if len(files) < 2 {
+		return
+	}
+	byHost := map[string][]string{}
+	for _, f := range files {
+		j, err := sdjournal.NewJournalFromFiles(f)
+		if err != nil {
+			return // read them all together, as before
+		}
+		hosts, err := j.GetUniqueValues("_HOSTNAME")
+		if err == nil && len(hosts) == 0 {
+			hosts, err = j.GetUniqueValues("_MACHINE_ID")
+		}
+		j.Close()
+		if err != nil {
+			return
+		}
+		for _, h := range hosts {
+			byHost[h] = append(byHost[h], f)
+		}
+	}
+	x.files = len(files)
+	for _, fs := range byHost {
+		if len(fs) < len(files) {
+			x.hostFiles, x.hostOpen = byHost, map[string]*sdjournal.Journal{}
+			return
+		}
+	}
+}
+
+// hostJournal is the journal of host's files and their number (nil: the
+// whole journal).
+func (x *indexReader) hostJournal(host string) (*sdjournal.Journal, int) {
+	fs := x.hostFiles[host]
+	if len(fs) == 0 {
+		return nil, 0
+	}
+	if j := x.hostOpen[host]; j != nil {
+		return j, len(fs)
+	}
+	j, err := sdjournal.NewJournalFromFiles(fs...)
+	if err != nil {
+		x.hostFiles[host] = nil
+		return nil, 0
+	}
+	x.hostOpen[host] = j
+	return j, len(fs)
+}
+
+// on makes the reader use j (nil: no change) until the returned function
+// is called.
+func (x *indexReader) on(j *sdjournal.Journal, files int) func() {
+	if j == nil {
+		return func() {}
+	}
+	prev, prevFiles := x.j, x.files
+	x.j, x.files = j, files
+	return func() { x.j, x.files = prev, prevFiles }
+}

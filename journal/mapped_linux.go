@@ -45,3 +45,19 @@ func releaseJournalPages() {
 		syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), syscall.MADV_DONTNEED)
 	}
 }
+
+// fileResident is how much of the process's memory is file-backed and
+// resident (the third field of /proc/self/statm, in pages: file-backed and
+// shared memory), or 0 when it cannot be read.
+func fileResident() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := bytes.Fields(b)
+	if len(f) < 3 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(string(f[2]), 10, 64)
+	return n * int64(os.Getpagesize())
+}
