@@ -145,8 +145,8 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		if x.kern.j != nil {
 			x.kern.j.Close()
 		}
-		for _, hj := range x.hostOpen {
-			hj.Close()
+		for _, sj := range x.subsets {
+			sj.Close()
 		}
 	}()
 	x.routeByHost()
@@ -198,13 +198,13 @@ type indexReader struct {
 	// dumped are the units systemd-coredump wrote of (one read of the
 	// field's values, so that the others cost no lookup).
 	dumped map[string]bool
-	// hostFiles and hostOpen route a run's lookups to its host's journal
-	// files (see routeByHost); nil when every file holds every host.
-	hostFiles map[string][]string
-	hostOpen  map[string]*sdjournal.Journal
-	warns     []Warning
-	read      int // pages touched, roughly, since releaseJournalPages
-	files     int // the files of the journal in use (a lookup touches each)
+	// jfiles and subsets route a run's lookups to its host's journal
+	// files around its time (see routeByHost); nil with one file.
+	jfiles  []journalFile
+	subsets map[string]*sdjournal.Journal
+	warns   []Warning
+	read    int // pages touched, roughly, since releaseJournalPages
+	files   int // the files of the journal in use (a lookup touches each)
 }
 
 // tick counts pages of journal files touched (an entry read: about one; a
@@ -569,11 +569,23 @@ func containsString(list []string, s string) bool {
 // lines about the unit and the host's kernel lines. (PID 1 names the
 // invocation on its lines about a unit from its start until the next one.)
 func (x *indexReader) readRun(r *runRef) []Entry {
-	defer x.on(x.hostJournal(r.host))()
 	var own []Entry
 	if r.inv != "" {
+		// First from the files around the run's time; a run that reaches
+		// the first of them, or is long, may go on in older files, and is
+		// read again from all its host's.
+		j, n, first := x.journalFor(r.host, r.at, true)
+		restore := x.on(j, n)
 		own = x.readInvocation(r)
-	} else {
+		restore()
+		if j != nil && (len(own) == 0 || len(own) >= indexTail || !own[0].Time.After(first.Add(kernelMargin))) {
+			restore = x.on(x.hostJournal(r.host))
+			own = x.readInvocation(r)
+			restore()
+		}
+	}
+	defer x.on(x.hostJournal(r.host))()
+	if r.inv == "" {
 		// No invocation ID (rare: a process journald could not place):
 		// the unit's lines in the minutes before.
 		if x.match([]string{"_SYSTEMD_UNIT=" + r.unit}, []string{"UNIT=" + r.unit}) {
@@ -744,13 +756,12 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 // validMatch: a value libsystemd can match on (a C string).
 func validMatch(v string) bool { return !strings.ContainsRune(v, 0) }
 
-// routeByHost learns which journal files hold which hosts, when the
-// journal is several files: a lookup costs some microseconds in every
-// open file, and a journal-remote folder holds a file (or a few) per
-// host, so that a 50-host folder made every run's lookups 50 times
-// dearer. Each file is opened alone once and its _HOSTNAME values read
-// (an index read). Routing is off when every file holds every host (one
-// host's rotated journal).
+// routeByHost learns which journal files hold which hosts and times, when
+// the journal is several files: a lookup costs some microseconds in every
+// open file, and a journal-remote folder holds a file (or a few) per host,
+// one host's journal a file per rotation, so that a 50-host folder made
+// every run's lookups 50 times dearer. Each file is opened alone once for
+// its _HOSTNAME values (an index read) and its first and last times.
 func (x *indexReader) routeByHost() {
 	var files []string
 	switch {
@@ -770,50 +781,111 @@ func (x *indexReader) routeByHost() {
 	if len(files) < 2 {
 		return
 	}
-	byHost := map[string][]string{}
+	var jfs []journalFile
 	for _, f := range files {
 		j, err := sdjournal.NewJournalFromFiles(f)
 		if err != nil {
 			return // read them all together, as before
 		}
-		hosts, err := j.GetUniqueValues("_HOSTNAME")
-		if err == nil && len(hosts) == 0 {
-			hosts, err = j.GetUniqueValues("_MACHINE_ID")
-		}
+		jf, ok := describeFile(j, f)
 		j.Close()
-		if err != nil {
+		if !ok {
 			return
 		}
-		for _, h := range hosts {
-			byHost[h] = append(byHost[h], f)
-		}
+		jfs = append(jfs, jf)
 	}
-	x.files = len(files)
-	for _, fs := range byHost {
-		if len(fs) < len(files) {
-			x.hostFiles, x.hostOpen = byHost, map[string]*sdjournal.Journal{}
-			return
-		}
-	}
+	x.files, x.jfiles, x.subsets = len(files), jfs, map[string]*sdjournal.Journal{}
 }
 
-// hostJournal is the journal of host's files and their number (nil: the
-// whole journal).
-func (x *indexReader) hostJournal(host string) (*sdjournal.Journal, int) {
-	fs := x.hostFiles[host]
-	if len(fs) == 0 {
-		return nil, 0
+// journalFile is what routing knows of one file.
+type journalFile struct {
+	path       string
+	hosts      map[string]bool
+	head, tail time.Time
+}
+
+func describeFile(j *sdjournal.Journal, path string) (journalFile, bool) {
+	jf := journalFile{path: path, hosts: map[string]bool{}}
+	hosts, err := j.GetUniqueValues("_HOSTNAME")
+	if err == nil && len(hosts) == 0 {
+		hosts, err = j.GetUniqueValues("_MACHINE_ID")
 	}
-	if j := x.hostOpen[host]; j != nil {
-		return j, len(fs)
-	}
-	j, err := sdjournal.NewJournalFromFiles(fs...)
 	if err != nil {
-		x.hostFiles[host] = nil
-		return nil, 0
+		return jf, false
 	}
-	x.hostOpen[host] = j
-	return j, len(fs)
+	for _, h := range hosts {
+		jf.hosts[h] = true
+	}
+	at := func(c uint64, err error) time.Time {
+		if err != nil || c == 0 {
+			return time.Time{}
+		}
+		us, err := j.GetRealtimeUsec()
+		if err != nil {
+			return time.Time{}
+		}
+		return time.UnixMicro(int64(us)).UTC()
+	}
+	if j.SeekHead() == nil {
+		jf.head = at(j.Next())
+	}
+	if j.SeekTail() == nil {
+		jf.tail = at(j.Previous())
+	}
+	return jf, !jf.head.IsZero() && !jf.tail.IsZero()
+}
+
+// runSpan is how far before its anchor (its failure, or what it was
+// refused) a run's files are first looked for; a run that reaches further
+// back is read again from all its host's files.
+const runSpan = 30 * time.Minute
+
+// journalFor is the journal of host's files around at (near) or all of
+// them, their number and the first time they hold; nil when routing is
+// off or would not narrow anything.
+func (x *indexReader) journalFor(host string, at time.Time, near bool) (*sdjournal.Journal, int, time.Time) {
+	if x.jfiles == nil {
+		return nil, 0, time.Time{}
+	}
+	var paths []string
+	var first time.Time
+	for _, f := range x.jfiles {
+		if !f.hosts[host] {
+			continue
+		}
+		if near && (f.head.After(at.Add(time.Minute)) || f.tail.Before(at.Add(-runSpan))) {
+			continue
+		}
+		paths = append(paths, f.path)
+		if first.IsZero() || f.head.Before(first) {
+			first = f.head
+		}
+	}
+	if len(paths) == 0 || len(paths) == x.files {
+		return nil, 0, time.Time{}
+	}
+	key := strings.Join(paths, "\x00")
+	if j := x.subsets[key]; j != nil {
+		return j, len(paths), first
+	}
+	if len(x.subsets) >= 16 {
+		for k, j := range x.subsets {
+			j.Close()
+			delete(x.subsets, k)
+		}
+	}
+	j, err := sdjournal.NewJournalFromFiles(paths...)
+	if err != nil {
+		return nil, 0, time.Time{}
+	}
+	x.subsets[key] = j
+	return j, len(paths), first
+}
+
+// hostJournal is the journal of all host's files (see journalFor).
+func (x *indexReader) hostJournal(host string) (*sdjournal.Journal, int) {
+	j, n, _ := x.journalFor(host, time.Time{}, false)
+	return j, n
 }
 
 // on makes the reader use j (nil: no change) until the returned function
