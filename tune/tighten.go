@@ -267,6 +267,16 @@ func (s *tightening) search(ctx context.Context, group []Candidate) {
 	s.search(ctx, group[half:])
 }
 
+// keptLine is the kept line that sets directive, or "".
+func (s *tightening) keptLine(directive string) string {
+	for _, p := range s.out.Lines {
+		if name, _, _ := strings.Cut(p.Setting, "="); name == directive && p.For == "" {
+			return p.Setting
+		}
+	}
+	return ""
+}
+
 func (s *tightening) keep(p Proposed) {
 	s.out.Lines = append(s.out.Lines, p)
 	if p.For == "" {
@@ -308,8 +318,18 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 				return
 			}
 		}
+		// The relaxation is for the setting the finding names: c, or one
+		// kept earlier that the trial of c made fail in another way (nginx
+		// made a folder under ProtectSystem=strict only on the trial of
+		// PrivateIPC=).
+		owner := c.Line
+		if f.Directive != c.Directive {
+			if kept := s.keptLine(f.Directive); kept != "" {
+				owner = kept
+			}
+		}
 		for _, l := range next.Lines {
-			extra = append(extra, Proposed{Setting: l, For: c.Line, Protects: "keeps " + c.Line + " bearable: " + next.Rationale})
+			extra = append(extra, Proposed{Setting: l, For: owner, Protects: "keeps " + owner + " bearable: " + next.Rationale})
 		}
 		lines := []string{c.Line}
 		for _, e := range extra {

@@ -228,3 +228,24 @@ func TestTightenNeedsAWorkingUnit(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 }
+
+// A trial can make a setting kept earlier fail in another way (nginx made
+// a folder under ProtectSystem=strict only on the trial of PrivateIPC=):
+// the relaxation then says which setting it keeps bearable.
+func TestTightenNamesTheSettingARelaxationIsFor(t *testing.T) {
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"PrivateIPC=yes": {"ProtectSystem", "EROFS from mkdir on /var/lib/app/body", "StateDirectory=app/body"}}}
+	tu := setupTighten(t, f)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range p.Lines {
+		if l.Setting == "StateDirectory=app/body" {
+			if l.For != "ProtectSystem=strict" || !strings.Contains(l.Protects, "keeps ProtectSystem=strict bearable") {
+				t.Errorf("the relaxation is said to be for %q: %s", l.For, l.Protects)
+			}
+			return
+		}
+	}
+	t.Errorf("no relaxation kept: %+v", p.Lines)
+}
