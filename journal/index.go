@@ -219,10 +219,6 @@ func (x *indexReader) tick(pages int) {
 	}
 }
 
-// manyPIDs is the number of denied processes past which deniedPIDs reads
-// the journal's _PID values instead of looking each up.
-const manyPIDs = 10000
-
 const (
 	checkEvery  = 256
 	lookupPages = 4
@@ -431,26 +427,6 @@ func (x *indexReader) deniedPIDs(pids map[int]bool) map[int]bool {
 		}
 	}
 	sort.Ints(list)
-	if len(list) > manyPIDs {
-		// A lookup costs tens of microseconds per journal file; past
-		// this many, one read of the _PID values the journal holds tells
-		// which are worth one.
-		if vals, err := x.j.GetUniqueValues("_PID"); err == nil {
-			inJournal := make(map[int]bool, len(vals))
-			for _, v := range vals {
-				if n, err := strconv.Atoi(v); err == nil {
-					inJournal[n] = true
-				}
-			}
-			kept := list[:0]
-			for _, p := range list {
-				if inJournal[p] {
-					kept = append(kept, p)
-				}
-			}
-			list = kept
-		}
-	}
 	for _, p := range list {
 		if !x.match([]string{"_PID=" + strconv.Itoa(p)}) {
 			break
@@ -478,6 +454,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	}
 	x.j.FlushMatches()
 	units, err := x.j.GetUniqueValues("_SYSTEMD_UNIT")
+	releaseJournalPages() // the values' objects are spread over the files
 	if err != nil {
 		x.fail(err)
 		return
