@@ -6,7 +6,8 @@
 #   load            every run a failure (mkbench -healthy 0): 10,000 unit
 #                   names, an audit log where ~60% of the events are SECCOMP
 #                   denials of processes outside any unit
-#   mostly-healthy  the same with 95% of the runs healthy (mkbench -healthy 95)
+#   healthy95       95% of the runs healthy (mkbench -healthy 95), 500 unit
+#                   names (a host's worth)
 #   fleet           a journal-remote folder of 50 hosts, SIZE/50 MB each (at
 #                   the largest size only)
 #
@@ -35,7 +36,7 @@ build() { # build SET MB ARGS…: the data set, once
 	local d=/var/tmp/harden-$1-$2
 	if [ ! -e "$d/done" ]; then
 		rm -rf "$d"
-		go run ./testdata/bench/mkbench -journal-mb "$2" -audit-mb "$2" -units 10000 -denials 12000 -out "$d" "${@:3}" >/dev/null 2>&1
+		go run ./testdata/bench/mkbench -journal-mb "$2" -audit-mb "$2" -units 10000 -denials 12000 -out "$d" "${@:3}" >/dev/null 2>&1 # later flags win
 		touch "$d/done"
 	fi
 	echo "$d"
@@ -71,12 +72,12 @@ measure() { # measure NAME DIR: one row
 }
 for mb in "${sizes[@]}"; do
 	measure "load-$mb" "$(build load "$mb" -healthy 0)"
-	measure "mostly-healthy-$mb" "$(build mostly-healthy "$mb" -healthy 95)"
+	measure "healthy95-$mb" "$(build healthy95 "$mb" -healthy 95 -units 500)"
 done
 measure "fleet-$largest" "$(buildFleet "$largest")"
 if [ ${#sizes[@]} -gt 1 ]; then
 	small=${sizes[0]}
-	for set in load mostly-healthy; do
+	for set in load healthy95; do
 		read -r s1 m1 < "$tmp/$set-$small"; read -r s2 m2 < "$tmp/$set-$largest"
 		printf '%s %s MB -> %s MB: time %.1fx, peak RSS %.2fx\n' "$set" "$small" "$largest" "$(echo "$s2 / $s1" | bc -l)" "$(echo "$m2 / $m1" | bc -l)"
 	done
