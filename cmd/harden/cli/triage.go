@@ -35,8 +35,15 @@ func NewCmdTriage(f *Factory, runF func(*TriageOptions) error) *cobra.Command {
 		Long: `Explain, one line each, every unit that failed or was refused something by the
 kernel (seccomp kills and denials of running units included) in the window:
 unit, when, verdict, directive, relaxation, and the hosts where the same
-answer holds. Each source is read once. --output json prints an array of the
-objects harden why prints.
+answer holds. --output json prints an array of the objects harden why prints.
+
+Journal files (the live journal, a folder, journal-remote output) are read
+through their indexes, so that the cost follows the failures, not the size of
+the log: PID 1's failure messages, the kernel's audit and kernel entries and
+the denied processes' lookups say which runs to read, and each is read by its
+invocation ID. A service that runs on though it says it was refused something
+is looked for in each unit's newest run on each host. Export and JSON files
+have no index and are read whole, once.
 
 With a journal-remote folder (--directory) the units' configuration is not in
 the journal: give it with --unit-dir DIR (files NAME.show and NAME.cat, as in a
