@@ -75,6 +75,10 @@ type AuditWindow struct {
 	// parse only the denials of units' processes, which on a log with
 	// millions of denials of other processes is most of the cost.
 	PID func(pid int) bool
+	// PIDSeen, when set instead of PID, is told each such record's
+	// process and time, and nothing is parsed: a scan for the processes
+	// denied something and when.
+	PIDSeen func(pid int, at time.Time)
 }
 
 func (w AuditWindow) contains(t time.Time) bool {
@@ -256,7 +260,7 @@ var pidTypes = map[string]bool{"SECCOMP": true, "AVC": true, "ANOM_ABEND": true,
 // wantPID applies the window's PID filter to a raw line; lines without a
 // readable pid= are kept, so that the parser sees (and counts) them.
 func (w AuditWindow) wantPID(line []byte) bool {
-	if w.PID == nil {
+	if w.PID == nil && w.PIDSeen == nil {
 		return true
 	}
 	i := bytes.Index(line, []byte(" pid="))
@@ -269,6 +273,11 @@ func (w AuditWindow) wantPID(line []byte) bool {
 	}
 	if k == i+5 {
 		return true
+	}
+	if w.PIDSeen != nil {
+		at, _ := lineTime(line)
+		w.PIDSeen(n, at)
+		return false
 	}
 	return w.PID(n)
 }

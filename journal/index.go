@@ -111,14 +111,14 @@ func (t *TriageEvidence) Indexed() bool {
 	return ok
 }
 
-// auditLogPIDs are the processes the audit logs show denied something:
-// a scan of the raw lines, nothing parsed.
-func (t *TriageEvidence) auditLogPIDs() map[int]bool {
-	pids := map[int]bool{}
+// auditLogPIDs are the processes the audit logs show denied something,
+// each with the time of its last such record: a scan of the raw lines,
+// nothing parsed.
+func (t *TriageEvidence) auditLogPIDs() map[int]time.Time {
+	pids := map[int]time.Time{}
 	if len(t.auditFiles) > 0 {
-		ReadAuditLogsFunc(t.auditFiles, AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PID: func(p int) bool {
-			pids[p] = true
-			return false
+		ReadAuditLogsFunc(t.auditFiles, AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PIDSeen: func(p int, at time.Time) {
+			pids[p] = at
 		}}, func(AuditEvent) {})
 	}
 	return pids
@@ -163,9 +163,10 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	x.failures()
 	x.kernel(tr.Kernel)
 	denied := x.auditDenials(tr.Denial)
-	logDenied := t.auditLogPIDs()
-	for p := range logDenied {
-		denied[p] = true
+	for p, at := range t.auditLogPIDs() {
+		if _, ok := denied[p]; !ok {
+			denied[p] = at
+		}
 	}
 	owned := x.deniedPIDs(denied)
 	if len(t.auditFiles) > 0 && tr.Denial != nil {
@@ -222,7 +223,7 @@ func (x *indexReader) tick(pages int) {
 const (
 	checkEvery  = 256
 	lookupPages = 4
-	mappedMax   = 48 << 20
+	mappedMax   = 96 << 20
 )
 
 // kernelWindow is the kernel's lines read so far by a second reader (see
@@ -398,8 +399,8 @@ func (x *indexReader) unitAt(host, unit string, t time.Time) {
 
 // auditDenials hands the journal's audit records that can be denials to
 // the engine and returns the processes denied.
-func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]bool {
-	denied := map[int]bool{}
+func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]time.Time {
+	denied := map[int]time.Time{}
 	if denial == nil || !x.match([]string{"_TRANSPORT=audit", "_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}) {
 		return denied
 	}
@@ -408,7 +409,7 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]bool {
 			return true
 		}
 		if a, ok := AuditEventFromEntry(e); ok && denial(a) {
-			denied[a.PID()] = true
+			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
 		}
 		return true
 	})
@@ -417,8 +418,11 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]bool {
 
 // deniedPIDs notes the runs of the units whose processes were denied
 // something (every run with an entry of that PID), and returns the PIDs
-// that belong to a unit.
-func (x *indexReader) deniedPIDs(pids map[int]bool) map[int]bool {
+// that belong to a unit. A process denied at a known time is looked for in
+// the files around it (from deniedSpan before), others in all: a lookup
+// costs some microseconds in every file, and a log can hold tens of
+// thousands of denied processes no unit owns.
+func (x *indexReader) deniedPIDs(pids map[int]time.Time) map[int]bool {
 	owned := map[int]bool{}
 	list := make([]int, 0, len(pids))
 	for p := range pids {
@@ -428,7 +432,12 @@ func (x *indexReader) deniedPIDs(pids map[int]bool) map[int]bool {
 	}
 	sort.Ints(list)
 	for _, p := range list {
+		restore := func() {}
+		if at := pids[p]; !at.IsZero() {
+			restore = x.on(x.filesAround(at))
+		}
 		if !x.match([]string{"_PID=" + strconv.Itoa(p)}) {
+			restore()
 			break
 		}
 		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
@@ -438,8 +447,19 @@ func (x *indexReader) deniedPIDs(pids map[int]bool) map[int]bool {
 			}
 			return true
 		})
+		restore()
 	}
 	return owned
+}
+
+// deniedSpan is how long before its denial a process is looked for.
+const deniedSpan = 6 * time.Hour
+
+// filesAround is the journal of every host's files from deniedSpan before
+// at to a minute after (nil: no narrower than all).
+func (x *indexReader) filesAround(at time.Time) (*sdjournal.Journal, int) {
+	j, n, _ := x.journalFor("", at.Add(-deniedSpan), at.Add(time.Minute))
+	return j, n
 }
 
 // newestRuns notes the newest run of each unit on each host when a line
@@ -583,7 +603,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 		// First from the files around the run's time; a run that reaches
 		// the first of them, or is long, may go on in older files, and is
 		// read again from all its host's.
-		j, n, first := x.journalFor(r.host, r.at, true)
+		j, n, first := x.journalFor(r.host, r.at.Add(-runSpan), r.at.Add(time.Minute))
 		restore := x.on(j, n)
 		own = x.readInvocation(r)
 		restore()
@@ -849,20 +869,21 @@ func describeFile(j *sdjournal.Journal, path string) (journalFile, bool) {
 // back is read again from all its host's files.
 const runSpan = 30 * time.Minute
 
-// journalFor is the journal of host's files around at (near) or all of
-// them, their number and the first time they hold; nil when routing is
-// off or would not narrow anything.
-func (x *indexReader) journalFor(host string, at time.Time, near bool) (*sdjournal.Journal, int, time.Time) {
+// journalFor is the journal of host's files ("": every host's) that hold
+// entries between from and to (zero: unbounded), their number and the
+// first time they hold; nil when routing is off or would not narrow
+// anything.
+func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Journal, int, time.Time) {
 	if x.jfiles == nil {
 		return nil, 0, time.Time{}
 	}
 	var paths []string
 	var first time.Time
 	for _, f := range x.jfiles {
-		if !f.hosts[host] {
+		if host != "" && !f.hosts[host] {
 			continue
 		}
-		if near && (f.head.After(at.Add(time.Minute)) || f.tail.Before(at.Add(-runSpan))) {
+		if !to.IsZero() && f.head.After(to) || !from.IsZero() && f.tail.Before(from) {
 			continue
 		}
 		paths = append(paths, f.path)
@@ -893,7 +914,7 @@ func (x *indexReader) journalFor(host string, at time.Time, near bool) (*sdjourn
 
 // hostJournal is the journal of all host's files (see journalFor).
 func (x *indexReader) hostJournal(host string) (*sdjournal.Journal, int) {
-	j, n, _ := x.journalFor(host, time.Time{}, false)
+	j, n, _ := x.journalFor(host, time.Time{}, time.Time{})
 	return j, n
 }
 
