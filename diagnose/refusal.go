@@ -15,7 +15,7 @@ func refusalRows(sym *Symptom, sb *Sandbox, _ []cause) []cause {
 	var out []cause
 	for i := range rules.Refusals {
 		r := &rules.Refusals[i]
-		if r.Errno != sym.Errno || r.ModelledBy != "" || !refusesOp(r, sym.Op) || !containsAnyOrNone(sym.Text, r.Texts) {
+		if r.Errno != sym.Errno || r.ModelledBy != "" || !refusesOp(r, sym.Op) || !containsAnyOrNone(sym.Text, r.Texts) || r.SetIDOnly && sym.NoSetID {
 			continue
 		}
 		value, ok := refusalInForce(r, sb)

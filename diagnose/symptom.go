@@ -50,6 +50,9 @@ type Symptom struct {
 	// AsRoot: the operation was made with root's rights whatever User=
 	// says (systemd's executor looks the program up before it drops them).
 	AsRoot bool
+	// NoSetID: the kernel's record shows the call neither created a file
+	// with, nor set, a setuid or setgid mode (rules.Refusal.SetIDOnly).
+	NoSetID bool
 	// ErrnoAlternatives are the other errnos the wording may stand for
 	// (procps' "permission denied on key" is EACCES, EPERM or EROFS).
 	ErrnoAlternatives []string

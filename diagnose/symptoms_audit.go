@@ -211,6 +211,7 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 		}
 		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
 		base.UID = r.Raw["uid"]
+		base.NoSetID = noSetID(r)
 		parent, parentMode := "", ""
 		for _, rec := range a.Records {
 			if rec.Type != "PATH" || rec.Fields["name"] == "" {
@@ -247,6 +248,41 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 		return base, true
 	}
 	return Symptom{}, false
+}
+
+// setIDArgs are, per call, the argument holding the open flags (-1: none,
+// the call always creates) and the one holding the mode.
+var setIDArgs = map[string][2]int{
+	"open": {1, 2}, "openat": {2, 3}, "creat": {-1, 1},
+	"chmod": {-1, 1}, "fchmod": {-1, 1}, "fchmodat": {-1, 2}, "fchmodat2": {-1, 2},
+	"mkdir": {-1, 1}, "mkdirat": {-1, 2}, "mknod": {-1, 1}, "mknodat": {-1, 2},
+}
+
+// noSetID reads a failed SYSCALL record's arguments: true when they show
+// the call neither creates a file with a setuid or setgid mode nor sets
+// one (an open() without O_CREAT, a chmod() to 0644), so that
+// RestrictSUIDSGID='s rule cannot have refused it. False when unknown.
+func noSetID(r *journal.AuditRecord) bool {
+	args, ok := setIDArgs[r.Fields["syscall"]]
+	if !ok {
+		return false
+	}
+	arg := func(i int) (uint64, bool) {
+		n, err := strconv.ParseUint(r.Raw[fmt.Sprintf("a%d", i)], 16, 64)
+		return n, err == nil
+	}
+	const oCreat, setID = 0o100, 0o6000
+	if args[0] >= 0 {
+		flags, ok := arg(args[0])
+		if !ok {
+			return false
+		}
+		if flags&oCreat == 0 {
+			return true
+		}
+	}
+	mode, ok := arg(args[1])
+	return ok && mode&setID == 0
 }
 
 // syscallName names the syscall of a SECCOMP record, or says it is unknown

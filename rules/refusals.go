@@ -45,6 +45,10 @@ type Refusal struct {
 	// for): the generic loop leaves it to that code, and the row still
 	// answers which settings can give the errno.
 	ModelledBy string
+	// SetIDOnly: the rule refuses a call only when it creates a file or
+	// sets a mode with the setuid or setgid bit (RestrictSUIDSGID=); a
+	// kernel record whose arguments show neither rules it out.
+	SetIDOnly bool
 }
 
 // The words of Refusal.When.
@@ -94,7 +98,11 @@ var Refusals = []Refusal{
 		r.When, r.ModelledBy = []string{WhenSet}, "network: the family the socket asked for"
 		return r
 	}(),
-	seccompErrno("RestrictSUIDSGID", "EPERM", "chmod", "fchmod", "fchmodat", "fchmodat2", "mkdir", "mkdirat", "mknod", "mknodat", "open", "openat", "creat"),
+	func() Refusal {
+		r := seccompErrno("RestrictSUIDSGID", "EPERM", "chmod", "fchmod", "fchmodat", "fchmodat2", "mkdir", "mkdirat", "mknod", "mknodat", "open", "openat", "creat")
+		r.SetIDOnly = true // seccomp_restrict_suid_sgid(): only S_ISUID/S_ISGID modes, open() only with O_CREAT
+		return r
+	}(),
 
 	{Directive: "LimitMEMLOCK", When: []string{"0"}, Errno: "EPERM", Ops: []string{"mlock", "mlockall"}, Confidence: "high", Relax: RelaxLimit,
 		Reason: "with LimitMEMLOCK=0 and no CAP_IPC_LOCK, mlock() fails with EPERM"},
