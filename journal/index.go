@@ -111,14 +111,26 @@ func (t *TriageEvidence) Indexed() bool {
 	return ok
 }
 
-// auditLogPIDs are the processes the audit logs show denied something,
-// each with the time of its last such record: a scan of the raw lines,
-// nothing parsed.
-func (t *TriageEvidence) auditLogPIDs() map[int]time.Time {
-	pids := map[int]time.Time{}
+// deniedProcess is what the raw scan of the audit logs keeps of a process
+// denied something: when first and last, and how many records.
+type deniedProcess struct {
+	first, last time.Time
+	records     int
+}
+
+// auditLogPIDs are the processes the audit logs show denied something: a
+// scan of the raw lines, nothing parsed.
+func (t *TriageEvidence) auditLogPIDs() map[int]*deniedProcess {
+	pids := map[int]*deniedProcess{}
 	if len(t.auditFiles) > 0 {
 		ReadAuditLogsFunc(t.auditFiles, AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PIDSeen: func(p int, at time.Time) {
-			pids[p] = at
+			d := pids[p]
+			if d == nil {
+				d = &deniedProcess{first: at}
+				pids[p] = d
+			}
+			d.last = at
+			d.records++
 		}}, func(AuditEvent) {})
 	}
 	return pids
@@ -163,14 +175,36 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	x.failures()
 	x.kernel(tr.Kernel)
 	denied := x.auditDenials(tr.Denial)
-	for p, at := range t.auditLogPIDs() {
+	logged := t.auditLogPIDs()
+	for p, d := range logged {
 		if _, ok := denied[p]; !ok {
-			denied[p] = at
+			denied[p] = d.last
 		}
 	}
 	owned := x.deniedPIDs(denied)
 	if len(t.auditFiles) > 0 && tr.Denial != nil {
-		t.readDenials(owned, func(a AuditEvent) { tr.Denial(a) })
+		// Only from the first denial of a unit's process on: the rotated
+		// files before it are not opened.
+		var from time.Time
+		foreign := 0
+		for p, d := range logged {
+			switch {
+			case !owned[p]:
+				foreign += d.records
+			case from.IsZero() || d.first.Before(from):
+				from = d.first
+			}
+		}
+		if len(owned) > 0 {
+			if !from.IsZero() {
+				from = from.Add(-time.Minute)
+			}
+			if from.Before(t.in.Query.Since) {
+				from = t.in.Query.Since
+			}
+			t.readDenials(owned, from, func(a AuditEvent) { tr.Denial(a) })
+		}
+		t.Foreign = foreign
 	}
 	x.newestRuns(tr.Text)
 	refs := make([]*runRef, 0, len(x.runs))

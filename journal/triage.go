@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // TriageInput names what a triage reads: the journal sources (a bundle as
@@ -102,16 +103,17 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 			}
 		}
 	})
-	t.readDenials(unitPID, func(a AuditEvent) { t.Denials = append(t.Denials, a) })
+	t.readDenials(unitPID, in.Query.Since, func(a AuditEvent) { t.Denials = append(t.Denials, a) })
 	return t, nil
 }
 
 // readDenials reads the audit logs' records of the units' processes
 // (unitPID), at most MaxDenialsPerPID of each, and hands them to keep;
 // the rest is counted (Foreign, Dropped) at byte speed, never parsed.
-func (t *TriageEvidence) readDenials(unitPID map[int]bool, keep func(AuditEvent)) {
+// Records before since are not read (rotated files before it not opened).
+func (t *TriageEvidence) readDenials(unitPID map[int]bool, since time.Time, keep func(AuditEvent)) {
 	perPID := map[int]int{}
-	for _, w := range ReadAuditLogsFunc(t.auditFiles, t.denialWindow(unitPID, perPID), func(a AuditEvent) {
+	for _, w := range ReadAuditLogsFunc(t.auditFiles, t.denialWindow(unitPID, perPID, since), func(a AuditEvent) {
 		p := a.PID()
 		switch {
 		case !unitPID[p]:
@@ -129,8 +131,8 @@ func (t *TriageEvidence) readDenials(unitPID map[int]bool, keep func(AuditEvent)
 
 // denialWindow is the audit window of the triage that parses only the
 // records of the units' processes, and of each at most MaxDenialsPerPID.
-func (t *TriageEvidence) denialWindow(unitPID map[int]bool, perPID map[int]int) AuditWindow {
-	return AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PID: func(p int) bool {
+func (t *TriageEvidence) denialWindow(unitPID map[int]bool, perPID map[int]int, since time.Time) AuditWindow {
+	return AuditWindow{Since: since, Until: t.in.Query.Until, PID: func(p int) bool {
 		switch {
 		case !unitPID[p]:
 			t.Foreign++
