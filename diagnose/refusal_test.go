@@ -35,7 +35,7 @@ func TestRestrictSUIDSGIDNeedsASetIDMode(t *testing.T) {
 		{"openat", map[string]string{"a0": "ffffff9c", "a1": "7ffd1000", "a2": "241", "a3": "1a4"}, false}, // O_CREAT, 0644
 		{"openat", map[string]string{"a0": "ffffff9c", "a1": "7ffd1000", "a2": "241", "a3": "9ed"}, true},  // O_CREAT, 04755
 		{"fchmodat", map[string]string{"a0": "ffffff9c", "a1": "7ffd1000", "a2": "5ed"}, true},             // 02755
-		{"openat", map[string]string{}, true},                                                              // arguments unknown
+		{"openat", map[string]string{}, true}, // arguments unknown
 	} {
 		if got := blames(c.call, c.args); got != c.want {
 			t.Errorf("%s %v: RestrictSUIDSGID named %v, want %v", c.call, c.args, got, c.want)
