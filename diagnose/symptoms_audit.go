@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/harden-tool/harden/journal"
+	"github.com/harden-tool/harden/rules"
 )
 
 // Symptoms from the kernel: audit records (SECCOMP, SYSCALL+PATH, AVC) and
@@ -250,20 +251,12 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 	return Symptom{}, false
 }
 
-// setIDArgs are, per call, the argument holding the open flags (-1: none,
-// the call always creates) and the one holding the mode.
-var setIDArgs = map[string][2]int{
-	"open": {1, 2}, "openat": {2, 3}, "creat": {-1, 1},
-	"chmod": {-1, 1}, "fchmod": {-1, 1}, "fchmodat": {-1, 2}, "fchmodat2": {-1, 2},
-	"mkdir": {-1, 1}, "mkdirat": {-1, 2}, "mknod": {-1, 1}, "mknodat": {-1, 2},
-}
-
 // noSetID reads a failed SYSCALL record's arguments: true when they show
 // the call neither creates a file with a setuid or setgid mode nor sets
 // one (an open() without O_CREAT, a chmod() to 0644), so that
 // RestrictSUIDSGID='s rule cannot have refused it. False when unknown.
 func noSetID(r *journal.AuditRecord) bool {
-	args, ok := setIDArgs[r.Fields["syscall"]]
+	args, ok := rules.SetIDArgs[r.Fields["syscall"]]
 	if !ok {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,13 +17,13 @@ import (
 // .journal files, the live journal) is driven by the journal's own field
 // indexes, so that its cost follows the runs worth explaining, not the size
 // of the log: the failures are PID 1's "Failed with result" messages
-// (MESSAGE_ID), refusals the kernel logged are its audit and kernel
-// entries, refusals a service wrote are found among the distinct MESSAGE
-// values (each stored once in a journal file, however often it was
-// logged), and the units of denied processes are looked up by _PID. Each
-// run is then read by its invocation ID, and the kernel's lines near it by
-// time: two index lookups a run. Export and JSON files have no index and
-// are streamed (Scan).
+// (MESSAGE_ID); refusals the kernel logged are its audit and kernel
+// entries; the audit logs' denied processes are tied to units by _PID
+// lookups; a service's own words of a refusal are looked for in each
+// unit's newest run on each host. Each run is then read by its invocation
+// ID from its host's files around its time, and the kernel's lines near it
+// come from a second reader that goes through them once. Export and JSON
+// files have no index and are streamed (Scan).
 
 // Triggers are the engine's tests for what makes a run worth explaining
 // even if it never failed: the journal package knows where to look, the
@@ -207,6 +208,12 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		t.Foreign = foreign
 	}
 	x.newestRuns(tr.Text)
+	x.dumped = map[string]bool{}
+	if units, err := x.uniqueValues("COREDUMP_UNIT"); err == nil {
+		for _, u := range units {
+			x.dumped[u] = true
+		}
+	}
 	refs := make([]*runRef, 0, len(x.runs))
 	for _, r := range x.runs {
 		refs = append(refs, r)
@@ -231,7 +238,7 @@ type indexReader struct {
 	runs map[runKey]*runRef
 	kern *kernelWindow
 	// dumped are the units systemd-coredump wrote of (one read of the
-	// field's values, so that the others cost no lookup).
+	// field's values in all files, so that the others cost no lookup).
 	dumped map[string]bool
 	// jfiles and subsets route a run's lookups to its host's journal
 	// files around its time (see routeByHost); nil with one file.
@@ -299,13 +306,7 @@ func (x *indexReader) fail(err error) bool {
 // (zero: the tail) to fn; fn returns false to stop. fn must not use the
 // journal (its matches and position are the walk's).
 func (x *indexReader) each(since, until time.Time, fn func(*Entry) bool) {
-	var err error
-	if since.IsZero() {
-		err = x.j.SeekHead()
-	} else {
-		err = x.j.SeekRealtimeUsec(uint64(since.UnixMicro()))
-	}
-	if err != nil {
+	if err := seekFrom(x.j, since); err != nil {
 		x.fail(err)
 		return
 	}
@@ -329,6 +330,15 @@ func (x *indexReader) each(since, until time.Time, fn func(*Entry) bool) {
 			return
 		}
 	}
+}
+
+// seekFrom puts j before its first entry at or after since (zero: the
+// head).
+func seekFrom(j *sdjournal.Journal, since time.Time) error {
+	if since.IsZero() {
+		return j.SeekHead()
+	}
+	return j.SeekRealtimeUsec(uint64(since.UnixMicro()))
 }
 
 // entry reads the current entry, whole: libsystemd's enumeration reads
@@ -522,7 +532,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 			continue
 		}
 		for _, h := range hosts {
-			if len(x.q.Hosts) > 0 && h != "" && !containsString(x.q.Hosts, h) {
+			if len(x.q.Hosts) > 0 && h != "" && !slices.Contains(x.q.Hosts, h) {
 				continue
 			}
 			g := []string{"_SYSTEMD_UNIT=" + u}
@@ -618,15 +628,6 @@ func (x *indexReader) newest() (Entry, bool) {
 	return Entry{}, false
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // readRun reads a run: its own entries by invocation ID (how it started
 // and how it ended when it is long), then, over its span, systemd-coredump's
 // lines about the unit and the host's kernel lines. (PID 1 names the
@@ -666,14 +667,6 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 	from, to := own[0].Time.Add(-kernelMargin), own[len(own)-1].Time.Add(kernelMargin)
 	near := own
 	// systemd-coredump's lines name the unit but carry its own invocation.
-	if x.dumped == nil {
-		x.dumped = map[string]bool{}
-		if units, err := x.j.GetUniqueValues("COREDUMP_UNIT"); err == nil {
-			for _, u := range units {
-				x.dumped[u] = true
-			}
-		}
-	}
 	if x.dumped[r.unit] && x.match([]string{"COREDUMP_UNIT=" + r.unit}) {
 		x.each(from, to, func(e *Entry) bool {
 			if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit {
@@ -706,12 +699,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 			k.done = true
 		} else {
 			k.j = j
-			if x.q.Since.IsZero() {
-				err = j.SeekHead()
-			} else {
-				err = j.SeekRealtimeUsec(uint64(x.q.Since.UnixMicro()))
-			}
-			if err != nil {
+			if err := seekFrom(j, x.q.Since); err != nil {
 				x.fail(err)
 				k.done = true
 			}

@@ -182,12 +182,7 @@ func ScanJournal(spec JournalSpec, q Query, fn func(*Entry)) (warns []Warning, e
 		return nil, err
 	}
 	defer j.Close()
-	if !q.Since.IsZero() {
-		err = j.SeekRealtimeUsec(uint64(q.Since.UnixMicro()))
-	} else {
-		err = j.SeekHead()
-	}
-	if err != nil {
+	if err := seekFrom(j, q.Since); err != nil {
 		return nil, fmt.Errorf("failed to seek in %s: %w", name, err)
 	}
 	for {

@@ -51,6 +51,15 @@ type Refusal struct {
 	SetIDOnly bool
 }
 
+// SetIDArgs are, for the calls a SetIDOnly row refuses, the argument (of
+// the kernel's SYSCALL record: a0, a1, …) holding the open flags (-1:
+// none, the call always creates) and the one holding the mode.
+var SetIDArgs = map[string][2]int{
+	"open": {1, 2}, "openat": {2, 3}, "creat": {-1, 1},
+	"chmod": {-1, 1}, "fchmod": {-1, 1}, "fchmodat": {-1, 2}, "fchmodat2": {-1, 2},
+	"mkdir": {-1, 1}, "mkdirat": {-1, 2}, "mknod": {-1, 1}, "mknodat": {-1, 2},
+}
+
 // The words of Refusal.When.
 const (
 	WhenYes       = "<yes>"
