@@ -16,19 +16,28 @@ import (
 // it fails under each line of breaks that is in harden's trial drop-in
 // unless the line that makes it bearable is there too.
 type fakeService struct {
-	dir      string
-	breaks   map[string]breakage
-	broken   bool // fails even unconfined
-	calls    []string
-	runs     int
-	active   string
-	inv      string
-	exposure float64
+	dir    string
+	breaks map[string]breakage
+	broken bool // fails even unconfined
+	// flaky are the runs (1 = the first restart) that fail whatever the
+	// lines, without a cause: a check that failed for reasons of its own.
+	flaky map[int]bool
+	// diagnoseNothing: harden's diagnosis ties no failure to a setting.
+	diagnoseNothing bool
+	calls           []string
+	runs            int
+	active          string
+	inv             string
+	exposure        float64
 }
 
 type breakage struct {
 	directive, symptom string
 	fixedBy            string // "" = nothing narrower than dropping the line
+	// times: the line breaks this many runs, then no more (a check that
+	// failed for reasons of its own); 0: every run.
+	times  int
+	healed bool
 }
 
 func (f *fakeService) DropInDir(string) string { return f.dir }
@@ -43,7 +52,13 @@ func (f *fakeService) Restart(string) error {
 	f.runs++
 	f.inv = "inv" + strings.Repeat("x", f.runs)
 	f.active = "active"
-	if f.broken || f.unmet() != "" {
+	l := f.unmet()
+	if b, ok := f.breaks[l]; ok && b.times > 0 {
+		b.times--
+		b.healed = b.times == 0
+		f.breaks[l] = b
+	}
+	if f.broken || l != "" {
 		f.active = "failed"
 	}
 	return nil
@@ -71,7 +86,7 @@ func (f *fakeService) lines() []string {
 func (f *fakeService) unmet() string {
 	ls := f.lines()
 	for _, l := range ls {
-		if b, ok := f.breaks[l]; ok && (b.fixedBy == "" || !contains(ls, b.fixedBy)) {
+		if b, ok := f.breaks[l]; ok && !b.healed && (b.fixedBy == "" || !contains(ls, b.fixedBy)) {
 			return l
 		}
 	}
@@ -89,7 +104,7 @@ func contains(list []string, s string) bool {
 
 func (f *fakeService) diagnose(unit, inv string) (*diagnose.Report, error) {
 	l := f.unmet()
-	if l == "" {
+	if l == "" || f.diagnoseNothing {
 		return &diagnose.Report{Verdict: diagnose.VerdictNoFailure}, nil
 	}
 	b := f.breaks[l]
@@ -145,7 +160,7 @@ func TestCandidatesFollowTheUnitAndTheRelease(t *testing.T) {
 // halving, in about log2(N) trials, and everything else is kept; without
 // --apply nothing of harden's is left and the unit runs as before.
 func TestTightenBisectsToTheFailingSetting(t *testing.T) {
-	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"MemoryDenyWriteExecute=yes": {"MemoryDenyWriteExecute", "ENOMEM from a JIT", ""}}}
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"MemoryDenyWriteExecute=yes": {directive: "MemoryDenyWriteExecute", symptom: "ENOMEM from a JIT"}}}
 	tu := setupTighten(t, f)
 	cands := Candidates(plainProps, 257)
 	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
@@ -182,7 +197,7 @@ func TestTightenBisectsToTheFailingSetting(t *testing.T) {
 // with it, and the relaxation says what it is for; --apply keeps the
 // drop-in, marked as harden's, and undo takes it back.
 func TestTightenKeepsASettingWithItsRelaxation(t *testing.T) {
-	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"ProtectSystem=strict": {"ProtectSystem", "EROFS from write on /var/lib/app/db", "StateDirectory=app"}}}
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"ProtectSystem=strict": {directive: "ProtectSystem", symptom: "EROFS from write on /var/lib/app/db", fixedBy: "StateDirectory=app"}}}
 	tu := setupTighten(t, f)
 	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second, Apply: true})
 	if err != nil {
@@ -233,7 +248,7 @@ func TestTightenNeedsAWorkingUnit(t *testing.T) {
 // a folder under ProtectSystem=strict only on the trial of PrivateIPC=):
 // the relaxation then says which setting it keeps bearable.
 func TestTightenNamesTheSettingARelaxationIsFor(t *testing.T) {
-	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"PrivateIPC=yes": {"ProtectSystem", "EROFS from mkdir on /var/lib/app/body", "StateDirectory=app/body"}}}
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"PrivateIPC=yes": {directive: "ProtectSystem", symptom: "EROFS from mkdir on /var/lib/app/body", fixedBy: "StateDirectory=app/body"}}}
 	tu := setupTighten(t, f)
 	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
 	if err != nil {
@@ -248,4 +263,56 @@ func TestTightenNamesTheSettingARelaxationIsFor(t *testing.T) {
 		}
 	}
 	t.Errorf("no relaxation kept: %+v", p.Lines)
+}
+
+// A single setting's trial that fails with no cause harden can see is
+// tried twice more: a flaky check does not cost the setting, a setting
+// that breaks the service every time is still rejected.
+func TestTightenTriesAnUnexplainedFailureAgain(t *testing.T) {
+	// Learn which run tries MemoryDenyWriteExecute=yes alone, from a run
+	// where it really breaks the unit without a cause harden can see.
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"MemoryDenyWriteExecute=yes": {}}}
+	f.diagnoseNothing = true
+	tu := setupTighten(t, f)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejected) != 1 || p.Rejected[0].Setting != "MemoryDenyWriteExecute=yes" {
+		t.Fatalf("a setting that fails every time: rejected %+v", p.Rejected)
+	}
+	alone, failures := 0, 0
+	for _, tr := range p.Trials {
+		if alone == 0 && contains(tr.Tried, "MemoryDenyWriteExecute=yes") {
+			failures++
+		}
+		if len(tr.Tried) == 1 && tr.Tried[0] == "MemoryDenyWriteExecute=yes" {
+			if alone == 0 {
+				alone = tr.Trial
+			}
+			if tr.Result == "healthy" {
+				t.Errorf("trial %d passed", tr.Trial)
+			}
+		}
+	}
+	if n := p.Trials[len(p.Trials)-1].Trial; alone == 0 || n > alone+1+1 {
+		t.Fatalf("tried alone first on trial %d; %d trials in all (one retry expected after it)", alone, n)
+	}
+
+	// The same trials where the setting's failures stop once it is tried
+	// alone (the check was failing for reasons of its own): it is kept
+	// after two more passing trials.
+	f = &fakeService{exposure: 9.6, breaks: map[string]breakage{"MemoryDenyWriteExecute=yes": {times: failures}}}
+	f.diagnoseNothing = true
+	tu = setupTighten(t, f)
+	p, err = tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejected) != 0 {
+		t.Fatalf("a flaky check cost a setting: rejected %+v", p.Rejected)
+	}
+	if got := p.Trials[len(p.Trials)-1].Trial; got < alone+2 {
+		t.Errorf("%d trials: the failure on trial %d was not tried twice more", got, alone)
+	}
 }
