@@ -77,7 +77,8 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 		if ev.Unit != nil {
 			props = ev.Unit.Props
 		}
-		rep.Notes = runNotes(ev, inv, opts.Unit, props)
+		rep.LoggedCalls = loggedCalls(runAudit(inv, ev, props))
+		rep.Notes = runNotes(ev, inv, opts.Unit, props, rep.LoggedCalls)
 		return rep
 	}
 	if rep.Result == "" {
@@ -101,7 +102,8 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 	}
 
 	sb.NoBPF = ev.Host.Lacks("BPF_FRAMEWORK")
-	rep.Notes = runNotes(ev, inv, opts.Unit, props)
+	rep.LoggedCalls = loggedCalls(runAudit(inv, ev, props))
+	rep.Notes = runNotes(ev, inv, opts.Unit, props, rep.LoggedCalls)
 	syms, folded, tied := collectSymptoms(inv, ev, props)
 	rep.Notes = append(rep.Notes, tied...)
 	if folded > 0 {

@@ -37,10 +37,10 @@ func configWarnings(entries []journal.Entry, unit string, until time.Time) []str
 	return out
 }
 
-// syscallLogNote lists the calls SystemCallLog= had the kernel record
-// during the run. In a tuning run (SystemCallLog=~@system-service, say)
-// they are exactly the calls a SystemCallFilter= would have to allow.
-func syscallLogNote(audit []*journal.AuditEvent) string {
+// loggedCalls are the calls SystemCallLog= had the kernel record during
+// the run, by name, in order of first record; a call the record does not
+// name is left out (it cannot be written in a SystemCallFilter= line).
+func loggedCalls(audit []*journal.AuditEvent) []string {
 	var names []string
 	seen := map[string]bool{}
 	for _, a := range audit {
@@ -49,11 +49,18 @@ func syscallLogNote(audit []*journal.AuditEvent) string {
 			continue
 		}
 		n := syscallName(r)
-		if !seen[n] {
+		if !seen[n] && !strings.HasPrefix(n, "unknown(") {
 			seen[n] = true
 			names = append(names, n)
 		}
 	}
+	return names
+}
+
+// syscallLogNote says which calls SystemCallLog= recorded. In a tuning run
+// (SystemCallLog=~@system-service, say) they are exactly the calls a
+// SystemCallFilter= would have to allow.
+func syscallLogNote(names []string) string {
 	if len(names) == 0 {
 		return ""
 	}
@@ -63,14 +70,14 @@ func syscallLogNote(audit []*journal.AuditEvent) string {
 
 // runNotes are what the operator should know about the run besides its
 // failure: settings systemd ignored or cannot enforce, and the calls a
-// SystemCallLog= tuning run recorded.
-func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string) []string {
+// SystemCallLog= tuning run recorded (logged).
+func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string, logged []string) []string {
 	notes := configWarnings(ev.Entries, unit, inv.End)
 	notes = append(notes, unenforcedNotes(ev.Host, props, ev.Unit)...)
 	if n := containerNote(ev.Host, props); n != "" {
 		notes = append(notes, n)
 	}
-	if n := syscallLogNote(runAudit(inv, ev, props)); n != "" {
+	if n := syscallLogNote(logged); n != "" {
 		notes = append(notes, n)
 	}
 	return notes

@@ -18,6 +18,10 @@ type Report struct {
 	// Notes are facts about the unit worth knowing beside the verdict, such
 	// as hardening systemd ignored when it loaded the unit.
 	Notes []string `json:"notes,omitempty"`
+	// LoggedCalls are the system calls SystemCallLog= had the kernel log
+	// during the run (allowed, not refused), by name: what a
+	// SystemCallFilter= for the service must allow beyond its groups.
+	LoggedCalls []string `json:"logged_calls,omitempty"`
 	// Commands the operator can run to see the evidence themselves.
 	SeeAlso []string `json:"see_also,omitempty"`
 	// Incomplete: a source was only partly read (damage, truncation), so

@@ -82,6 +82,11 @@ type Directive struct {
 	// nothing as strong: the one `systemd-analyze security` rewards
 	// ("<none>" for an empty list, which drops everything).
 	Tighten string
+	// Observe, for an allow-list setting, is the line whose trial has
+	// systemd log, without refusing, what the Tighten value would refuse:
+	// when the service does not bear Tighten, the observed names are
+	// allowed on top of it in one trial rather than one per failure.
+	Observe string
 	// Missing, for a setting that names an account or a group, is what
 	// a unit that names one that does not exist is told: {value} is the
 	// setting's value.
@@ -301,7 +306,8 @@ var directiveList = []Directive{
 	{Name: "RestrictAddressFamilies", Man: exec("RestrictAddressFamilies"), Since: 211, Protects: "sockets of other address families cannot be created",
 		Merge: AllowDeny, Seccomp: "any", Broad: &Broad{Values: []string{"", "~"}, Why: "empties RestrictAddressFamilies="}, Tighten: "AF_UNIX AF_INET AF_INET6"},
 	{Name: "SystemCallFilter", Man: exec("SystemCallFilter"), Since: 187, Protects: "system calls outside the allowed set are refused",
-		Merge: AllowDeny, Seccomp: "any", Broad: &Broad{Values: []string{"", "~"}, Why: "empties SystemCallFilter="}, Tighten: "@system-service"},
+		Merge: AllowDeny, Seccomp: "any", Broad: &Broad{Values: []string{"", "~"}, Why: "empties SystemCallFilter="}, Tighten: "@system-service",
+		Observe: "SystemCallLog=~@system-service"},
 	{Name: "SystemCallArchitectures", Man: exec("SystemCallArchitectures"), Since: 209, Protects: "system calls of other ABIs are refused",
 		Seccomp: "any", Tighten: "native"},
 	{Name: "ProtectHostname", Man: exec("ProtectHostname"), Since: 242, Protects: "the host name cannot be changed",

@@ -219,6 +219,8 @@ type tightening struct {
 	kept     int
 	// lastReport is the diagnosis of the last trial that did not pass.
 	lastReport *diagnose.Report
+	// lastLogged are the calls SystemCallLog= recorded in the last trial.
+	lastLogged []string
 }
 
 // restore leaves the unit as it was found: harden's trial drop-in gone,
@@ -293,7 +295,10 @@ const maxRelaxations = 4
 // no ProtectSystem= at all). A relaxation that only lowers or switches off
 // c itself means c is rejected.
 func (s *tightening) resolve(ctx context.Context, c Candidate) {
-	var extra []Proposed
+	extra, done := s.observe(ctx, c)
+	if done {
+		return
+	}
 	tried := map[string]bool{}
 	for i := 0; i < maxRelaxations && ctx.Err() == nil && s.trials < s.opts.MaxTrials; i++ {
 		rep := s.lastReport
@@ -348,6 +353,38 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 		}
 	}
 	s.reject(c, "still failing after the relaxations harden could offer")
+}
+
+// observe: for an allow-list candidate whose record names a setting that
+// logs what it would refuse (SystemCallFilter=@system-service and
+// SystemCallLog=~@system-service), one trial under that setting lists
+// every name the service used outside the list, and c is tried again with
+// them all allowed: one trial for what would cost one per name, each
+// found only when the last was allowed. The line is returned as the first
+// relaxation for resolve to build on; done when c is kept.
+func (s *tightening) observe(ctx context.Context, c Candidate) (extra []Proposed, done bool) {
+	d := rules.Directives[c.Directive]
+	line := d.Observe
+	name, _, _ := strings.Cut(line, "=")
+	if line == "" || (s.opts.Version > 0 && rules.Directives[name].Since > s.opts.Version) || ctx.Err() != nil || s.trials+2 > s.opts.MaxTrials {
+		return nil, false
+	}
+	failed := s.lastReport
+	s.trial(ctx, []string{line})
+	if len(s.lastLogged) == 0 {
+		s.lastReport = failed
+		return nil, false
+	}
+	owner := c.Line
+	extra = []Proposed{{Setting: c.Directive + "=" + strings.Join(s.lastLogged, " "), For: owner,
+		Protects: fmt.Sprintf("keeps %s bearable: allows what the service used beyond it while %s logged it (trial %d)", owner, line, s.trials)}}
+	if res, _ := s.trial(ctx, []string{c.Line, extra[0].Setting}); res == "healthy" {
+		s.keep(Proposed{Setting: c.Line, Trial: s.trials, Protects: c.Protects})
+		extra[0].Trial = s.trials
+		s.keep(extra[0])
+		return nil, true
+	}
+	return extra, false
 }
 
 // passesAgain: c alone failed, and nothing ties the failure to a setting.
@@ -423,13 +460,17 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 	s.t.Systemd.DaemonReload()
 	res, inv, checkOut := s.t.trial(ctx, Options{Unit: s.opts.Unit, Check: s.opts.Check, Settle: s.opts.Settle, Poll: s.opts.Poll, Timeout: s.opts.Timeout})
 	note := ""
-	s.lastReport = nil
+	s.lastReport, s.lastLogged = nil, nil
 	if s.t.Diagnose != nil && inv != "" {
 		diag := s.t.Diagnose
 		if res != "healthy" {
 			diag = s.t.diagnoseFailed
 		}
 		if rep, err := diag(s.opts.Unit, inv); err == nil {
+			s.lastLogged = rep.LoggedCalls
+			if len(rep.LoggedCalls) > 0 {
+				note = " — logged: " + strings.Join(rep.LoggedCalls, " ")
+			}
 			if res == "healthy" && rep.Verdict == diagnose.VerdictSandbox && hasFindingAtLeast(rep, diagnose.Medium) {
 				// It ran, but the sandbox refused it something: a degraded
 				// service does not pass.

@@ -24,6 +24,8 @@ type fakeService struct {
 	flaky map[int]bool
 	// diagnoseNothing: harden's diagnosis ties no failure to a setting.
 	diagnoseNothing bool
+	// logged are the calls SystemCallLog=~@system-service records.
+	logged []string
 	calls           []string
 	runs            int
 	active          string
@@ -105,7 +107,11 @@ func contains(list []string, s string) bool {
 func (f *fakeService) diagnose(unit, inv string) (*diagnose.Report, error) {
 	l := f.unmet()
 	if l == "" || f.diagnoseNothing {
-		return &diagnose.Report{Verdict: diagnose.VerdictNoFailure}, nil
+		rep := &diagnose.Report{Verdict: diagnose.VerdictNoFailure}
+		if contains(f.lines(), "SystemCallLog=~@system-service") {
+			rep.LoggedCalls = f.logged
+		}
+		return rep, nil
 	}
 	b := f.breaks[l]
 	fd := diagnose.Finding{Directive: b.directive, Symptom: b.symptom, Confidence: diagnose.High}
@@ -314,5 +320,47 @@ func TestTightenTriesAnUnexplainedFailureAgain(t *testing.T) {
 	}
 	if got := p.Trials[len(p.Trials)-1].Trial; got < alone+2 {
 		t.Errorf("%d trials: the failure on trial %d was not tried twice more", got, alone)
+	}
+}
+
+// A service that does not bear SystemCallFilter=@system-service: one
+// SystemCallLog= trial lists the calls it makes beyond the group, and the
+// filter is kept with all of them allowed in one line, proven by one more
+// trial. Before systemd 247 (no SystemCallLog=) the calls come one failure
+// at a time, as the diagnosis names them.
+func TestTightenAllowsTheCallsSystemCallLogSaw(t *testing.T) {
+	const allow = "SystemCallFilter=pkey_alloc mbind"
+	for _, version := range []int{257, 246} {
+		f := &fakeService{exposure: 9.6, logged: []string{"pkey_alloc", "mbind"},
+			breaks: map[string]breakage{"SystemCallFilter=@system-service": {directive: "SystemCallFilter", symptom: "killed by SIGSYS for calling pkey_alloc", fixedBy: allow}}}
+		tu := setupTighten(t, f)
+		p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: version, Settle: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept *Proposed
+		for i := range p.Lines {
+			if p.Lines[i].Setting == allow {
+				kept = &p.Lines[i]
+			}
+		}
+		if len(p.Rejected) != 0 || kept == nil || kept.For != "SystemCallFilter=@system-service" {
+			t.Fatalf("v%d: lines %+v rejected %+v", version, p.Lines, p.Rejected)
+		}
+		observed := false
+		for _, tr := range p.Trials {
+			if contains(tr.Tried, "SystemCallLog=~@system-service") {
+				observed = true
+				if !strings.Contains(tr.Note, "pkey_alloc mbind") {
+					t.Errorf("v%d: the observation trial's note: %q", version, tr.Note)
+				}
+			}
+		}
+		if observed != (version >= 247) {
+			t.Errorf("v%d: SystemCallLog= trial run: %v", version, observed)
+		}
+		if version >= 247 && !strings.Contains(kept.Protects, "SystemCallLog=~@system-service logged it") {
+			t.Errorf("the line does not say where its calls come from: %s", kept.Protects)
+		}
 	}
 }
