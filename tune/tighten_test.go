@@ -25,12 +25,12 @@ type fakeService struct {
 	// diagnoseNothing: harden's diagnosis ties no failure to a setting.
 	diagnoseNothing bool
 	// logged are the calls SystemCallLog=~@system-service records.
-	logged []string
-	calls           []string
-	runs            int
-	active          string
-	inv             string
-	exposure        float64
+	logged   []string
+	calls    []string
+	runs     int
+	active   string
+	inv      string
+	exposure float64
 }
 
 type breakage struct {
