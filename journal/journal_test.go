@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -436,6 +437,65 @@ func TestJournalFilesCompactAndDamaged(t *testing.T) {
 		case <-done:
 		case <-time.After(20 * time.Second):
 			t.Fatalf("%s: reading hung", name)
+		}
+	}
+}
+
+// In a folder of several machines, the walk for one run reads that run's
+// machine only: another machine's kernel and audit entries of the same
+// minutes, with the same PIDs, are not the run's evidence. The folder is
+// the real journal-remote output of a lab host (web2) beside a copy of it
+// as a third machine (the bench's replicated fleet, in small): every run
+// of one has a twin at the same moment in the other.
+func TestReadJournalKeepsToTheRunsMachine(t *testing.T) {
+	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
+		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
+	}
+	dir := t.TempDir()
+	web2 := filepath.Join("..", "testdata", "journal-remote-fleet", "remote-web2.journal")
+	entries, _, err := ReadJournal(JournalSpec{Files: []string{web2}}, Query{})
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+	for i := range entries {
+		f := entries[i].Fields
+		f["_HOSTNAME"], f["_MACHINE_ID"], f["_BOOT_ID"] = "web3", strings.Repeat("3", 32), strings.Repeat("b", 32)
+	}
+	var export bytes.Buffer
+	WriteExport(&export, entries)
+	cmd := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+filepath.Join(dir, "remote-web3.journal"), "-")
+	cmd.Stdin = &export
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	b, err := os.ReadFile(web2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "remote-web2.journal"), b, 0o644)
+
+	spec := JournalSpec{Dir: dir}
+	hostsOf := func(q Query) map[string]int {
+		entries, _, err := ReadJournal(spec, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts := map[string]int{}
+		for i := range entries {
+			hosts[entries[i].Host()]++
+		}
+		return hosts
+	}
+	for _, unit := range []string{"swapmgr.service", "inventory-api.service"} {
+		got := hostsOf(Query{Unit: unit})
+		if len(got) != 1 {
+			t.Errorf("%s: the walk read entries of %d machines: %v", unit, len(got), got)
+		}
+		// Held to either machine, the walk finds that machine's run.
+		for _, h := range []string{"web2", "web3"} {
+			if o := hostsOf(Query{Unit: unit, Hosts: []string{h}}); len(o) != 1 || o[h] == 0 {
+				t.Errorf("%s on %s: %v", unit, h, o)
+			}
 		}
 	}
 }

@@ -42,23 +42,29 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 	}
 	defer j.Close()
 
+	hosts := q.Hosts
+	if q.Unit != "" && len(hosts) == 0 && (spec.Dir != "" || len(spec.Files) > 0) {
+		hosts = runHost(j, q)
+	}
 	if q.Unit != "" {
-		for _, m := range []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit,
-			"_TRANSPORT=audit", "_TRANSPORT=kernel"} {
-			if err := j.AddMatch(m); err != nil {
-				return nil, nil, fmt.Errorf("failed to add journal match %s: %w", m, err)
-			}
-			if err := j.AddDisjunction(); err != nil {
-				return nil, nil, err
-			}
+		if err := addMatches(j, []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit,
+			"_TRANSPORT=audit", "_TRANSPORT=kernel"}); err != nil {
+			return nil, nil, err
 		}
 	}
-	if !q.Until.IsZero() {
-		err = j.SeekRealtimeUsec(uint64(q.Until.UnixMicro()))
-	} else {
-		err = j.SeekTail()
+	if len(hosts) > 0 {
+		var ms []string
+		for _, h := range hosts {
+			ms = append(ms, "_HOSTNAME="+h, "_MACHINE_ID="+h)
+		}
+		if err := j.AddConjunction(); err != nil {
+			return nil, nil, err
+		}
+		if err := addMatches(j, ms); err != nil {
+			return nil, nil, err
+		}
 	}
-	if err != nil {
+	if err := seekEnd(j, q); err != nil {
 		return nil, nil, fmt.Errorf("failed to seek in %s: %w", name, err)
 	}
 	max := spec.MaxEntries
@@ -134,6 +140,70 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		entries = append(entries, rev[i])
 	}
 	return entries, warns, nil
+}
+
+// addMatches adds each match as an alternative (OR) to the current term.
+func addMatches(j *sdjournal.Journal, ms []string) error {
+	for _, m := range ms {
+		if err := j.AddMatch(m); err != nil {
+			return fmt.Errorf("failed to add journal match %s: %w", m, err)
+		}
+		if err := j.AddDisjunction(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seekEnd puts the read position at q.Until, or the tail.
+func seekEnd(j *sdjournal.Journal, q Query) error {
+	if !q.Until.IsZero() {
+		return j.SeekRealtimeUsec(uint64(q.Until.UnixMicro()))
+	}
+	return j.SeekTail()
+}
+
+// runHost: in a journal of several machines (a journal-remote folder, a
+// fleet's files) the walk for one run is held to the machine that ran it,
+// found first from the index: PID 1's failure message of the unit (or an
+// entry of the invocation asked for). Otherwise the walk goes through
+// every machine's kernel and audit entries of the window (0.4 s on a
+// folder of 50 hosts, 164 MB of mapped files), and a kernel record of
+// another machine with the same PID could be taken for the run's. nil:
+// one machine, or the run was not found (the walk then says so).
+func runHost(j *sdjournal.Journal, q Query) []string {
+	machines, err := j.GetUniqueValues("_MACHINE_ID")
+	if err != nil || len(machines) < 2 {
+		return nil
+	}
+	defer j.FlushMatches()
+	probe := []string{"MESSAGE_ID=" + MsgUnitFailureResult}
+	if q.Invocation != "" {
+		probe = []string{"_SYSTEMD_INVOCATION_ID=" + q.Invocation, "INVOCATION_ID=" + q.Invocation}
+	}
+	if addMatches(j, probe) != nil || j.AddConjunction() != nil || j.AddMatch("UNIT="+q.Unit) != nil ||
+		j.AddDisjunction() != nil || j.AddMatch("_SYSTEMD_UNIT="+q.Unit) != nil || seekEnd(j, q) != nil {
+		return nil
+	}
+	// Only the manager's word counts (a service can write MESSAGE_ID=);
+	// a few lines are enough to meet it.
+	for range 64 {
+		if c, err := j.Previous(); err != nil || c == 0 {
+			return nil
+		}
+		je, err := j.GetEntry()
+		if err != nil {
+			continue
+		}
+		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
+		if !q.Since.IsZero() && e.Time.Before(q.Since) {
+			return nil
+		}
+		if m := e.Fields["_MACHINE_ID"]; m != "" && (q.Invocation != "" && e.InvocationID() == q.Invocation || IsManagerLine(&e, q.Unit, MsgUnitFailureResult)) {
+			return []string{m}
+		}
+	}
+	return nil
 }
 
 func openJournal(spec JournalSpec) (*sdjournal.Journal, string, error) {
