@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,6 +29,21 @@ func TestPrefilterKeepsEveryMatch(t *testing.T) {
 		for _, e := range es {
 			msg := e.Message()
 			lower := strings.ToLower(msg)
+			// The errno forms' literal guards (ParseErrnoText) and the port's
+			// digit guard (ParsePort) turn away no line their patterns match.
+			if m := reErrnoRust.FindStringSubmatchIndex(msg); !slices.Equal(m, rustErrno(msg)) {
+				t.Errorf("%q: Rust errno %v, guarded %v", msg, m, rustErrno(msg))
+			}
+			if m := reErrnoNum.FindStringSubmatchIndex(msg); !slices.Equal(m, errnoNum(msg)) {
+				t.Errorf("%q: errno=N %v, guarded %v", msg, m, errnoNum(msg))
+			}
+			if !strings.ContainsAny(msg, "0123456789") {
+				for _, re := range []*regexp.Regexp{rePyAddr, reAddrPort, reProtoPort, reWordPort} {
+					if re.MatchString(msg) {
+						t.Errorf("%q has no digit but matches %s", msg, re)
+					}
+				}
+			}
 			for _, p := range pats {
 				switch m := p.re.MatchString(msg); {
 				case m && !p.mayMatch(lower):

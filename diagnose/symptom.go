@@ -163,7 +163,10 @@ func ParseErrnoText(line string) (name string, start, end int) {
 			return nm, m[0], m[1]
 		}
 	}
-	if m := reErrnoRust.FindStringSubmatchIndex(line); m != nil {
+	// Rust's forms, and errno=N below, are searched only in lines holding
+	// their literal: without a literal prefix Go's regexp engine steps
+	// through the whole line, and every line of a failed run comes here.
+	if m := rustErrno(line); m != nil {
 		g := 2
 		if m[2] < 0 {
 			g = 4
@@ -186,13 +189,30 @@ func ParseErrnoText(line string) (name string, start, end int) {
 			return a.Errno, i, i + len(a.Text)
 		}
 	}
-	if m := reErrnoNum.FindStringSubmatchIndex(line); m != nil {
+	if m := errnoNum(line); m != nil {
 		n, _ := strconv.Atoi(line[m[2]:m[3]])
 		if nm := errnoNameOf(n); nm != "" {
 			return nm, m[0], m[1]
 		}
 	}
 	return "", -1, -1
+}
+
+func rustErrno(line string) []int {
+	if !strings.Contains(line, "os error") && !strings.Contains(line, "Os {") {
+		return nil
+	}
+	return reErrnoRust.FindStringSubmatchIndex(line)
+}
+
+// errnoNum matches reErrnoNum where the line holds "errno" in any case.
+func errnoNum(line string) []int {
+	for i := 0; i+5 <= len(line); i++ {
+		if c := line[i]; (c == 'e' || c == 'E') && strings.EqualFold(line[i:i+5], "errno") {
+			return reErrnoNum.FindStringSubmatchIndex(line)
+		}
+	}
+	return nil
 }
 
 func canonicalErrno(name string) string {
@@ -256,6 +276,9 @@ func ParsePath(line string) string {
 // ParsePort finds a port (and address) in a line: "0.0.0.0:443",
 // "tcp :80", "port 25".
 func ParsePort(line string) (addr string, port int) {
+	if !strings.ContainsAny(line, "0123456789") {
+		return "", 0 // every form below has the port's digits
+	}
 	if m := rePyAddr.FindStringSubmatch(line); m != nil {
 		p, _ := strconv.Atoi(m[2])
 		return m[1], p

@@ -92,6 +92,7 @@ func init() {
 		}
 		for _, s := range d.Implies {
 			SourceFallbacks[s.Directive] = append(SourceFallbacks[s.Directive], d.Name)
+			impliers[s.Directive] = append(impliers[s.Directive], Implier{d.Name, s.Value})
 		}
 		if d.Floor != 0 {
 			LimitFloors[d.Name] = d.Floor
@@ -111,18 +112,11 @@ func DirectiveList() []Directive { return directiveList }
 // Implier is a setting that implies a value of another.
 type Implier struct{ By, Value string }
 
-// ImpliersOf lists the settings that imply a value of directive.
-func ImpliersOf(directive string) []Implier {
-	var out []Implier
-	for _, d := range directiveList {
-		for _, s := range d.Implies {
-			if s.Directive == directive {
-				out = append(out, Implier{d.Name, s.Value})
-			}
-		}
-	}
-	return out
-}
+// ImpliersOf lists the settings that imply a value of directive (read for
+// every setting of every run a triage explains: an index, not a scan).
+func ImpliersOf(directive string) []Implier { return impliers[directive] }
+
+var impliers = map[string][]Implier{}
 
 // Uncaptured are the directives with facts in their records that no lab
 // capture names yet, each with the reason (checked by TestFactsHaveCaptures:
