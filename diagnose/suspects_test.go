@@ -162,13 +162,15 @@ func TestConsequenceWordings(t *testing.T) {
 	}
 }
 
-// memcached's own words when root without CAP_SETUID cannot become its
-// user (real lines: the lab's tighten-memcached trials under an empty
-// CapabilityBoundingSet=): the one capability is named, and granted.
-func TestMemcachedDroppingRoot(t *testing.T) {
+// Daemons' own words when root without CAP_SETGID or CAP_SETUID cannot
+// become their user (real lines: the lab's tighten-memcached and
+// tighten-mosquitto trials under an empty CapabilityBoundingSet=): the one
+// capability is named, and granted.
+func TestDaemonsDroppingRoot(t *testing.T) {
 	for line, want := range map[string]string{
-		"failed to drop supplementary groups: Operation not permitted": "CapabilityBoundingSet=CAP_SETGID",
-		"failed to assume identity of user memcache":                   "CapabilityBoundingSet=CAP_SETUID",
+		"failed to drop supplementary groups: Operation not permitted":                          "CapabilityBoundingSet=CAP_SETGID",
+		"failed to assume identity of user memcache":                                            "CapabilityBoundingSet=CAP_SETUID",
+		"1795978602: Error setting groups whilst dropping privileges: Operation not permitted.": "CapabilityBoundingSet=CAP_SETGID",
 	} {
 		rep := diagnoseLine(t, line, map[string]string{"CapabilityBoundingSet": "cap_setgid"})
 		if want == "CapabilityBoundingSet=CAP_SETGID" {
@@ -177,6 +179,19 @@ func TestMemcachedDroppingRoot(t *testing.T) {
 		if rep.Verdict != VerdictSandbox || len(rep.Findings) == 0 || len(rep.Findings[0].Relaxations) == 0 ||
 			rep.Findings[0].Relaxations[0].Lines[0] != want {
 			t.Errorf("%q: %s %+v", line, rep.Verdict, rep.Findings)
+		}
+	}
+	// As in tighten's trial of an empty bounding set beside settings that
+	// drop other capabilities (ProtectKernelModules= drops CAP_SYS_MODULE):
+	// those are not the suspects of a refused setgroups().
+	rep := diagnoseLine(t, "1795978602: Error setting groups whilst dropping privileges: Operation not permitted.",
+		map[string]string{"CapabilityBoundingSet": "", "ProtectKernelModules": "yes", "ProtectKernelLogs": "yes", "PrivateDevices": "yes"})
+	if rep.Verdict != VerdictSandbox || len(rep.Findings) == 0 || rep.Findings[0].Directive != "CapabilityBoundingSet" {
+		t.Errorf("empty bounding set: %s %+v", rep.Verdict, rep.Findings)
+	}
+	for _, f := range rep.Findings {
+		if f.Directive != "CapabilityBoundingSet" {
+			t.Errorf("%s named for a refused setgroups(): %s", f.Directive, f.Symptom)
 		}
 	}
 }

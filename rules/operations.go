@@ -43,9 +43,11 @@ var OperationWords = []struct {
 }{
 	{`set pid .* policy|chrt|sched_setscheduler|sched_setattr`, "sched_setscheduler"},
 	// Dropping root: setgroups() needs CAP_SETGID (memcached: "failed to
-	// drop supplementary groups: Operation not permitted", lab:
-	// tighten-memcached under an empty CapabilityBoundingSet=).
-	{`supplementary groups|setgroups|initgroups`, "setgid"},
+	// drop supplementary groups: Operation not permitted", mosquitto:
+	// "Error setting groups whilst dropping privileges: Operation not
+	// permitted"; lab: tighten-memcached and tighten-mosquitto under an
+	// empty CapabilityBoundingSet=).
+	{`supplementary groups|setgroups|initgroups|setting groups`, "setgid"},
 	// Calls that seccomp switches refuse, named in words without "call:"
 	// ("unshare failed", Perl's "… failed: $!", Ruby's "- unshare").
 	{`unshare|setns|new namespace`, "unshare"},

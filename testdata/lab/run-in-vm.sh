@@ -125,6 +125,7 @@ for dir in /lab/scenarios/*/; do
 		systemd-analyze security --no-pager "$unit" > "$t/security-before.txt" 2>&1
 		echo "$HARDEN" > "$t/harden"
 		journalctl --sync; tcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
+		taoff=$(stat -c %s /var/log/audit/audit.log)
 		start=$(date +%s)
 		$HARDEN tighten "$unit" --check "$check" $(cat "$dir/tighten") -o json > "$t/tighten.json" 2> "$t/tighten.log"; echo $? > "$t/exit"
 		echo $(( $(date +%s) - start )) > "$t/seconds"
@@ -141,6 +142,11 @@ for dir in /lab/scenarios/*/; do
 			if bash -c "$check"; then echo pass; else echo fail; fi > "$t/check-after-apply.txt"
 			systemctl is-active "$unit" >> "$t/check-after-apply.txt"
 			journalctl --sync; journalctl --after-cursor="$tcursor" -o export > "$t/journal.export"
+			# The kernel's records of the trials (harden's temporary audit
+			# rules, seccomp): what the diagnosis of each trial read.
+			tail -c +$((taoff + 1)) /var/log/audit/audit.log > "$t/audit.all"
+			{ ausearch -if "$t/audit.all" -k harden-tune --raw; ausearch -if "$t/audit.all" -m SECCOMP,AVC --raw; } > "$t/audit.log" 2>/dev/null
+			rm -f "$t/audit.all"
 			$HARDEN tighten --undo "$unit" > "$t/undo.txt" 2>&1; echo "exit $?" >> "$t/undo.txt"
 			conf > "$t/after-undo.show"; diff "$t/before.show" "$t/after-undo.show" > "$t/undo-diff.txt"
 			rm -f "$t/after-undo.show"
