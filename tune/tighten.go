@@ -466,7 +466,14 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 		if res != "healthy" {
 			diag = s.t.diagnoseFailed
 		}
-		if rep, err := diag(s.opts.Unit, inv); err == nil {
+		rep, err := diag(s.opts.Unit, inv)
+		if err != nil {
+			// Said, not swallowed: a trial whose run harden could not read
+			// is rejected as unexplained, and the reason must show.
+			note = " — harden could not read the run: " + oneLine(err.Error())
+			s.logf("trial %d: reading run %s: %v", n, inv, err)
+		}
+		if err == nil {
 			s.lastLogged = rep.LoggedCalls
 			if len(rep.LoggedCalls) > 0 {
 				note = " — logged: " + strings.Join(rep.LoggedCalls, " ")
@@ -488,7 +495,13 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 		}
 	}
 	if res == "check-failed" && note == "" {
-		note = " — the check failed: " + oneLine(checkOut)
+		reading := ""
+		if s.lastReport != nil {
+			// What harden made of the run: a check failing while nothing was
+			// refused is the check's word alone.
+			reading = fmt.Sprintf(" (harden's reading of the run: %s)", s.lastReport.Verdict)
+		}
+		note = " — the check failed" + reading + ": " + oneLine(checkOut)
 	}
 	s.out.Trials = append(s.out.Trials, Trial{Trial: n, Tried: lines, Result: res, Note: strings.TrimPrefix(note, " — ")})
 	s.logf("trial %d (%d lines kept, %d tried): %s%s", n, len(all)-len(lines), len(lines), res, note)
