@@ -19,7 +19,7 @@
 # largest size to the smallest.
 #
 #   testdata/bench/triage.sh            # 100 and 1000 MB
-#   testdata/bench/triage.sh 20         # small (a smoke run)
+#   testdata/bench/triage.sh 5          # small (CI's smoke run)
 # The data sets are built once under /var/tmp (harden-SET-SIZE).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,7 +55,10 @@ buildFleet() { # buildFleet MB: 50 hosts of MB/50 each, one audit log
 measure() { # measure NAME DIR: one row
 	local d=$2 t0 t1 secs mb lines failed idx exp aus
 	t0=$(date +%s%N)
-	/usr/bin/time -f %M -o "$tmp/rss" "$bin" triage --directory "$d/journal" --audit-log "$d/audit" --unit-dir "$d/units" > "$tmp/out" 2> "$tmp/err" || true
+	local rc=0
+	/usr/bin/time -f %M -o "$tmp/rss" "$bin" triage --directory "$d/journal" --audit-log "$d/audit" --unit-dir "$d/units" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	# Every data set holds sandbox failures: exit 1 (findings), nothing else.
+	[ "$rc" = 1 ] || { echo "triage exited $rc on $d:" >&2; cat "$tmp/err" >&2; exit 1; }
 	t1=$(date +%s%N)
 	secs=$(echo "($t1 - $t0) / 1000000000" | bc -l); mb=$(( $(tail -1 "$tmp/rss") / 1024 ))
 	lines=$(wc -l < "$tmp/out")
