@@ -159,7 +159,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 			x.kern.j.Close()
 		}
 		for _, sj := range x.subsets {
-			sj.Close()
+			sj.j.Close()
 		}
 	}()
 	x.routeByHost()
@@ -243,7 +243,8 @@ type indexReader struct {
 	// jfiles and subsets route a run's lookups to its host's journal
 	// files around its time (see routeByHost); nil with one file.
 	jfiles  []journalFile
-	subsets map[string]*sdjournal.Journal
+	subsets map[string]*subset
+	use     int
 	warns   []Warning
 	read    int // pages touched, roughly, since releaseJournalPages
 	files   int // the files of the journal in use (a lookup touches each)
@@ -845,7 +846,7 @@ func (x *indexReader) routeByHost() {
 		}
 		jfs = append(jfs, jf)
 	}
-	x.files, x.jfiles, x.subsets = len(files), jfs, map[string]*sdjournal.Journal{}
+	x.files, x.jfiles, x.subsets = len(files), jfs, map[string]*subset{}
 }
 
 // journalFile is what routing knows of one file.
@@ -917,21 +918,42 @@ func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Jo
 		return nil, 0, time.Time{}
 	}
 	key := strings.Join(paths, "\x00")
-	if j := x.subsets[key]; j != nil {
-		return j, len(paths), first
+	x.use++
+	if sj := x.subsets[key]; sj != nil {
+		sj.used = x.use
+		return sj.j, len(paths), first
 	}
-	if len(x.subsets) >= 16 {
-		for k, j := range x.subsets {
-			j.Close()
-			delete(x.subsets, k)
+	if len(x.subsets) >= maxSubsets {
+		// The least recently used goes: runs come in time order, so on a
+		// fleet they cycle through the hosts, and dropping every journal
+		// at once had each reopened (and closed) for almost every run.
+		oldest := ""
+		for k, sj := range x.subsets {
+			if oldest == "" || sj.used < x.subsets[oldest].used {
+				oldest = k
+			}
 		}
+		x.subsets[oldest].j.Close()
+		delete(x.subsets, oldest)
 	}
 	j, err := sdjournal.NewJournalFromFiles(paths...)
 	if err != nil {
 		return nil, 0, time.Time{}
 	}
-	x.subsets[key] = j
+	x.subsets[key] = &subset{j: j, used: x.use}
 	return j, len(paths), first
+}
+
+// maxSubsets bounds the journals of file subsets kept open: one per host
+// of a fleet of 64, and their mapped pages are released past the bound on
+// file-backed memory as the main journal's are (mapped_linux.go).
+const maxSubsets = 64
+
+// subset is an open journal of some of the files, and when it was last
+// asked for.
+type subset struct {
+	j    *sdjournal.Journal
+	used int
 }
 
 // hostJournal is the journal of all host's files (see journalFor).
