@@ -380,6 +380,10 @@ func execArgv(props map[string]string) string { return execField(props, "argv[]"
 
 func execPath(props map[string]string) string { return execField(props, "path") }
 
+// ExecPath is the program ExecStart= runs, from the unit's properties
+// (systemctl show); "" when it sets none.
+func ExecPath(props map[string]string) string { return execPath(props) }
+
 // orphanSetupLine finds the executor's reason for a setup failure when
 // journald could not attach the usual metadata: the pre-exec fork logs
 // and dies at once, before journald reads its /proc entry, so the line

@@ -82,6 +82,11 @@ type Directive struct {
 	// nothing as strong: the one `systemd-analyze security` rewards
 	// ("<none>" for an empty list, which drops everything).
 	Tighten string
+	// Unbearable names programs known not to bear the Tighten value, and
+	// why: tighten tries it on them last and alone, so that its failure
+	// does not split every group it is in (it is still tried: a JIT can
+	// be switched off).
+	Unbearable *Unbearable
 	// Observe, for an allow-list setting, is the line whose trial has
 	// systemd log, without refusing, what the Tighten value would refuse:
 	// when the service does not bear Tighten, the observed names are
@@ -91,6 +96,13 @@ type Directive struct {
 	// a unit that names one that does not exist is told: {value} is the
 	// setting's value.
 	Missing *Missing
+}
+
+// Unbearable: the programs (by file name) a setting is known to break,
+// and why.
+type Unbearable struct {
+	Programs []string
+	Why      string
 }
 
 // Missing is the reason a setting naming a missing account stops the
@@ -317,7 +329,10 @@ var directiveList = []Directive{
 	{Name: "RestrictNamespaces", Man: exec("RestrictNamespaces"), Since: 233, Protects: "the service cannot create namespaces",
 		Seccomp: "yes", Tighten: "yes"},
 	{Name: "MemoryDenyWriteExecute", Man: exec("MemoryDenyWriteExecute"), Since: 231, Protects: "memory cannot be both writable and executable",
-		Seccomp: "yes", Tighten: "yes"},
+		Seccomp: "yes", Tighten: "yes",
+		// lab: tighten-node-jit, on 252 and 257 (ENOMEM/EPERM from mprotect).
+		Unbearable: &Unbearable{Programs: []string{"node", "nodejs", "java", "dotnet", "beam.smp", "pypy", "pypy3", "luajit", "mono"},
+			Why: "its JIT compiler writes the machine code it then runs"}},
 	{Name: "LockPersonality", Man: exec("LockPersonality"), Since: 235, Protects: "the execution domain cannot be changed",
 		Seccomp: "yes", Tighten: "yes"},
 	{Name: "RestrictRealtime", Man: exec("RestrictRealtime"), Since: 231, Protects: "realtime scheduling cannot be requested",

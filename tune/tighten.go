@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,12 +24,17 @@ type Candidate struct {
 	Directive string `json:"directive"`
 	Line      string `json:"line"`
 	Protects  string `json:"protects"`
+	// Expect says why the unit's program is known not to bear it (then
+	// it is tried last, alone).
+	Expect string `json:"expect,omitempty"`
 }
 
 // Candidates are the records' Tighten values the unit does not already
-// meet, for the host's systemd release (0: any), in record order.
+// meet, for the host's systemd release (0: any), in record order; those
+// the unit's program is known not to bear come last.
 func Candidates(props map[string]string, version int) []Candidate {
-	var out []Candidate
+	var out, last []Candidate
+	program := filepath.Base(diagnose.ExecPath(props))
 	for _, d := range rules.DirectiveList() {
 		if d.Tighten == "" || (version > 0 && d.Since > version) || meets(d, props[d.Name]) {
 			continue
@@ -37,9 +43,15 @@ func Candidates(props map[string]string, version int) []Candidate {
 		if v == "<none>" {
 			v = ""
 		}
-		out = append(out, Candidate{Directive: d.Name, Line: d.Name + "=" + v, Protects: d.Protects})
+		c := Candidate{Directive: d.Name, Line: d.Name + "=" + v, Protects: d.Protects}
+		if u := d.Unbearable; u != nil && slices.Contains(u.Programs, program) {
+			c.Expect = program + ": " + u.Why
+			last = append(last, c)
+			continue
+		}
+		out = append(out, c)
 	}
-	return out
+	return append(out, last...)
 }
 
 // meets says whether the unit's value is already as strong as the one
@@ -171,7 +183,17 @@ func (t *Tuner) Tighten(ctx context.Context, opts TightenOptions) (*Proposal, er
 		s.restore(before)
 		return s.out, nil
 	}
-	s.search(ctx, cands)
+	// The settings the program is known not to bear are tried alone,
+	// after the others: in a group each would fail it, and cost a split.
+	i := len(cands)
+	for i > 0 && cands[i-1].Expect != "" {
+		i--
+	}
+	s.search(ctx, cands[:i])
+	for _, c := range cands[i:] {
+		s.logf("%s: tried alone, last (%s)", c.Line, c.Expect)
+		s.search(ctx, []Candidate{c})
+	}
 	switch {
 	case ctx.Err() != nil:
 		s.out.Reason = "interrupted: nothing is proposed from an unfinished run"
@@ -435,6 +457,9 @@ func listAdds(directive string) bool {
 }
 
 func (s *tightening) reject(c Candidate, why string) {
+	if c.Expect != "" {
+		why += " (as known of " + c.Expect + ")"
+	}
 	s.out.Rejected = append(s.out.Rejected, Rejected{Setting: c.Line, Trial: s.trials, Why: why})
 	s.logf("%s: not kept (%s)", c.Line, why)
 }

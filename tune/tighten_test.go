@@ -364,3 +364,30 @@ func TestTightenAllowsTheCallsSystemCallLogSaw(t *testing.T) {
 		}
 	}
 }
+
+// A setting the unit's program is known not to bear (a JIT runtime and
+// MemoryDenyWriteExecute=) is tried last and alone: the others pass in one
+// group, and its failure costs one trial, not a split of every group.
+func TestTightenTriesTheKnownUnbearableLast(t *testing.T) {
+	props := map[string]string{}
+	for k, v := range plainProps {
+		props[k] = v
+	}
+	props["ExecStart"] = "{ path=/usr/bin/node ; argv[]=/usr/bin/node /srv/app.js ; ignore_errors=no ; }"
+	cands := Candidates(props, 257)
+	if last := cands[len(cands)-1]; last.Line != "MemoryDenyWriteExecute=yes" || !strings.Contains(last.Expect, "JIT") {
+		t.Fatalf("last candidate %+v", last)
+	}
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"MemoryDenyWriteExecute=yes": {directive: "MemoryDenyWriteExecute", symptom: "ENOMEM from mprotect"}}}
+	tu := setupTighten(t, f)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: props, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Trials) != 3 || len(p.Lines) != len(cands)-1 {
+		t.Errorf("%d trials (want the unit as it is, the group, the JIT's setting alone), %d lines kept of %d", len(p.Trials), len(p.Lines), len(cands))
+	}
+	if len(p.Rejected) != 1 || !strings.Contains(p.Rejected[0].Why, "as known of node") {
+		t.Errorf("rejected %+v", p.Rejected)
+	}
+}
