@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"sort"
@@ -166,7 +167,7 @@ func dbusString(name string, v any) string {
 	case [][]any:
 		var parts []string
 		for _, e := range x {
-			parts = append(parts, dbusPathEntry(e))
+			parts = append(parts, dbusStructEntry(name, e))
 		}
 		return strings.Join(parts, " ")
 	}
@@ -192,6 +193,69 @@ func dbusPathEntry(e []any) string {
 		return fmt.Sprint(e[0]) + " " + fmt.Sprint(e[1])
 	}
 	return fmt.Sprint(e...)
+}
+
+// dbusStructEntry renders one entry of an array of structs, by the
+// property's name where shapes alone are ambiguous.
+func dbusStructEntry(name string, e []any) string {
+	if cmd, ok := execCommand(e); ok {
+		return cmd
+	}
+	switch name {
+	case "IPAddressDeny", "IPAddressAllow":
+		// a(iayu): family, address bytes, prefix length; systemctl show
+		// prints ADDRESS/PREFIX ("0.0.0.0/0 ::/0"). As a path entry it read
+		// ":", and a live run under IPAddressDeny= was judged without it.
+		if len(e) == 3 {
+			if addr, ok := e[1].([]byte); ok && (len(addr) == 4 || len(addr) == 16) {
+				return fmt.Sprintf("%s/%v", net.IP(addr), e[2])
+			}
+		}
+	case "TemporaryFileSystem":
+		// a(ss): path and mount options; systemctl show: PATH:OPTIONS.
+		if len(e) == 2 {
+			p, _ := e[0].(string)
+			if o, _ := e[1].(string); o != "" {
+				return p + ":" + o
+			}
+			return p
+		}
+	}
+	return dbusPathEntry(e)
+}
+
+// execCommand renders an entry of ExecStart= and its kin, a(sasbttttuii):
+// path, argv, ignore-errors, four timestamps, PID, code, status, as
+// systemctl show prints it ("{ path=… ; argv[]=… ; ignore_errors=no ;
+// … pid=N ; … }"). The engine reads the program and its PID from there:
+// rendered as a path list ("/usr/sbin/nginx:"), a live tune or tighten
+// run could not tie the kernel's record of a worker that wrote nothing to
+// its program (lab: nginx's worker refused setgid under
+// CapabilityBoundingSet=, its trial left unexplained).
+func execCommand(e []any) (string, bool) {
+	if len(e) < 3 {
+		return "", false
+	}
+	path, ok1 := e[0].(string)
+	argv, ok2 := e[1].([]string)
+	ignore, ok3 := e[2].(bool)
+	if !ok1 || !ok2 || !ok3 {
+		return "", false
+	}
+	pid := uint64(0)
+	if len(e) >= 8 {
+		switch x := e[7].(type) {
+		case uint32:
+			pid = uint64(x)
+		case uint64:
+			pid = x
+		}
+	}
+	ig := "no"
+	if ignore {
+		ig = "yes"
+	}
+	return fmt.Sprintf("{ path=%s ; argv[]=%s ; ignore_errors=%s ; pid=%d ; }", path, strings.Join(argv, " "), ig, pid), true
 }
 
 // capabilityNames in kernel bit order (linux/capability.h).

@@ -36,3 +36,38 @@ func TestDBusInfinity(t *testing.T) {
 		t.Errorf("LimitNOFILE: %q", got)
 	}
 }
+
+// ExecStart= over D-Bus, a(sasbttttuii), reads as systemctl show prints
+// it, so that the engine finds the program and its PID (hand-written in
+// the shape godbus decodes it to; the rendered line is parsed by the
+// same code as a captured .show file's).
+func TestDBusExecStart(t *testing.T) {
+	v := [][]any{{"/usr/sbin/nginx", []string{"/usr/sbin/nginx", "-g", "daemon off;"}, false,
+		uint64(1795987016221090), uint64(1016221090), uint64(0), uint64(0), uint32(1920), int32(0), int32(0)}}
+	got := dbusString("ExecStart", v)
+	want := "{ path=/usr/sbin/nginx ; argv[]=/usr/sbin/nginx -g daemon off; ; ignore_errors=no ; pid=1920 ; }"
+	if got != want {
+		t.Errorf("ExecStart: %q, want %q", got, want)
+	}
+}
+
+// IPAddressDeny=, a(iayu), and TemporaryFileSystem=, a(ss), read as
+// systemctl show prints them (hand-written in godbus's shapes).
+func TestDBusAddressesAndTmpfs(t *testing.T) {
+	deny := [][]any{{int32(2), []byte{0, 0, 0, 0}, uint32(0)}, {int32(10), make([]byte, 16), uint32(0)}}
+	if got := dbusString("IPAddressDeny", deny); got != "0.0.0.0/0 ::/0" {
+		t.Errorf("IPAddressDeny: %q", got)
+	}
+	allow := [][]any{{int32(2), []byte{127, 0, 0, 0}, uint32(8)}}
+	if got := dbusString("IPAddressAllow", allow); got != "127.0.0.0/8" {
+		t.Errorf("IPAddressAllow: %q", got)
+	}
+	tmp := [][]any{{"/var", "ro"}, {"/srv", ""}}
+	if got := dbusString("TemporaryFileSystem", tmp); got != "/var:ro /srv" {
+		t.Errorf("TemporaryFileSystem: %q", got)
+	}
+	// DeviceAllow keeps its two-field form.
+	if got := dbusString("DeviceAllow", [][]any{{"/dev/null", "rw"}}); got != "/dev/null rw" {
+		t.Errorf("DeviceAllow: %q", got)
+	}
+}
