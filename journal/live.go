@@ -146,6 +146,18 @@ func dbusString(name string, v any) string {
 		}
 		return fmt.Sprint(x)
 	case []any:
+		// (bs) SELinuxContext=, AppArmorProfile=, SmackProcessLabel=: the
+		// "-" prefix (failure ignored) and the label.
+		if len(x) == 2 {
+			if ignore, ok := x[0].(bool); ok {
+				if label, ok := x[1].(string); ok {
+					if ignore && label != "" {
+						return "-" + label
+					}
+					return label
+				}
+			}
+		}
 		// (bas) for SystemCallFilter/RestrictAddressFamilies: allow flag + names
 		if len(x) == 2 {
 			if allow, ok := x[0].(bool); ok {
@@ -210,6 +222,23 @@ func dbusStructEntry(name string, e []any) string {
 			if addr, ok := e[1].([]byte); ok && (len(addr) == 4 || len(addr) == 16) {
 				return fmt.Sprintf("%s/%v", net.IP(addr), e[2])
 			}
+		}
+	case "SocketBindAllow", "SocketBindDeny":
+		// a(iiqq): family, protocol, number of ports, first port; systemctl
+		// show (252, 257): "any", "tcp8080", "ipv4:tcp9000-9999".
+		if len(e) == 4 {
+			fam, _ := e[0].(int32)
+			proto, _ := e[1].(int32)
+			n, _ := e[2].(uint16)
+			first, _ := e[3].(uint16)
+			out := map[int32]string{2: "ipv4:", 10: "ipv6:"}[fam] + map[int32]string{6: "tcp", 17: "udp"}[proto]
+			switch n {
+			case 0:
+				return out + "any"
+			case 1:
+				return fmt.Sprintf("%s%d", out, first)
+			}
+			return fmt.Sprintf("%s%d-%d", out, first, int(first)+int(n)-1)
 		}
 	case "TemporaryFileSystem":
 		// a(ss): path and mount options; systemctl show: PATH:OPTIONS.

@@ -51,8 +51,9 @@ func TestDBusExecStart(t *testing.T) {
 	}
 }
 
-// IPAddressDeny=, a(iayu), and TemporaryFileSystem=, a(ss), read as
-// systemctl show prints them (hand-written in godbus's shapes).
+// IPAddressDeny=, a(iayu), TemporaryFileSystem=, a(ss), SocketBind*=,
+// a(iiqq), and SELinuxContext=, (bs), read as systemctl show prints them
+// (the forms of the captures' .show files) (hand-written in godbus's shapes).
 func TestDBusAddressesAndTmpfs(t *testing.T) {
 	deny := [][]any{{int32(2), []byte{0, 0, 0, 0}, uint32(0)}, {int32(10), make([]byte, 16), uint32(0)}}
 	if got := dbusString("IPAddressDeny", deny); got != "0.0.0.0/0 ::/0" {
@@ -65,6 +66,16 @@ func TestDBusAddressesAndTmpfs(t *testing.T) {
 	tmp := [][]any{{"/var", "ro"}, {"/srv", ""}}
 	if got := dbusString("TemporaryFileSystem", tmp); got != "/var:ro /srv" {
 		t.Errorf("TemporaryFileSystem: %q", got)
+	}
+	bind := [][]any{{int32(0), int32(0), uint16(0), uint16(0)}, {int32(0), int32(6), uint16(1), uint16(8080)}, {int32(2), int32(6), uint16(1000), uint16(9000)}}
+	if got := dbusString("SocketBindDeny", bind); got != "any tcp8080 ipv4:tcp9000-9999" {
+		t.Errorf("SocketBindDeny: %q", got)
+	}
+	if got := dbusString("SELinuxContext", []any{false, "system_u:system_r:ntpd_t:s0"}); got != "system_u:system_r:ntpd_t:s0" {
+		t.Errorf("SELinuxContext: %q", got)
+	}
+	if got := dbusString("SELinuxContext", []any{true, "x_t"}); got != "-x_t" {
+		t.Errorf("SELinuxContext ignored: %q", got)
 	}
 	// DeviceAllow keeps its two-field form.
 	if got := dbusString("DeviceAllow", [][]any{{"/dev/null", "rw"}}); got != "/dev/null rw" {
