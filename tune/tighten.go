@@ -243,6 +243,8 @@ type tightening struct {
 	lastReport *diagnose.Report
 	// lastLogged are the calls SystemCallLog= recorded in the last trial.
 	lastLogged []string
+	// lastResult is the last trial's result.
+	lastResult string
 }
 
 // restore leaves the unit as it was found: harden's trial drop-in gone,
@@ -325,6 +327,10 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 	for i := 0; i < maxRelaxations && ctx.Err() == nil && s.trials < s.opts.MaxTrials; i++ {
 		rep := s.lastReport
 		if rep == nil || rep.Verdict != diagnose.VerdictSandbox || len(rep.Findings) == 0 {
+			if why := rules.Directives[c.Directive].CheckBreaks; why != "" && s.lastResult == "check-failed" {
+				s.reject(c, "the check failed while the unit ran and was refused nothing: "+why)
+				return
+			}
 			if i == 0 && s.passesAgain(ctx, c) {
 				return
 			}
@@ -528,6 +534,7 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 		}
 		note = " — the check failed" + reading + ": " + oneLine(checkOut)
 	}
+	s.lastResult = res
 	s.out.Trials = append(s.out.Trials, Trial{Trial: n, Tried: lines, Result: res, Note: strings.TrimPrefix(note, " — ")})
 	s.logf("trial %d (%d lines kept, %d tried): %s%s", n, len(all)-len(lines), len(lines), res, note)
 	return res, note

@@ -391,3 +391,30 @@ func TestTightenTriesTheKnownUnbearableLast(t *testing.T) {
 		t.Errorf("rejected %+v", p.Rejected)
 	}
 }
+
+// A check from the host cannot reach a service in its own network
+// namespace: PrivateNetwork= is rejected with that reason, not as an
+// unexplained failure, and not tried again.
+func TestTightenSaysWhyTheCheckCannotReach(t *testing.T) {
+	f := &fakeService{exposure: 9.6}
+	tu := setupTighten(t, f)
+	check := func(context.Context) (bool, string) {
+		return !contains(f.lines(), "PrivateNetwork=yes"), "curl: (7) Failed to connect to 127.0.0.1 port 80"
+	}
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second, Check: check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejected) != 1 || p.Rejected[0].Setting != "PrivateNetwork=yes" || !strings.Contains(p.Rejected[0].Why, "out of the check's reach") {
+		t.Fatalf("rejected %+v", p.Rejected)
+	}
+	alone := 0
+	for _, tr := range p.Trials {
+		if len(tr.Tried) == 1 && tr.Tried[0] == "PrivateNetwork=yes" {
+			alone++
+		}
+	}
+	if alone != 1 {
+		t.Errorf("PrivateNetwork=yes tried alone %d times", alone)
+	}
+}
