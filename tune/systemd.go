@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,7 +96,7 @@ func (Auditctl) Add(key string) error {
 	if _, err := exec.LookPath("auditctl"); err != nil {
 		return errors.New("auditctl is not installed")
 	}
-	for _, args := range auditRules(key) {
+	for _, args := range auditRules(key, os.Getpid()) {
 		out, err := exec.Command("auditctl", args...).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("auditctl %s: %s", strings.Join(args, " "), out)
@@ -105,12 +107,16 @@ func (Auditctl) Add(key string) error {
 
 // auditRules are auditctl's arguments for the rules: every system call
 // (auditctl wants -S before a key: lab, "Key field needs a watch, syscall
-// or exe path given prior to it") that fails with one of the errnos.
-func auditRules(key string) [][]string {
+// or exe path given prior to it") that fails with one of the errnos, of
+// any process but harden's own (self): its Go runtime's refused
+// epoll_ctl() of regular files were two thirds of a tighten run's records
+// in the lab (node-exporter: 24 MB of journal).
+func auditRules(key string, self int) [][]string {
 	var out [][]string
 	for _, arch := range []string{"b64", "b32"} {
 		for _, e := range auditErrnos {
-			out = append(out, []string{"-a", "always,exit", "-F", "arch=" + arch, "-S", "all", "-F", "exit=" + e, "-F", "key=" + key})
+			out = append(out, []string{"-a", "always,exit", "-F", "arch=" + arch, "-S", "all", "-F", "exit=" + e,
+				"-F", "pid!=" + strconv.Itoa(self), "-F", "key=" + key})
 		}
 	}
 	return out

@@ -297,13 +297,13 @@ func TestWriteAtomic(t *testing.T) {
 // key, one rule per errno and architecture. On a host with auditctl and a
 // kernel with audit, they are added and removed for real.
 func TestAuditRules(t *testing.T) {
-	rules := auditRules("harden-tune-test")
+	rules := auditRules("harden-tune-test", 4242)
 	if len(rules) != 6 {
 		t.Fatalf("%d rules", len(rules))
 	}
 	for _, r := range rules {
 		s := strings.Join(r, " ")
-		if !strings.Contains(s, "-S all -F exit=") || !strings.HasSuffix(s, "-F key=harden-tune-test") {
+		if !strings.Contains(s, "-S all -F exit=") || !strings.Contains(s, "-F pid!=4242 ") || !strings.HasSuffix(s, "-F key=harden-tune-test") {
 			t.Errorf("rule %q", s)
 		}
 	}

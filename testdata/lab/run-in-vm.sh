@@ -142,6 +142,9 @@ for dir in /lab/scenarios/*/; do
 			if bash -c "$check"; then echo pass; else echo fail; fi > "$t/check-after-apply.txt"
 			systemctl is-active "$unit" >> "$t/check-after-apply.txt"
 			journalctl --sync; journalctl --after-cursor="$tcursor" -o export > "$t/journal.export"
+			# A long run's journal is kept compressed past 4 MB (node-exporter's
+			# was 24 MB, mostly the kernel's records of refused calls).
+			[ "$(stat -c %s "$t/journal.export")" -le 4000000 ] || gzip -9 "$t/journal.export"
 			# The kernel's records of the trials (harden's temporary audit
 			# rules, seccomp): what the diagnosis of each trial read.
 			tail -c +$((taoff + 1)) /var/log/audit/audit.log > "$t/audit.all"
