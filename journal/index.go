@@ -153,6 +153,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		return []Warning{{Source: "journal", Text: err.Error(), Incomplete: true}}
 	}
 	defer j.Close()
+	defer watchMappedPages(mappedMax)()
 	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, kern: &kernelWindow{}, files: 1}
 	defer func() {
 		if x.kern.j != nil {
@@ -246,27 +247,12 @@ type indexReader struct {
 	subsets map[string]*subset
 	use     int
 	warns   []Warning
-	read    int // pages touched, roughly, since releaseJournalPages
 	files   int // the files of the journal in use (a lookup touches each)
 }
 
-// tick counts pages of journal files touched (an entry read: about one; a
-// lookup: a few in each file) and, every checkEvery, looks at how much of
-// the journal files is resident: past mappedMax, releaseJournalPages.
-func (x *indexReader) tick(pages int) {
-	if x.read += pages; x.read >= checkEvery {
-		x.read = 0
-		if fileResident() > mappedMax {
-			releaseJournalPages()
-		}
-	}
-}
-
-const (
-	checkEvery  = 256
-	lookupPages = 4
-	mappedMax   = 96 << 20
-)
+// mappedMax is the file-backed memory (libsystemd's mapped journal pages)
+// past which they are released (see watchMappedPages).
+const mappedMax = 64 << 20
 
 // kernelWindow is the kernel's lines read so far by a second reader (see
 // kernelLines).
@@ -281,7 +267,6 @@ type kernelWindow struct {
 // match replaces the journal's matches with groups ORed together, each
 // group's terms ANDed (terms of one field ORed, as libsystemd does).
 func (x *indexReader) match(groups ...[]string) bool {
-	x.tick(lookupPages * x.files)
 	x.j.FlushMatches()
 	for i, g := range groups {
 		if i > 0 {
@@ -351,7 +336,6 @@ func (x *indexReader) entry() (Entry, bool) {
 		x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
 		return Entry{}, false
 	}
-	x.tick(1)
 	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true
 }
 
@@ -719,7 +703,6 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		if err != nil {
 			continue
 		}
-		x.tick(1)
 		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		k.readTo = e.Time
 		if e.IsKernel() && x.q.Matches(&e) {

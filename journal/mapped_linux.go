@@ -6,7 +6,35 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 )
+
+// watchMappedPages releases the journal files' pages (releaseJournalPages)
+// whenever more than max bytes of the process are file-backed and
+// resident, looking every 20 ms until stop is called. Counting the pages
+// each read touches missed what one libsystemd call touches at once:
+// enumerating a field's values over 600 MB of files mapped 330 MB for a
+// fifth of a second, and the peak is what a bound on memory is about.
+// Releasing while libsystemd reads is safe: the maps are read-only views
+// of the files, refaulted from the page cache when touched again.
+func watchMappedPages(max int64) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if fileResident() > max {
+					releaseJournalPages()
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
 
 // releaseJournalPages tells the kernel that the pages of journal files
 // libsystemd has mapped are not needed for now. libsystemd keeps up to 64
