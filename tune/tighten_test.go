@@ -19,9 +19,6 @@ type fakeService struct {
 	dir    string
 	breaks map[string]breakage
 	broken bool // fails even unconfined
-	// flaky are the runs (1 = the first restart) that fail whatever the
-	// lines, without a cause: a check that failed for reasons of its own.
-	flaky map[int]bool
 	// diagnoseNothing: harden's diagnosis ties no failure to a setting.
 	diagnoseNothing bool
 	// logged are the calls SystemCallLog=~@system-service records.
