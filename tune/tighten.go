@@ -310,8 +310,26 @@ func (s *tightening) keep(p Proposed) {
 	}
 }
 
-// maxRelaxations bounds the relaxations tried to keep one setting.
-const maxRelaxations = 4
+// maxRelaxations bounds the relaxations tried to keep one setting, and
+// maxListAdditions those that add to the candidate's own list: a root
+// daemon under CapabilityBoundingSet= meets its capabilities one refusal
+// at a time (nginx: CAP_CHOWN, CAP_NET_BIND_SERVICE, CAP_SETGID,
+// CAP_SETUID, …), each named by the kernel or its own words.
+const (
+	maxRelaxations   = 4
+	maxListAdditions = 8
+)
+
+// addsTo: every line adds to directive's own list (CapabilityBoundingSet=
+// CAP_X after CapabilityBoundingSet=).
+func addsTo(lines []string, directive string) bool {
+	for _, l := range lines {
+		if name, _, _ := strings.Cut(l, "="); name != directive || !listAdds(name) {
+			return false
+		}
+	}
+	return len(lines) > 0
+}
 
 // resolve: the unit does not bear c alone. Its failure is diagnosed as
 // harden why would; while a finding offers a narrow relaxation, c is tried
@@ -324,14 +342,15 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 		return
 	}
 	tried := map[string]bool{}
-	for i := 0; i < maxRelaxations && ctx.Err() == nil && s.trials < s.opts.MaxTrials; i++ {
+	others, adds := 0, 0
+	for ctx.Err() == nil && s.trials < s.opts.MaxTrials {
 		rep := s.lastReport
 		if rep == nil || rep.Verdict != diagnose.VerdictSandbox || len(rep.Findings) == 0 {
 			if why := rules.Directives[c.Directive].CheckBreaks; why != "" && s.lastResult == "check-failed" {
 				s.reject(c, "the check failed while the unit ran and was refused nothing: "+why)
 				return
 			}
-			if i == 0 && s.passesAgain(ctx, c) {
+			if others+adds == 0 && s.passesAgain(ctx, c) {
 				return
 			}
 			why := "the unit failed the trial, and harden does not tie the failure to a setting"
@@ -348,6 +367,14 @@ func (s *tightening) resolve(ctx context.Context, c Candidate) {
 			return
 		}
 		tried[strings.Join(next.Lines, "\n")] = true
+		if addsTo(next.Lines, c.Directive) {
+			adds++
+		} else {
+			others++
+		}
+		if adds > maxListAdditions || others > maxRelaxations {
+			break
+		}
 		for _, l := range next.Lines {
 			if name, _, _ := strings.Cut(l, "="); name == c.Directive && !listAdds(name) {
 				s.reject(c, fmt.Sprintf("%s; the narrowest relaxation harden finds is %s itself", f.Symptom, l))

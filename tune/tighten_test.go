@@ -37,6 +37,9 @@ type breakage struct {
 	// failed for reasons of its own); 0: every run.
 	times  int
 	healed bool
+	// needAll: the line is borne only with all of these, each named by
+	// the diagnosis in turn (a root daemon's capabilities).
+	needAll []string
 }
 
 func (f *fakeService) DropInDir(string) string { return f.dir }
@@ -85,8 +88,22 @@ func (f *fakeService) lines() []string {
 func (f *fakeService) unmet() string {
 	ls := f.lines()
 	for _, l := range ls {
-		if b, ok := f.breaks[l]; ok && !b.healed && (b.fixedBy == "" || !contains(ls, b.fixedBy)) {
+		if b, ok := f.breaks[l]; ok && !b.healed && (b.fixedBy == "" || !contains(ls, b.fixedBy)) && b.missing(ls) != "" {
 			return l
+		}
+	}
+	return ""
+}
+
+// missing is the first of needAll not among lines ("" when all are, or
+// none is needed: then "x" stands for "fails").
+func (b breakage) missing(lines []string) string {
+	if len(b.needAll) == 0 {
+		return "x"
+	}
+	for _, n := range b.needAll {
+		if !contains(lines, n) {
+			return n
 		}
 	}
 	return ""
@@ -112,6 +129,9 @@ func (f *fakeService) diagnose(unit, inv string) (*diagnose.Report, error) {
 	}
 	b := f.breaks[l]
 	fd := diagnose.Finding{Directive: b.directive, Symptom: b.symptom, Confidence: diagnose.High}
+	if m := b.missing(f.lines()); len(b.needAll) > 0 {
+		fd.Relaxations = append(fd.Relaxations, diagnose.Relaxation{Lines: []string{m}, Rationale: "the one the refusal names"})
+	}
 	if b.fixedBy != "" {
 		fd.Relaxations = append(fd.Relaxations, diagnose.Relaxation{Lines: []string{b.fixedBy}, Rationale: "purpose-built"})
 	}
@@ -413,5 +433,31 @@ func TestTightenSaysWhyTheCheckCannotReach(t *testing.T) {
 	}
 	if alone != 1 {
 		t.Errorf("PrivateNetwork=yes tried alone %d times", alone)
+	}
+}
+
+// A root daemon under an empty CapabilityBoundingSet= meets the
+// capabilities it needs one refusal at a time; each named one is added,
+// beyond the four relaxations other settings get (nginx needs five).
+func TestTightenAddsCapabilitiesOneByOne(t *testing.T) {
+	caps := []string{"CapabilityBoundingSet=CAP_CHOWN", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE", "CapabilityBoundingSet=CAP_SETGID",
+		"CapabilityBoundingSet=CAP_SETUID", "CapabilityBoundingSet=CAP_KILL"}
+	f := &fakeService{exposure: 9.6, breaks: map[string]breakage{"CapabilityBoundingSet=": {directive: "CapabilityBoundingSet", symptom: "EPERM", needAll: caps}}}
+	tu := setupTighten(t, f)
+	p, err := tu.Tighten(context.Background(), TightenOptions{Unit: "x.service", Props: plainProps, Version: 257, Settle: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejected) != 0 {
+		t.Fatalf("rejected %+v", p.Rejected)
+	}
+	var kept []string
+	for _, l := range p.Lines {
+		if l.For == "CapabilityBoundingSet=" {
+			kept = append(kept, l.Setting)
+		}
+	}
+	if strings.Join(kept, " ") != strings.Join(caps, " ") {
+		t.Errorf("kept for the bounding set: %v", kept)
 	}
 }

@@ -111,10 +111,11 @@ func TestTightenLab(t *testing.T) {
 }
 
 // maxRelaxationTrials is what resolving one setting may add: the
-// relaxations tune.Tighten tries before it gives up on it (4), and two
-// more: an unexplained failure tried again twice, or an allow-list's
-// observation trial and the trial with what it saw.
-const maxRelaxationTrials = 4 + 2
+// relaxations tune.Tighten tries before it gives up on it (4, and 8 more
+// that add to the setting's own list: a daemon's capabilities one by
+// one), and two more: an unexplained failure tried again twice, or an
+// allow-list's observation trial and the trial with what it saw.
+const maxRelaxationTrials = 4 + 8 + 2
 
 // relaxedCandidates counts the settings kept with a relaxation.
 func relaxedCandidates(p tune.Proposal) int {
