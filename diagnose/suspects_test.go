@@ -195,3 +195,15 @@ func TestDaemonsDroppingRoot(t *testing.T) {
 		}
 	}
 }
+
+// Under PrivateUsers= the namespace denies setgroups(): mosquitto's real
+// line on the lab's trial of PrivateUsers=yes names it (with the bounding
+// set full, nothing else can give that EPERM).
+func TestPrivateUsersDeniesSetgroups(t *testing.T) {
+	rep := diagnoseLine(t, "1795978602: Error setting groups whilst dropping privileges: Operation not permitted.",
+		map[string]string{"PrivateUsers": "yes"})
+	if rep.Verdict != VerdictSandbox || len(rep.Findings) == 0 || rep.Findings[0].Directive != "PrivateUsers" ||
+		len(rep.Findings[0].Relaxations) == 0 || rep.Findings[0].Relaxations[0].Lines[0] != "PrivateUsers=no" {
+		t.Errorf("%s %+v", rep.Verdict, rep.Findings)
+	}
+}

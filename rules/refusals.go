@@ -123,6 +123,12 @@ var Refusals = []Refusal{
 
 	{Directive: "PrivateUsers", When: []string{WhenYes}, Errno: "EINVAL", Ops: []string{"chown"}, Confidence: "high", Relax: RelaxSwitch,
 		Reason: "in PrivateUsers= only root and the unit's own user and group are mapped: chown to any other ID fails with EINVAL"},
+	// systemd writes "deny" to the namespace's /proc/self/setgroups (its
+	// own test: test/units/TEST-74-AUX-UTILS…, PrivateUsersEx=yes); lab:
+	// tighten-mosquitto, "Error setting groups whilst dropping
+	// privileges: Operation not permitted" on the trial of PrivateUsers=.
+	{Directive: "PrivateUsers", When: []string{WhenYes}, Errno: "EPERM", Ops: []string{"setgid", "setgroups"}, Confidence: "medium", Relax: RelaxSwitch,
+		Reason: "in PrivateUsers= the user namespace denies setgroups() (its /proc/self/setgroups is \"deny\"), so a root service that drops its supplementary groups fails with EPERM, and IDs other than root and the unit's own are unmapped"},
 
 	{Directive: "LimitMEMLOCK", When: []string{WhenAlways}, Errno: "ENOMEM", Ops: []string{"mlock", "mlockall", "mlock2"}, Confidence: "high", Relax: RelaxLimit,
 		Reason: "locking more memory than LimitMEMLOCK= allows fails"},
