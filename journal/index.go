@@ -556,9 +556,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 func (x *indexReader) uniqueValues(field string) ([]string, error) {
 	if x.jfiles == nil {
 		x.j.FlushMatches()
-		vals, err := x.j.GetUniqueValues(field)
-		releaseJournalPages()
-		return vals, err
+		return x.j.GetUniqueValues(field) // its pages: released by the watcher
 	}
 	seen := map[string]bool{}
 	var out []string

@@ -530,8 +530,7 @@ func (s *tightening) trial(ctx context.Context, lines []string) (string, string)
 			// is rejected as unexplained, and the reason must show.
 			note = " — harden could not read the run: " + oneLine(err.Error())
 			s.logf("trial %d: reading run %s: %v", n, inv, err)
-		}
-		if err == nil {
+		} else {
 			s.lastLogged = rep.LoggedCalls
 			if len(rep.LoggedCalls) > 0 {
 				note = " — logged: " + strings.Join(rep.LoggedCalls, " ")
