@@ -193,3 +193,55 @@ func programOf(dir, unit string) string {
 	}
 	return "?"
 }
+
+// What the lab's real tighten runs of this engine found, held here so that
+// a capture rerun by a later engine shows what changed: the calls
+// SystemCallLog= saw allowed in one line, a JIT's MemoryDenyWriteExecute=
+// tried last and alone, a root daemon's capabilities added one by one as
+// the kernel or its own words named them, and PrivateNetwork= rejected
+// with the reason a check from the host cannot reach the service.
+func TestTightenLabFindings(t *testing.T) {
+	caps := "../../../testdata/captures"
+	jit := readLabTighten(t, filepath.Join(caps, "tighten-node-jit")).proposal
+	observed := false
+	for _, tr := range jit.Trials {
+		if len(tr.Tried) == 1 && tr.Tried[0] == "SystemCallLog=~@system-service" && strings.Contains(tr.Note, "pkey_alloc") {
+			observed = true
+		}
+	}
+	allowed := false
+	for _, l := range jit.Lines {
+		if l.Setting == "SystemCallFilter=pkey_alloc" && l.For == "SystemCallFilter=@system-service" && strings.Contains(l.Protects, "SystemCallLog=~@system-service logged it") {
+			allowed = true
+		}
+	}
+	if !observed || !allowed {
+		t.Errorf("node-jit (252): observation trial %v, allowed from it %v", observed, allowed)
+	}
+	if last := jit.Trials[len(jit.Trials)-1]; len(last.Tried) != 1 || last.Tried[0] != "MemoryDenyWriteExecute=yes" {
+		t.Errorf("node-jit (252): last trial %+v, want MemoryDenyWriteExecute=yes alone", last)
+	}
+
+	nginx := readLabTighten(t, filepath.Join(caps, "tighten-nginx")).proposal
+	var added []string
+	for _, l := range nginx.Lines {
+		if l.For == "CapabilityBoundingSet=" {
+			added = append(added, strings.TrimPrefix(l.Setting, "CapabilityBoundingSet="))
+		}
+	}
+	if got := strings.Join(added, " "); got != "CAP_CHOWN CAP_NET_BIND_SERVICE CAP_SETGID CAP_SETUID" {
+		t.Errorf("nginx (252): capabilities kept with the empty bounding set: %q", got)
+	}
+
+	for _, name := range []string{"tighten-node-jit", "tighten-nginx", "tighten-mosquitto", "tighten-nginx-trixie", "tighten-mosquitto-trixie"} {
+		found := false
+		for _, r := range readLabTighten(t, filepath.Join(caps, name)).proposal.Rejected {
+			if r.Setting == "PrivateNetwork=yes" && strings.Contains(r.Why, "out of the check's reach") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: PrivateNetwork=yes not rejected with its reason", name)
+		}
+	}
+}
