@@ -355,6 +355,46 @@ func patternLiterals(pattern string) []string {
 
 // ParseServiceLine extracts a symptom from one line of a program's output.
 func ParseServiceLine(line string) (Symptom, bool) {
+	if len(line) > parsedLineMax {
+		return parseServiceLine(line)
+	}
+	parsedLines.Lock()
+	p, ok := parsedLines.m[line]
+	parsedLines.Unlock()
+	if ok {
+		return p.sym, p.ok
+	}
+	p.sym, p.ok = parseServiceLine(line)
+	parsedLines.Lock()
+	if len(parsedLines.m) >= parsedLinesMax {
+		clear(parsedLines.m)
+	}
+	parsedLines.m[line] = p
+	parsedLines.Unlock()
+	return p.sym, p.ok
+}
+
+// parsedLines remembers the lines ParseServiceLine read last: a service
+// that fails over and over writes the same lines each time (a crash loop's
+// thousands of runs), and a line costs tens of microseconds of regular
+// expressions. The answer is a function of the line alone. Bounded: it is
+// emptied when full, and long lines are not kept.
+var parsedLines = struct {
+	sync.Mutex
+	m map[string]parsedLine
+}{m: map[string]parsedLine{}}
+
+type parsedLine struct {
+	sym Symptom
+	ok  bool
+}
+
+const (
+	parsedLinesMax = 8192
+	parsedLineMax  = 1024
+)
+
+func parseServiceLine(line string) (Symptom, bool) {
 	textOnce.Do(buildTextTables)
 	lower := strings.ToLower(line)
 	for _, p := range nnpTexts {

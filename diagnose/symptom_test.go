@@ -1,6 +1,13 @@
 package diagnose
 
-import "testing"
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/harden-tool/harden/journal"
+)
 
 // Lines the lab captured from real services (marked real), and wordings of
 // other runtimes and servers written by hand from their sources' formats
@@ -131,4 +138,46 @@ func TestBindDetails(t *testing.T) {
 			t.Errorf("isStackFrame(%q) != %v", line, want)
 		}
 	}
+}
+
+// The memo of ParseServiceLine gives what a fresh parse gives, line for
+// line, over every captured service line read twice, and stays bounded.
+func TestParseServiceLineMemo(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
+	if len(files) < 100 {
+		t.Fatalf("%d captures", len(files))
+	}
+	var lines []string
+	for _, f := range files {
+		es, _, err := journal.ReadExportFile(f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			lines = append(lines, strings.Split(e.Message(), "\n")...)
+		}
+	}
+	found := 0
+	for pass := 0; pass < 2; pass++ {
+		for _, l := range lines {
+			got, gotOK := ParseServiceLine(l)
+			want, wantOK := parseServiceLine(l)
+			if gotOK != wantOK || !reflect.DeepEqual(got, want) {
+				t.Fatalf("pass %d, %q: memo gives %+v %v, a fresh parse %+v %v", pass, l, got, gotOK, want, wantOK)
+			}
+			if gotOK {
+				found++
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no captured line gave a symptom")
+	}
+	parsedLines.Lock()
+	n := len(parsedLines.m)
+	parsedLines.Unlock()
+	if n > parsedLinesMax {
+		t.Errorf("memo holds %d lines, bound %d", n, parsedLinesMax)
+	}
+	t.Logf("%d lines, %d symptoms over two passes", len(lines), found)
 }
