@@ -338,27 +338,32 @@ func (t *TriageStream) Finish() []*Report {
 }
 
 // groupReports folds reports that give the same answer for the same unit
-// on different hosts (keeping one per host and unit: its newest), and
-// orders them worst first.
+// on different hosts into the newest of them (which names every host), and
+// orders them worst first. The newest stands for the others whole, so that
+// the line's time, invocation and words are one run's whatever order the
+// hosts were read in.
 func groupReports(reps []*Report) []*Report {
 	sig := signature
-	byKey := map[string]*Report{}
+	at := map[string]int{}
 	var out []*Report
 	for _, r := range reps {
 		k := sig(r)
-		if g, ok := byKey[k]; ok {
-			for _, h := range r.Hosts {
-				if !containsString(g.Hosts, h) {
-					g.Hosts = append(g.Hosts, h)
-				}
-			}
-			if r.Time > g.Time {
-				g.Time, g.Invocation = r.Time, r.Invocation
-			}
+		i, ok := at[k]
+		if !ok {
+			at[k] = len(out)
+			out = append(out, r)
 			continue
 		}
-		byKey[k] = r
-		out = append(out, r)
+		keep, other := out[i], r
+		if r.Time > keep.Time || r.Time == keep.Time && strings.Join(r.Hosts, ",") < strings.Join(keep.Hosts, ",") {
+			keep, other = r, keep
+			out[i] = keep
+		}
+		for _, h := range other.Hosts {
+			if !containsString(keep.Hosts, h) {
+				keep.Hosts = append(keep.Hosts, h)
+			}
+		}
 	}
 	for _, r := range out {
 		sort.Strings(r.Hosts)

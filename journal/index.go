@@ -2,7 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -140,7 +139,7 @@ func (t *TriageEvidence) auditLogPIDs() map[int]*deniedProcess {
 }
 
 // Runs finds the runs worth explaining from the journal's indexes and hands
-// each, with its entries, to fn, oldest first. tr supplies the engine's
+// each, with its entries, to fn: host by host, each host's oldest first. tr supplies the engine's
 // tests; the audit log's denials (t.Denials) also make their processes'
 // runs worth explaining.
 func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warning) {
@@ -221,7 +220,14 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	for _, r := range x.runs {
 		refs = append(refs, r)
 	}
+	// Host by host, each host's oldest first: a host's files and its
+	// kernel's lines are then read in one stretch (runs in time order
+	// across a fleet's 50 hosts touched every host's files in turn, and
+	// their mapped pages were released and read again all along).
 	sort.Slice(refs, func(i, k int) bool {
+		if refs[i].host != refs[k].host {
+			return refs[i].host < refs[k].host
+		}
 		if !refs[i].at.Equal(refs[k].at) {
 			return refs[i].at.Before(refs[k].at)
 		}
@@ -256,11 +262,12 @@ type indexReader struct {
 // past which they are released (see watchMappedPages).
 const mappedMax = 64 << 20
 
-// kernelWindow is the kernel's lines read so far by a second reader (see
-// kernelLines).
+// kernelWindow is the kernel's lines of one host read so far by a second
+// reader (see kernelLines).
 type kernelWindow struct {
 	j        *sdjournal.Journal
-	lines    []Entry   // in time order, all hosts
+	host     string
+	lines    []Entry   // in time order
 	readTo   time.Time // the newest line read
 	forgotTo time.Time // lines up to this one were let go
 	done     bool
@@ -269,20 +276,42 @@ type kernelWindow struct {
 // match replaces the journal's matches with groups ORed together, each
 // group's terms ANDed (terms of one field ORed, as libsystemd does).
 func (x *indexReader) match(groups ...[]string) bool {
-	x.j.FlushMatches()
+	if err := setMatches(x.j, groups...); err != nil {
+		return x.fail(err)
+	}
+	return true
+}
+
+// setMatches replaces j's matches with groups ORed together, each group's
+// terms ANDed.
+func setMatches(j *sdjournal.Journal, groups ...[]string) error {
+	j.FlushMatches()
 	for i, g := range groups {
 		if i > 0 {
-			if err := x.j.AddDisjunction(); err != nil {
-				return x.fail(err)
+			if err := j.AddDisjunction(); err != nil {
+				return err
 			}
 		}
 		for _, m := range g {
-			if err := x.j.AddMatch(m); err != nil {
-				return x.fail(err)
+			if err := j.AddMatch(m); err != nil {
+				return err
 			}
 		}
 	}
-	return true
+	return nil
+}
+
+// onHost are groups restricted to host's entries (named by _HOSTNAME or,
+// without one, _MACHINE_ID; see Entry.Host); groups unchanged for "".
+func onHost(host string, groups ...[]string) [][]string {
+	if host == "" {
+		return groups
+	}
+	var out [][]string
+	for _, g := range groups {
+		out = append(out, append(g[:len(g):len(g)], "_HOSTNAME="+host), append(g[:len(g):len(g)], "_MACHINE_ID="+host))
+	}
+	return out
 }
 
 func (x *indexReader) fail(err error) bool {
@@ -450,7 +479,8 @@ func (x *indexReader) kernel(refused func(string) string) {
 // entry of the unit at or before t names it (PID 1's "Started" line when
 // the service wrote nothing).
 func (x *indexReader) unitAt(host, unit string, t time.Time) {
-	if !x.match([]string{"_SYSTEMD_UNIT=" + unit}, []string{"UNIT=" + unit}) {
+	defer x.on(x.hostJournal(host))()
+	if !validMatch(host) || !x.match(onHost(host, []string{"_SYSTEMD_UNIT=" + unit}, []string{"UNIT=" + unit})...) {
 		return
 	}
 	if err := x.j.SeekRealtimeUsec(uint64(t.UnixMicro())); err != nil {
@@ -715,15 +745,25 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 // that reaches further back (one that ran for hours) has the rest read by
 // index.
 func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
+	if k := x.kern; k.host != host && (k.j != nil || k.done) {
+		// The next host's runs: a reader of its own lines.
+		if k.j != nil {
+			k.j.Close()
+		}
+		x.kern = &kernelWindow{}
+	}
 	k := x.kern
 	if k.j == nil && !k.done {
-		j, _, err := openJournal(x.spec)
+		k.host = host
+		j, err := x.openHost(host)
 		if err != nil {
 			x.fail(err)
 			k.done = true
-		} else if err := errors.Join(j.AddMatch(kernelTerms[0]), j.AddMatch(kernelTerms[1])); err != nil {
+		} else if err := setMatches(j, onHost(host, kernelTerms)...); err != nil || !validMatch(host) {
 			j.Close()
-			x.fail(err)
+			if err != nil {
+				x.fail(err)
+			}
 			k.done = true
 		} else {
 			k.j = j
@@ -762,7 +802,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		k.lines = append(k.lines[:0:0], k.lines[drop:]...)
 	}
 	var out []Entry
-	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match(append(kernelTerms[:2:2], "_HOSTNAME="+host), append(kernelTerms[:2:2], "_MACHINE_ID="+host)) {
+	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match(onHost(host, kernelTerms)...) {
 		x.each(from, k.forgotTo, func(e *Entry) bool {
 			if e.IsKernel() && x.q.Matches(e) && e.Host() == host && len(out) < kernelMax {
 				out = append(out, e.Lean())
@@ -923,24 +963,8 @@ const runSpan = 30 * time.Minute
 // first time they hold; nil when routing is off or would not narrow
 // anything.
 func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Journal, int, time.Time) {
-	if x.jfiles == nil {
-		return nil, 0, time.Time{}
-	}
-	var paths []string
-	var first time.Time
-	for _, f := range x.jfiles {
-		if host != "" && !f.hosts[host] {
-			continue
-		}
-		if !to.IsZero() && f.head.After(to) || !from.IsZero() && f.tail.Before(from) {
-			continue
-		}
-		paths = append(paths, f.path)
-		if first.IsZero() || f.head.Before(first) {
-			first = f.head
-		}
-	}
-	if len(paths) == 0 || len(paths) == x.files {
+	paths, first := x.filesOf(host, from, to)
+	if paths == nil {
 		return nil, 0, time.Time{}
 	}
 	key := strings.Join(paths, "\x00")
@@ -968,6 +992,43 @@ func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Jo
 	}
 	x.subsets[key] = &subset{j: j, used: x.use}
 	return j, len(paths), first
+}
+
+// filesOf are the files of host ("": every host's) that hold entries
+// between from and to (zero: unbounded), and the first time they hold; nil
+// when routing is off or would not narrow anything.
+func (x *indexReader) filesOf(host string, from, to time.Time) ([]string, time.Time) {
+	if x.jfiles == nil {
+		return nil, time.Time{}
+	}
+	var paths []string
+	var first time.Time
+	for _, f := range x.jfiles {
+		if host != "" && !f.hosts[host] {
+			continue
+		}
+		if !to.IsZero() && f.head.After(to) || !from.IsZero() && f.tail.Before(from) {
+			continue
+		}
+		paths = append(paths, f.path)
+		if first.IsZero() || f.head.Before(first) {
+			first = f.head
+		}
+	}
+	if len(paths) == 0 || len(paths) == x.files {
+		return nil, time.Time{}
+	}
+	return paths, first
+}
+
+// openHost opens a journal of its own over host's files (all files when
+// routing is off).
+func (x *indexReader) openHost(host string) (*sdjournal.Journal, error) {
+	if paths, _ := x.filesOf(host, time.Time{}, time.Time{}); paths != nil {
+		return sdjournal.NewJournalFromFiles(paths...)
+	}
+	j, _, err := openJournal(x.spec)
+	return j, err
 }
 
 // maxSubsets bounds the journals of file subsets kept open: one per host

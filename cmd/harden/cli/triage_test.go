@@ -183,7 +183,9 @@ func TestTriageIndexedAgreesWithStream(t *testing.T) {
 		}
 		m := map[string]int{}
 		for _, r := range reps {
-			k := r.Unit + " " + string(r.Verdict) + " " + strings.Join(r.Hosts, ",")
+			// The words too: a line folded across hosts is its newest
+			// run's, whichever order the hosts were read in.
+			k := r.Unit + " " + string(r.Verdict) + " " + strings.Join(r.Hosts, ",") + " " + r.Cause
 			if len(r.Findings) > 0 {
 				k += " " + r.Findings[0].Setting + " " + strings.Join(r.DropIn(), ";")
 			}
