@@ -1,9 +1,12 @@
 package diagnose
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -22,7 +25,7 @@ func Triage(ev *journal.Evidence, configs UnitConfigs) []*Report {
 	for i := range ev.Entries {
 		t.Add(&ev.Entries[i])
 	}
-	return t.Finish()
+	return slices.Collect(t.Finish().All())
 }
 
 // TriageStream explains units as their journal entries go by, in time
@@ -39,7 +42,7 @@ type TriageStream struct {
 	denials map[string]map[int][]journal.AuditEvent
 	anyHost map[int][]journal.AuditEvent // audit.log events: no host named
 	pidUnit map[string]map[int]string
-	reports []*Report
+	answers []answer
 	// latest holds, per unit, host and answer, the index of its newest
 	// report: repeated failures fold as they happen.
 	latest map[string]int
@@ -305,13 +308,34 @@ func (t *TriageStream) explain(key triageKey, entries []journal.Entry, running b
 		rep.Hosts = []string{key.host}
 	}
 	rep.MissingEvidence = nil // said once for the whole triage
-	k := key.host + "|" + signature(rep)
+	a, err := newAnswer(rep)
+	if err != nil {
+		return // a report is plain data: it always encodes
+	}
+	k := key.host + "|" + a.sig
 	if i, ok := t.latest[k]; ok {
-		t.reports[i] = rep // the newest run with the same answer stands for all
+		t.answers[i] = a // the newest run with the same answer stands for all
 		return
 	}
-	t.latest[k] = len(t.reports)
-	t.reports = append(t.reports, rep)
+	t.latest[k] = len(t.answers)
+	t.answers = append(t.answers, a)
+}
+
+// answer is one answer held until the end of a triage: what folding and
+// ordering read, and the report itself as JSON. A triage of 100,000 failed
+// runs holds some 20,000 answers; as Go structures they were half the live
+// heap, which the collector went through at every cycle, where an encoded
+// report is one block it need not look into.
+type answer struct {
+	sig, unit, time string
+	severity        int
+	hosts           []string
+	report          []byte
+}
+
+func newAnswer(r *Report) (answer, error) {
+	b, err := json.Marshal(r)
+	return answer{sig: signature(r), unit: r.Unit, time: r.Time, severity: severity(r), hosts: r.Hosts, report: b}, err
 }
 
 func signature(r *Report) string {
@@ -327,75 +351,101 @@ func signature(r *Report) string {
 }
 
 // Finish explains the runs still in flight that the kernel refused
-// something, and returns the reports, folded across hosts, worst first.
-func (t *TriageStream) Finish() []*Report {
+// something, and returns the answers, folded across hosts, worst first.
+func (t *TriageStream) Finish() *Answers {
 	for key, r := range t.runs {
 		if r.denied && !r.reported {
 			t.diagnoseRun(key, r, true)
 		}
 	}
-	return groupReports(t.reports)
+	return foldAnswers(t.answers)
 }
 
-// groupReports folds reports that give the same answer for the same unit
-// on different hosts into the newest of them (which names every host), and
-// orders them worst first. The newest stands for the others whole, so that
-// the line's time, invocation and words are one run's whatever order the
-// hosts were read in.
-func groupReports(reps []*Report) []*Report {
-	sig := signature
-	at := map[string]int{}
-	var out []*Report
-	for _, r := range reps {
-		k := sig(r)
-		i, ok := at[k]
-		if !ok {
-			at[k] = len(out)
-			out = append(out, r)
-			continue
-		}
-		keep, other := out[i], r
-		if r.Time > keep.Time || r.Time == keep.Time && strings.Join(r.Hosts, ",") < strings.Join(keep.Hosts, ",") {
-			keep, other = r, keep
-			out[i] = keep
-		}
-		for _, h := range other.Hosts {
-			if !containsString(keep.Hosts, h) {
-				keep.Hosts = append(keep.Hosts, h)
-			}
-		}
-	}
-	for _, r := range out {
-		sort.Strings(r.Hosts)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if a, b := severity(out[i]), severity(out[j]); a != b {
-			return a > b
-		}
-		if out[i].Time != out[j].Time {
-			return out[i].Time > out[j].Time
-		}
-		return out[i].Unit < out[j].Unit
-	})
-	return out
-}
+// Answers are a triage's answers in the order they are printed; each
+// report is decoded as it is handed out (All).
+type Answers struct{ rows []answer }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+// Len is the number of answers.
+func (a *Answers) Len() int { return len(a.rows) }
+
+// Sandbox reports whether any answer blames the sandbox.
+func (a *Answers) Sandbox() bool {
+	for _, r := range a.rows {
+		if r.severity >= severitySandbox {
 			return true
 		}
 	}
 	return false
 }
 
+// All hands out the reports in order, each naming the hosts its answer
+// holds for.
+func (a *Answers) All() iter.Seq[*Report] {
+	return func(yield func(*Report) bool) {
+		for _, row := range a.rows {
+			r := &Report{}
+			if err := json.Unmarshal(row.report, r); err != nil {
+				r = &Report{Unit: row.unit, Time: row.time, Verdict: VerdictUnknown, Cause: "harden could not read back its answer: " + err.Error()}
+			}
+			r.Hosts = row.hosts
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// foldAnswers folds answers that are the same for the same unit on
+// different hosts into the newest of them (which names every host), and
+// orders them worst first. The newest stands for the others whole, so that
+// the line's time, invocation and words are one run's whatever order the
+// hosts were read in.
+func foldAnswers(rows []answer) *Answers {
+	at := map[string]int{}
+	var out []answer
+	for _, r := range rows {
+		i, ok := at[r.sig]
+		if !ok {
+			at[r.sig] = len(out)
+			out = append(out, r)
+			continue
+		}
+		keep, other := out[i], r
+		if r.time > keep.time || r.time == keep.time && strings.Join(r.hosts, ",") < strings.Join(keep.hosts, ",") {
+			keep, other = r, keep
+		}
+		for _, h := range other.hosts {
+			if !slices.Contains(keep.hosts, h) {
+				keep.hosts = append(keep.hosts, h)
+			}
+		}
+		out[i] = keep
+	}
+	for _, r := range out {
+		sort.Strings(r.hosts)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := out[i].severity, out[j].severity; a != b {
+			return a > b
+		}
+		if out[i].time != out[j].time {
+			return out[i].time > out[j].time
+		}
+		return out[i].unit < out[j].unit
+	})
+	return &Answers{rows: out}
+}
+
+// severitySandbox and above: the sandbox is blamed.
+const severitySandbox = 10
+
 func severity(r *Report) int {
 	switch r.Verdict {
 	case VerdictSandbox:
 		if len(r.Findings) > 0 {
-			return 10 + confRank(r.Findings[0].Confidence)
+			return severitySandbox + confRank(r.Findings[0].Confidence)
 		}
-		return 10
+		return severitySandbox
 	case VerdictUnknown:
 		return 5
 	case VerdictNotSandbox:
@@ -406,13 +456,12 @@ func severity(r *Report) int {
 
 // WriteTriageText prints one line per report: unit, when, verdict,
 // directive, relaxation, hosts.
-func WriteTriageText(w io.Writer, reps []*Report, c Colors) error {
+func WriteTriageText(w io.Writer, reps iter.Seq[*Report], c Colors) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	if len(reps) == 0 {
-		b.WriteString("no unit failed or was refused anything in the window\n")
-	}
-	for _, r := range reps {
+	n := 0
+	for r := range reps {
+		n++
 		r = r.Sanitized()
 		when := r.Time
 		if len(when) >= 19 {
@@ -434,6 +483,9 @@ func WriteTriageText(w io.Writer, reps []*Report, c Colors) error {
 			line += "\t" + strings.Join(r.Hosts, ",")
 		}
 		fmt.Fprintln(tw, line)
+	}
+	if n == 0 {
+		b.WriteString("no unit failed or was refused anything in the window\n")
 	}
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())

@@ -155,7 +155,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	}
 	defer j.Close()
 	defer watchMappedPages(mappedMax)()
-	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, kern: &kernelWindow{}, files: 1}
+	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1}
 	defer func() {
 		if x.kern.j != nil {
 			x.kern.j.Close()
@@ -233,19 +233,24 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		}
 		return refs[i].unit+refs[i].inv < refs[k].unit+refs[k].inv
 	})
-	for _, r := range refs {
+	// What is known of a run is let go once it is read: 100,000 failed
+	// runs were a quarter of the live heap, held to the end.
+	x.runs = nil
+	for i, r := range refs {
+		refs[i] = nil
 		fn(&IndexedRun{Host: r.host, Unit: r.unit, Invocation: r.inv, Failed: r.failed, Entries: x.readRun(r)})
 	}
 	return x.warns
 }
 
 type indexReader struct {
-	j    *sdjournal.Journal
-	spec JournalSpec
-	name string
-	q    Query
-	runs map[runKey]*runRef
-	kern *kernelWindow
+	j     *sdjournal.Journal
+	spec  JournalSpec
+	name  string
+	q     Query
+	runs  map[runKey]*runRef
+	names map[string]string // see intern
+	kern  *kernelWindow
 	// dumped are the units systemd-coredump wrote of (one read of the
 	// field's values in all files, so that the others cost no lookup).
 	dumped map[string]bool
@@ -412,7 +417,9 @@ func (x *indexReader) note(e *Entry, failed bool) {
 	if u == "" {
 		return
 	}
-	k := runKey{e.Host(), u, e.InvocationID()}
+	// Copies: the entry's values share their memory with the whole
+	// entry's, and a run is held until it is read.
+	k := runKey{x.intern(e.Host()), x.intern(u), strings.Clone(e.InvocationID())}
 	r := x.runs[k]
 	if r == nil {
 		r = &runRef{runKey: k, at: e.Time}
@@ -424,6 +431,16 @@ func (x *indexReader) note(e *Entry, failed bool) {
 	if !r.failed && e.Time.After(r.at) {
 		r.at = e.Time
 	}
+}
+
+// intern is s, held once however many runs name it (hosts, units).
+func (x *indexReader) intern(s string) string {
+	if v, ok := x.names[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	x.names[s] = s
+	return s
 }
 
 // failures: PID 1's "Failed with result" messages.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -168,7 +169,7 @@ func BenchmarkTriageOutput(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				var out bytes.Buffer
-				if err := writeTriage(&out, reps, format, diagnose.Colors{}); err != nil || out.Len() < 40000*40 {
+				if err := writeTriage(&out, slices.Values(reps), format, diagnose.Colors{}); err != nil || out.Len() < 40000*40 {
 					b.Fatalf("%v, %d bytes", err, out.Len())
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime/debug"
 	"time"
@@ -117,7 +118,7 @@ func triageRun(opts *TriageOptions) error {
 		}
 		return withHints(errors.New("no journal entries and no audit records in the window"), "widen it with --since, or check the sources' paths and permissions")
 	}
-	reps := t.Finish()
+	answers := t.Finish()
 	if ev.Dropped > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", ev.Dropped, journal.MaxDenialsPerPID)
 	}
@@ -127,13 +128,11 @@ func triageRun(opts *TriageOptions) error {
 	for _, m := range missing {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: missing evidence: %s\n", m)
 	}
-	if err := writeTriage(opts.IO.Out, reps, opts.Output, diagnose.Colors{Enabled: opts.IO.ColorEnabled()}); err != nil {
+	if err := writeTriage(opts.IO.Out, answers.All(), opts.Output, diagnose.Colors{Enabled: opts.IO.ColorEnabled()}); err != nil {
 		return err
 	}
-	for _, r := range reps {
-		if r.Verdict == diagnose.VerdictSandbox {
-			return exitWith{ExitFindings}
-		}
+	if answers.Sandbox() {
+		return exitWith{ExitFindings}
 	}
 	if journal.Incomplete(scanWarns) {
 		// What could not be read may hold the failure: never "nothing
@@ -148,13 +147,14 @@ func triageRun(opts *TriageOptions) error {
 // objects harden why prints, written one object at a time (40,000 reports
 // are hundreds of megabytes of JSON; an encoder given the whole array
 // would hold all of it).
-func writeTriage(w io.Writer, reps []*diagnose.Report, format string, c diagnose.Colors) error {
+func writeTriage(w io.Writer, reps iter.Seq[*diagnose.Report], format string, c diagnose.Colors) error {
 	if format != "json" {
 		return diagnose.WriteTriageText(w, reps, c)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("[")
-	for i, r := range reps {
+	i := 0
+	for r := range reps {
 		s := r.Sanitized()
 		s.Version = version()
 		b, err := json.MarshalIndent(s, "  ", "  ")
@@ -164,10 +164,11 @@ func writeTriage(w io.Writer, reps []*diagnose.Report, format string, c diagnose
 		if i > 0 {
 			bw.WriteString(",")
 		}
+		i++
 		bw.WriteString("\n  ")
 		bw.Write(b)
 	}
-	if len(reps) > 0 {
+	if i > 0 {
 		bw.WriteString("\n")
 	}
 	bw.WriteString("]\n")

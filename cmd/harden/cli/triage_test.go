@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -301,7 +302,7 @@ func TestWriteTriageJSON(t *testing.T) {
 	other.Unit = "other.service"
 	for _, reps := range [][]*diagnose.Report{{}, {rep}, {rep, &other}} {
 		var got, want bytes.Buffer
-		if err := writeTriage(&got, reps, "json", diagnose.Colors{}); err != nil {
+		if err := writeTriage(&got, slices.Values(reps), "json", diagnose.Colors{}); err != nil {
 			t.Fatal(err)
 		}
 		all := make([]*diagnose.Report, len(reps))
