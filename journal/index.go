@@ -3,6 +3,7 @@ package journal
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -445,15 +446,55 @@ func (x *indexReader) intern(s string) string {
 
 // failures: PID 1's "Failed with result" messages.
 func (x *indexReader) failures() {
-	if !x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
+	x.byHost(func(string) {
+		if !x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
+			return
+		}
+		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
+			if IsManagerLine(e, e.Fields["UNIT"], MsgUnitFailureResult) {
+				x.note(e, true)
+			}
+			return true
+		})
+	})
+}
+
+// byHost runs walk on each host's files in turn (x.j is then that host's
+// journal) when every file holds one host's entries, as journal-remote
+// writes them; else once on all files (host ""). libsystemd steps through
+// many files at once, in time order, at each entry: over a fleet's 50
+// files a walk cost four times as much per entry, and touched every
+// file's pages at once.
+func (x *indexReader) byHost(walk func(host string)) {
+	hosts := x.fileHosts()
+	if hosts == nil {
+		walk("")
 		return
 	}
-	x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-		if IsManagerLine(e, e.Fields["UNIT"], MsgUnitFailureResult) {
-			x.note(e, true)
+	for _, h := range hosts {
+		if len(x.q.Hosts) > 0 && !slices.Contains(x.q.Hosts, h) {
+			continue
 		}
-		return true
-	})
+		restore := x.on(x.hostJournal(h))
+		walk(h)
+		restore()
+	}
+}
+
+// fileHosts are the hosts of the journal files, sorted, when there are
+// several and each file holds only one's entries; nil otherwise.
+func (x *indexReader) fileHosts() []string {
+	seen := map[string]bool{}
+	for _, f := range x.jfiles {
+		if len(f.hosts) != 1 {
+			return nil
+		}
+		maps.Copy(seen, f.hosts)
+	}
+	if len(seen) < 2 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // kernelTerms match the kernel's own lines (see Entry.IsKernel): on a busy
@@ -466,7 +507,7 @@ var kernelTerms = []string{"_TRANSPORT=kernel", "SYSLOG_FACILITY=0"}
 // line's message is read, and the whole entry of the few that name a unit:
 // an entry read whole costs several times one field.
 func (x *indexReader) kernel(refused func(string) string) {
-	if refused == nil || !x.match(kernelTerms) {
+	if refused == nil {
 		return
 	}
 	type refusal struct {
@@ -474,16 +515,21 @@ func (x *indexReader) kernel(refused func(string) string) {
 		at         time.Time
 	}
 	var found []refusal
-	x.eachMessage(x.q.Since, x.q.Until, func(msg string) bool {
-		if refused(msg) == "" {
-			return true
+	x.byHost(func(string) {
+		if !x.match(kernelTerms) {
+			return
 		}
-		if e, ok := x.entry(); ok && e.IsKernel() && x.q.Matches(&e) {
-			if u := refused(e.Message()); u != "" {
-				found = append(found, refusal{e.Host(), u, e.Time})
+		x.eachMessage(x.q.Since, x.q.Until, func(msg string) bool {
+			if refused(msg) == "" {
+				return true
 			}
-		}
-		return true
+			if e, ok := x.entry(); ok && e.IsKernel() && x.q.Matches(&e) {
+				if u := refused(e.Message()); u != "" {
+					found = append(found, refusal{e.Host(), u, e.Time})
+				}
+			}
+			return true
+		})
 	})
 	// The kernel's line names no invocation: the unit's run at that
 	// moment is looked up (after the walk, which a lookup would move).
@@ -522,17 +568,22 @@ func (x *indexReader) unitAt(host, unit string, t time.Time) {
 // the engine and returns the processes denied.
 func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]time.Time {
 	denied := map[int]time.Time{}
-	if denial == nil || !x.match([]string{"_TRANSPORT=audit", "_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}) {
+	if denial == nil {
 		return denied
 	}
-	x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-		if !x.q.Matches(e) {
+	x.byHost(func(string) {
+		if !x.match([]string{"_TRANSPORT=audit", "_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}) {
+			return
+		}
+		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
+			if !x.q.Matches(e) {
+				return true
+			}
+			if a, ok := AuditEventFromEntry(e); ok && denial(a) {
+				denied[a.PID()] = time.Time{} // the journal's: looked up in every file
+			}
 			return true
-		}
-		if a, ok := AuditEventFromEntry(e); ok && denial(a) {
-			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
-		}
-		return true
+		})
 	})
 	return denied
 }
@@ -551,35 +602,65 @@ func (x *indexReader) deniedPIDs(pids map[int]time.Time) map[int]bool {
 			list = append(list, p)
 		}
 	}
-	sort.Ints(list)
-	for _, p := range list {
-		restore := func() {}
-		if at := pids[p]; !at.IsZero() {
-			restore = x.on(x.filesAround(at))
+	// In time order: consecutive lookups then go to the same files, whose
+	// pages stay few (by PID they went all over a fleet's files, each
+	// lookup touching another's).
+	sort.Slice(list, func(i, k int) bool {
+		if a, b := pids[list[i]], pids[list[k]]; !a.Equal(b) {
+			return a.Before(b)
 		}
-		if !x.match([]string{"_PID=" + strconv.Itoa(p)}) {
-			restore()
-			break
-		}
-		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-			if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && u != "init.scope" {
-				owned[p] = true
-				x.note(e, false)
+		return list[i] < list[k]
+	})
+	// Host by host: a lookup probes a page of each file's hash table, and
+	// thousands of them over a fleet's 50 files had most of those tables
+	// resident at once.
+	x.byHost(func(host string) {
+		var here map[string]bool
+		if host != "" {
+			// Only the PIDs the host's files hold: an audit log names no
+			// host, and its thousands of processes looked up in each of
+			// 50 hosts' files cost more than all the rest of the walk.
+			// (The values are read from the field's index.)
+			x.j.FlushMatches()
+			if vals, err := x.j.GetUniqueValues("_PID"); err == nil {
+				here = map[string]bool{}
+				for _, v := range vals {
+					here[v] = true
+				}
 			}
-			return true
-		})
-		restore()
-	}
+		}
+		for _, p := range list {
+			if here != nil && !here[strconv.Itoa(p)] {
+				continue
+			}
+			restore := func() {}
+			if at := pids[p]; !at.IsZero() {
+				restore = x.on(x.filesAround(host, at))
+			}
+			if !x.match([]string{"_PID=" + strconv.Itoa(p)}) {
+				restore()
+				return
+			}
+			x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
+				if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && u != "init.scope" {
+					owned[p] = true
+					x.note(e, false)
+				}
+				return true
+			})
+			restore()
+		}
+	})
 	return owned
 }
 
 // deniedSpan is how long before its denial a process is looked for.
 const deniedSpan = 6 * time.Hour
 
-// filesAround is the journal of every host's files from deniedSpan before
-// at to a minute after (nil: no narrower than all).
-func (x *indexReader) filesAround(at time.Time) (*sdjournal.Journal, int) {
-	j, n, _ := x.journalFor("", at.Add(-deniedSpan), at.Add(time.Minute))
+// filesAround is the journal of host's files ("": every host's) from
+// deniedSpan before at to a minute after (nil: no narrower than all).
+func (x *indexReader) filesAround(host string, at time.Time) (*sdjournal.Journal, int) {
+	j, n, _ := x.journalFor(host, at.Add(-deniedSpan), at.Add(time.Minute))
 	return j, n
 }
 
@@ -604,12 +685,15 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	}
 	sort.Strings(units)
 	sort.Strings(hosts)
-	for _, u := range units {
-		if u == "init.scope" || strings.HasPrefix(u, "systemd-coredump@") || !validMatch(u) {
+	// Host by host: the lookups of one host go to its files only, and
+	// their pages stay few (unit by unit, a fleet's 50 hosts' files were
+	// all touched for each unit, faster than their pages could be let go).
+	for _, h := range hosts {
+		if len(x.q.Hosts) > 0 && h != "" && !slices.Contains(x.q.Hosts, h) {
 			continue
 		}
-		for _, h := range hosts {
-			if len(x.q.Hosts) > 0 && h != "" && !slices.Contains(x.q.Hosts, h) {
+		for _, u := range units {
+			if u == "init.scope" || strings.HasPrefix(u, "systemd-coredump@") || !validMatch(u) {
 				continue
 			}
 			g := []string{"_SYSTEMD_UNIT=" + u}
