@@ -220,9 +220,32 @@ func TestTriageIndexedAgreesWithStream(t *testing.T) {
 			t.Fatalf("journal-remote: %v\n%s", err, out)
 		}
 	}
+	// And as a journal-remote folder of a fleet: a file per host, which
+	// triage reads host by host.
+	byHost := map[string][]journal.Entry{}
+	for _, e := range entries {
+		byHost[e.Host()] = append(byHost[e.Host()], e)
+	}
+	if len(byHost) < 2 {
+		t.Fatalf("hosts %v: the captures hold two", slices.Collect(maps.Keys(byHost)))
+	}
+	fleet := filepath.Join(dir, "fleet")
+	os.Mkdir(fleet, 0o755)
+	for h, es := range byHost {
+		var part bytes.Buffer
+		journal.WriteExport(&part, es)
+		cmd := exec.Command("/lib/systemd/systemd-journal-remote", fmt.Sprintf("--output=%s/remote-%s.journal", fleet, h), "-")
+		cmd.Stdin = &part
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("journal-remote: %v\n%s", err, out)
+		}
+	}
 	indexed, streamed := answers("--directory", filepath.Join(dir, "journal")), answers("--file", export)
 	if r := answers("--directory", rotated); !maps.Equal(r, indexed) {
 		t.Errorf("%d files: %v\none file: %v", parts, r, indexed)
+	}
+	if r := answers("--directory", fleet); !maps.Equal(r, indexed) {
+		t.Errorf("a file per host: %v\none file: %v", r, indexed)
 	}
 	t.Logf("%d distinct answers indexed, %d streamed", len(indexed), len(streamed))
 	if len(indexed) < 40 {
