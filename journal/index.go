@@ -155,7 +155,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		return []Warning{{Source: "journal", Text: err.Error(), Incomplete: true}}
 	}
 	defer j.Close()
-	defer watchMappedPages(mappedMax)()
+	defer watchMappedPages(mappedMax, residentMax)()
 	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1}
 	defer func() {
 		if x.kern.j != nil {
@@ -237,7 +237,12 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	// What is known of a run is let go once it is read: 100,000 failed
 	// runs were a quarter of the live heap, held to the end.
 	x.runs = nil
+	host := ""
 	for i, r := range refs {
+		if i > 0 && r.host != host {
+			releaseJournalPages() // as byHost does
+		}
+		host = r.host
 		refs[i] = nil
 		fn(&IndexedRun{Host: r.host, Unit: r.unit, Invocation: r.inv, Failed: r.failed, Entries: x.readRun(r)})
 	}
@@ -267,6 +272,11 @@ type indexReader struct {
 // mappedMax is the file-backed memory (libsystemd's mapped journal pages)
 // past which they are released (see watchMappedPages).
 const mappedMax = 64 << 20
+
+// residentMax is the resident memory in all past which the mapped pages
+// are released too: with the Go heap at its soft limit (80 MB), they are
+// what keeps triage under 200 MB.
+const residentMax = 140 << 20
 
 // kernelWindow is the kernel's lines of one host read so far by a second
 // reader (see kernelLines).
@@ -478,6 +488,10 @@ func (x *indexReader) byHost(walk func(host string)) {
 		restore := x.on(x.hostJournal(h))
 		walk(h)
 		restore()
+		// A walk touches most pages of the host's files within
+		// milliseconds, faster than the watcher lets them go
+		// (mapped_linux.go): the next host's are not added to them.
+		releaseJournalPages()
 	}
 }
 

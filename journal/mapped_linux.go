@@ -11,13 +11,16 @@ import (
 
 // watchMappedPages releases the journal files' pages (releaseJournalPages)
 // whenever more than max bytes of the process are file-backed and
-// resident, looking every 20 ms until stop is called. Counting the pages
+// resident, or more than total bytes are resident in all, looking every
+// 10 ms until stop is called. The second bound is for the moments the Go
+// heap is at its soft limit (reading a large audit log): file-backed pages
+// are what can be given back at once. Counting the pages
 // each read touches missed what one libsystemd call touches at once:
 // enumerating a field's values over 600 MB of files mapped 330 MB for a
 // fifth of a second, and the peak is what a bound on memory is about.
 // Releasing while libsystemd reads is safe: the maps are read-only views
 // of the files, refaulted from the page cache when touched again.
-func watchMappedPages(max int64) (stop func()) {
+func watchMappedPages(max, total int64) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(10 * time.Millisecond)
@@ -27,7 +30,7 @@ func watchMappedPages(max int64) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if fileResident() > max {
+				if all, file := resident(); file > max || all > total {
 					releaseJournalPages()
 				}
 			}
@@ -74,18 +77,21 @@ func releaseJournalPages() {
 	}
 }
 
-// fileResident is how much of the process's memory is file-backed and
-// resident (the third field of /proc/self/statm, in pages: file-backed and
-// shared memory), or 0 when it cannot be read.
-func fileResident() int64 {
+// resident is how much of the process's memory is resident, in all and
+// file-backed (the second and third fields of /proc/self/statm, in pages;
+// the third counts file-backed and shared memory), or 0, 0 when it cannot
+// be read.
+func resident() (all, file int64) {
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	f := bytes.Fields(b)
 	if len(f) < 3 {
-		return 0
+		return 0, 0
 	}
-	n, _ := strconv.ParseInt(string(f[2]), 10, 64)
-	return n * int64(os.Getpagesize())
+	all, _ = strconv.ParseInt(string(f[1]), 10, 64)
+	file, _ = strconv.ParseInt(string(f[2]), 10, 64)
+	page := int64(os.Getpagesize())
+	return all * page, file * page
 }
