@@ -330,12 +330,13 @@ type answer struct {
 	sig, unit, time string
 	severity        int
 	hosts           []string
+	line            string // its text line but for the hosts (triageLine)
 	report          []byte
 }
 
 func newAnswer(r *Report) (answer, error) {
 	b, err := json.Marshal(r)
-	return answer{sig: signature(r), unit: r.Unit, time: r.Time, severity: severity(r), hosts: r.Hosts, report: b}, err
+	return answer{sig: signature(r), unit: r.Unit, time: r.Time, severity: severity(r), hosts: r.Hosts, line: triageLine(r), report: b}, err
 }
 
 func signature(r *Report) string {
@@ -457,30 +458,58 @@ func severity(r *Report) int {
 // WriteTriageText prints one line per report: unit, when, verdict,
 // directive, relaxation, hosts.
 func WriteTriageText(w io.Writer, reps iter.Seq[*Report], c Colors) error {
+	return writeTriageLines(w, func(yield func(string, []string) bool) {
+		for r := range reps {
+			if !yield(triageLine(r), r.Hosts) {
+				return
+			}
+		}
+	})
+}
+
+// WriteText prints the answers as WriteTriageText does, from the lines
+// kept beside the encoded reports (none is decoded).
+func (a *Answers) WriteText(w io.Writer, c Colors) error {
+	return writeTriageLines(w, func(yield func(string, []string) bool) {
+		for _, r := range a.rows {
+			if !yield(r.line, r.hosts) {
+				return
+			}
+		}
+	})
+}
+
+// triageLine is a report's line but for its hosts: unit, when, verdict,
+// directive, relaxation, tab-separated, its text made safe to print.
+func triageLine(r *Report) string {
+	r = r.Sanitized()
+	when := r.Time
+	if len(when) >= 19 {
+		when = when[:10] + " " + when[11:19]
+	}
+	dir, relax := "-", "-"
+	if len(r.Findings) > 0 {
+		dir = r.Findings[0].Setting
+		if rx := r.DropIn(); len(rx) > 0 {
+			relax = strings.Join(rx, "; ")
+		} else if len(r.Findings[0].Withheld) > 0 {
+			relax = "(withheld: see harden why)"
+		}
+	} else if r.Cause != "" {
+		relax = clip(r.Cause, 80)
+	}
+	return strings.Join([]string{r.Unit, when, string(r.Verdict), dir, relax}, "\t")
+}
+
+// writeTriageLines aligns the lines and their hosts in columns.
+func writeTriageLines(w io.Writer, lines iter.Seq2[string, []string]) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	n := 0
-	for r := range reps {
+	for line, hosts := range lines {
 		n++
-		r = r.Sanitized()
-		when := r.Time
-		if len(when) >= 19 {
-			when = when[:10] + " " + when[11:19]
-		}
-		dir, relax := "-", "-"
-		if len(r.Findings) > 0 {
-			dir = r.Findings[0].Setting
-			if rx := r.DropIn(); len(rx) > 0 {
-				relax = strings.Join(rx, "; ")
-			} else if len(r.Findings[0].Withheld) > 0 {
-				relax = "(withheld: see harden why)"
-			}
-		} else if r.Cause != "" {
-			relax = clip(r.Cause, 80)
-		}
-		line := strings.Join([]string{r.Unit, when, string(r.Verdict), dir, relax}, "\t")
-		if len(r.Hosts) > 0 {
-			line += "\t" + strings.Join(r.Hosts, ",")
+		if len(hosts) > 0 {
+			line += "\t" + strings.Join(mapStrings(hosts), ",")
 		}
 		fmt.Fprintln(tw, line)
 	}

@@ -130,7 +130,13 @@ func triageRun(opts *TriageOptions) error {
 	for _, m := range missing {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: missing evidence: %s\n", m)
 	}
-	if err := writeTriage(opts.IO.Out, answers.All(), opts.Output, diagnose.Colors{Enabled: opts.IO.ColorEnabled()}); err != nil {
+	colors := diagnose.Colors{Enabled: opts.IO.ColorEnabled()}
+	if opts.Output == "json" {
+		err = writeTriage(opts.IO.Out, answers.All(), opts.Output, colors)
+	} else {
+		err = answers.WriteText(opts.IO.Out, colors)
+	}
+	if err != nil {
 		return err
 	}
 	if answers.Sandbox() {

@@ -1,0 +1,96 @@
+package diagnose
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+// captureReport is the answer for a real capture (a seccomp kill).
+func captureReport(t testing.TB) *Report {
+	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Diagnose(ev, Options{Unit: "swapmgr.service"})
+	if rep.Verdict != VerdictSandbox {
+		t.Fatalf("capture: %s", rep.Verdict)
+	}
+	return rep
+}
+
+// The same answer on two hosts is one line: the newest run's report whole
+// (its time, invocation and words), naming both hosts, whatever the order
+// the hosts came in; answers come worst first, then newest.
+func TestFoldAnswers(t *testing.T) {
+	rep := captureReport(t)
+	at := func(host, time, inv string, v Verdict, cause string) answer {
+		r := *rep
+		r.Hosts, r.Time, r.Invocation, r.Verdict, r.Cause = []string{host}, time, inv, v, cause
+		if v != VerdictSandbox {
+			r.Findings = nil
+		}
+		a, err := newAnswer(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	older := at("web1", "2026-11-18T10:00:00Z", "aaa", VerdictUnknown, "older words")
+	newer := at("web2", "2026-11-18T11:00:00Z", "bbb", VerdictUnknown, "newer words")
+	worse := at("web1", "2026-11-18T09:00:00Z", "ccc", VerdictSandbox, "")
+	for _, rows := range [][]answer{{older, newer, worse}, {newer, worse, older}} {
+		got := slices.Collect(foldAnswers(slices.Clone(rows)).All())
+		if len(got) != 2 {
+			t.Fatalf("%d answers", len(got))
+		}
+		if got[0].Verdict != VerdictSandbox {
+			t.Errorf("first %s, want the sandbox's", got[0].Verdict)
+		}
+		u := got[1]
+		if u.Invocation != "bbb" || u.Cause != "newer words" || u.Time != "2026-11-18T11:00:00Z" || !slices.Equal(u.Hosts, []string{"web1", "web2"}) {
+			t.Errorf("folded: %s %q %s %v", u.Invocation, u.Cause, u.Time, u.Hosts)
+		}
+	}
+	// The lines kept beside the encoded reports are the reports' lines.
+	a := foldAnswers([]answer{older, newer, worse})
+	var kept, decoded strings.Builder
+	if err := a.WriteText(&kept, Colors{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteTriageText(&decoded, a.All(), Colors{}); err != nil {
+		t.Fatal(err)
+	}
+	if kept.String() != decoded.String() || strings.Count(kept.String(), "\n") != 2 {
+		t.Errorf("kept lines:\n%s\ndecoded:\n%s", kept.String(), decoded.String())
+	}
+	if a := foldAnswers([]answer{older}); a.Sandbox() || a.Len() != 1 {
+		t.Errorf("one unknown answer: sandbox %v, %d", a.Sandbox(), a.Len())
+	}
+}
+
+// BenchmarkAnswersOutput: 40,000 answers held, folded, decoded and printed
+// as text (a fleet's triage; the JSON printing is BenchmarkTriageOutput's).
+func BenchmarkAnswersOutput(b *testing.B) {
+	rep := captureReport(b)
+	rows := make([]answer, 40000)
+	for i := range rows {
+		r := *rep
+		r.Unit = fmt.Sprintf("svc-%05d.service", i)
+		a, err := newAnswer(&r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows[i] = a
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := foldAnswers(slices.Clone(rows)).WriteText(io.Discard, Colors{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
