@@ -339,36 +339,40 @@ func (x *indexReader) fail(err error) bool {
 // (zero: the tail) to fn; fn returns false to stop. fn must not use the
 // journal (its matches and position are the walk's).
 func (x *indexReader) each(since, until time.Time, fn func(*Entry) bool) {
-	if err := seekFrom(x.j, since); err != nil {
-		x.fail(err)
-		return
-	}
-	for {
-		c, err := x.j.Next()
-		if err != nil {
-			x.fail(fmt.Errorf("stopped reading: %w", err))
-			return
-		}
-		if c == 0 {
-			return
-		}
+	x.step(since, func() bool {
 		e, ok := x.entry()
 		if !ok {
-			continue
+			return true
 		}
 		if !until.IsZero() && e.Time.After(until) {
-			return
+			return false
 		}
-		if !fn(&e) {
-			return
-		}
-	}
+		return fn(&e)
+	})
 }
 
 // eachMessage hands the MESSAGE of each matching entry from since (zero:
 // the head) to until (zero: the tail) to fn, which may read the rest of
 // the entry (x.entry) and returns false to stop.
 func (x *indexReader) eachMessage(since, until time.Time, fn func(msg string) bool) {
+	x.step(since, func() bool {
+		if !until.IsZero() {
+			if us, err := x.j.GetRealtimeUsec(); err == nil && time.UnixMicro(int64(us)).After(until) {
+				return false
+			}
+		}
+		m, err := x.j.GetDataBytes("MESSAGE")
+		if err != nil {
+			return true // no message, or one libsystemd cannot read: nothing to test
+		}
+		return fn(string(bytes.TrimPrefix(m, []byte("MESSAGE="))))
+	})
+}
+
+// step puts the journal before its first matching entry at or after since
+// and moves it to each matching entry in turn, calling at there, until at
+// returns false or the entries end.
+func (x *indexReader) step(since time.Time, at func() bool) {
 	if err := seekFrom(x.j, since); err != nil {
 		x.fail(err)
 		return
@@ -379,19 +383,7 @@ func (x *indexReader) eachMessage(since, until time.Time, fn func(msg string) bo
 			x.fail(fmt.Errorf("stopped reading: %w", err))
 			return
 		}
-		if c == 0 {
-			return
-		}
-		if !until.IsZero() {
-			if us, err := x.j.GetRealtimeUsec(); err == nil && time.UnixMicro(int64(us)).After(until) {
-				return
-			}
-		}
-		m, err := x.j.GetDataBytes("MESSAGE")
-		if err != nil {
-			continue // no message, or one libsystemd cannot read: nothing to test
-		}
-		if !fn(string(bytes.TrimPrefix(m, []byte("MESSAGE=")))) {
+		if c == 0 || !at() {
 			return
 		}
 	}
