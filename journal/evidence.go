@@ -56,6 +56,10 @@ type Sources struct {
 	// UnitShow and UnitCat override the unit configuration source (files
 	// holding systemctl show / systemctl cat output).
 	UnitShow, UnitCat string
+	// Heard are audit events received as the kernel emitted them (an
+	// AuditStream kept while tune or tighten runs): those in the run's
+	// window join the audit log's, which auditd may not have written yet.
+	Heard []AuditEvent
 }
 
 // Collect reads the evidence for q from src. It only fails when nothing at
@@ -69,7 +73,15 @@ func Collect(src Sources, q Query, live LiveHost) (*Evidence, error) {
 		}
 	} else {
 		collectJournal(ev, src, q, live)
-		collectAudit(ev, src.AuditLogs, auditWindow(ev.Entries, q), live)
+		win := auditWindow(ev.Entries, q)
+		collectAudit(ev, src.AuditLogs, win, live)
+		var heard []AuditEvent
+		for _, a := range src.Heard {
+			if win.contains(a.Time) {
+				heard = append(heard, a)
+			}
+		}
+		ev.Audit = MergeAudit(ev.Audit, heard)
 		if q.Unit != "" {
 			collectUnit(ev, src, q.Unit, live)
 		}

@@ -106,7 +106,8 @@ func tightenRun(opts *TightenOptions) error {
 	host := live.Host()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(live), Exposure: exposure}
+	heard := hearAudit(ctx, opts.IO.ErrOut, opts.Output == "text")
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(live, heard), Exposure: exposure}
 	to := tune.TightenOptions{Unit: unit, Settle: opts.Settle, Apply: opts.Apply, Props: cfg.Props, Version: host.SystemdVersion,
 		Check: shellCheck(opts.Check, opts.Output == "text", opts.IO.ErrOut)}
 	if opts.Output == "text" {
@@ -148,6 +149,16 @@ func liveManager(command, doing, unit string) (*tune.Live, error) {
 	return tune.NewLive()
 }
 
+// hearAudit listens to the kernel's audit stream for tune and tighten,
+// saying so (show) when it cannot.
+func hearAudit(ctx context.Context, errOut io.Writer, show bool) *heardAudit {
+	heard, err := listenAudit(ctx)
+	if err != nil && show {
+		fmt.Fprintf(errOut, "harden: the kernel's audit stream is not available (%v): each trial's refusals are read from the audit log and the journal, which auditd may write late\n", err)
+	}
+	return heard
+}
+
 // undoRun is --undo of tune and tighten: what harden wrote, and only that.
 func undoRun(out io.Writer, sd tune.Systemd, unit string) error {
 	removed, err := tune.Undo(sd, tune.Auditctl{}, unit)
@@ -161,12 +172,13 @@ func undoRun(out io.Writer, sd tune.Systemd, unit string) error {
 }
 
 // liveDiagnoser explains one run of a unit from this host's journal, as
-// `harden why UNIT --invocation ID` would.
-func liveDiagnoser(live journal.Live) tune.Diagnoser {
+// `harden why UNIT --invocation ID` would, with the audit records heard
+// as the kernel emitted them (nil: none).
+func liveDiagnoser(live journal.Live, heard *heardAudit) tune.Diagnoser {
 	return func(unit, inv string) (*diagnose.Report, error) {
 		exec.Command("journalctl", "--sync").Run() // the run's last lines
 		time.Sleep(500 * time.Millisecond)
-		ev, err := journal.Collect(journal.Sources{}, journal.Query{Unit: unit, Invocation: inv}, live)
+		ev, err := journal.Collect(journal.Sources{Heard: heard.all()}, journal.Query{Unit: unit, Invocation: inv}, live)
 		if err != nil {
 			return nil, err
 		}

@@ -94,7 +94,8 @@ func tuneRun(opts *TuneOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(journal.Live{})}
+	heard := hearAudit(ctx, opts.IO.ErrOut, opts.Output == "text")
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(journal.Live{}, heard)}
 	to := tune.Options{Unit: unit, Settle: opts.Settle, Rounds: opts.Rounds, DryRun: opts.DryRun}
 	if opts.Output == "text" {
 		to.Log = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, "harden: "+format+"\n", args...) }
