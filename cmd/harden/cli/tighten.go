@@ -107,12 +107,10 @@ func tightenRun(opts *TightenOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	heard := hearAudit(ctx, opts.IO.ErrOut, opts.Output == "text")
-	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(live, heard), Exposure: exposure}
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(live, heard, textLog(opts.IO.ErrOut, opts.Output)), Exposure: exposure}
 	to := tune.TightenOptions{Unit: unit, Settle: opts.Settle, Apply: opts.Apply, Props: cfg.Props, Version: host.SystemdVersion,
 		Check: shellCheck(opts.Check, opts.Output == "text", opts.IO.ErrOut)}
-	if opts.Output == "text" {
-		to.Log = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, "harden: "+format+"\n", args...) }
-	}
+	to.Log = textLog(opts.IO.ErrOut, opts.Output)
 	p, err := t.Tighten(ctx, to)
 	if err != nil {
 		return err
@@ -149,6 +147,15 @@ func liveManager(command, doing, unit string) (*tune.Live, error) {
 	return tune.NewLive()
 }
 
+// textLog writes harden's progress lines to w with text output; nil with
+// JSON.
+func textLog(w io.Writer, output string) func(string, ...any) {
+	if output != "text" {
+		return nil
+	}
+	return func(format string, args ...any) { fmt.Fprintf(w, "harden: "+format+"\n", args...) }
+}
+
 // hearAudit listens to the kernel's audit stream for tune and tighten,
 // saying so (show) when it cannot.
 func hearAudit(ctx context.Context, errOut io.Writer, show bool) *heardAudit {
@@ -173,14 +180,19 @@ func undoRun(out io.Writer, sd tune.Systemd, unit string) error {
 
 // liveDiagnoser explains one run of a unit from this host's journal, as
 // `harden why UNIT --invocation ID` would, with the audit records heard
-// as the kernel emitted them (nil: none).
-func liveDiagnoser(live journal.Live, heard *heardAudit) tune.Diagnoser {
+// as the kernel emitted them (nil: none). logf (nil: silent) is told what
+// each diagnosis read.
+func liveDiagnoser(live journal.Live, heard *heardAudit, logf func(string, ...any)) tune.Diagnoser {
 	return func(unit, inv string) (*diagnose.Report, error) {
 		exec.Command("journalctl", "--sync").Run() // the run's last lines
 		time.Sleep(500 * time.Millisecond)
-		ev, err := journal.Collect(journal.Sources{Heard: heard.all()}, journal.Query{Unit: unit, Invocation: inv}, live)
+		all := heard.all()
+		ev, err := journal.Collect(journal.Sources{Heard: all}, journal.Query{Unit: unit, Invocation: inv}, live)
 		if err != nil {
 			return nil, err
+		}
+		if logf != nil {
+			logf("run %s read: %d journal entries, %d audit events (%d heard from the kernel's stream so far)", inv, len(ev.Entries), len(ev.Audit), len(all))
 		}
 		ev.Host = live.Host()
 		return diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv}), nil

@@ -95,11 +95,9 @@ func tuneRun(opts *TuneOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	heard := hearAudit(ctx, opts.IO.ErrOut, opts.Output == "text")
-	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(journal.Live{}, heard)}
+	t := &tune.Tuner{Systemd: sd, Audit: tune.Auditctl{}, Now: time.Now, Sleep: time.Sleep, Diagnose: liveDiagnoser(journal.Live{}, heard, textLog(opts.IO.ErrOut, opts.Output))}
 	to := tune.Options{Unit: unit, Settle: opts.Settle, Rounds: opts.Rounds, DryRun: opts.DryRun}
-	if opts.Output == "text" {
-		to.Log = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, "harden: "+format+"\n", args...) }
-	}
+	to.Log = textLog(opts.IO.ErrOut, opts.Output)
 	to.Check = shellCheck(opts.Check, opts.Output == "text", opts.IO.ErrOut)
 	res, err := t.Run(ctx, to)
 	if err != nil {
