@@ -3,8 +3,10 @@ package diagnose
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/harden-tool/harden/journal"
 )
@@ -70,4 +72,34 @@ func TestHeardAuditCountsAsTheLog(t *testing.T) {
 		t.Fatalf("%d captures checked, %d changed by their audit log", checked, changed)
 	}
 	t.Logf("%d captures with audit logs, %d answers changed by them", checked, changed)
+}
+
+// A live tighten trial on systemd 257 (lab, tighten-nginx-trixie, trial 28
+// of the apply run): nginx under CapabilityBoundingSet=CAP_CHOWN
+// CAP_NET_BIND_SERVICE CAP_SETGID, still running, its worker refused
+// setuid(). Read as the live trial read it — the run's one journal line,
+// the audit events up to that moment, MainPID the master (systemd-executor
+// before its exec, refused /dev/console 1.8 s earlier) — the worker's
+// refusal must stay a symptom of its own and name CAP_SETUID; it was
+// merged into the executor's EPERM and the trial read "no failure".
+func TestLiveTrialKeepsEachProcessRefusal(t *testing.T) {
+	c := "../testdata/captures/tighten-nginx-trixie"
+	const inv = "b879266a289b477895bcee1bcfa5a4b4"
+	ev, err := journal.Collect(journal.Sources{Files: []string{c + "/tighten/journal.export"}, AuditLogs: []string{c + "/tighten/audit.log"},
+		UnitShow: c + "/units/plain-nginx.service.show", UnitCat: c + "/units/plain-nginx.service.cat"}, journal.Query{Unit: "plain-nginx.service", Invocation: inv}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := time.Unix(1796011700, 0) // when the trial's diagnosis read
+	ev.Entries = slices.DeleteFunc(ev.Entries, func(e journal.Entry) bool { return e.Time.After(read) })
+	ev.Audit = slices.DeleteFunc(ev.Audit, func(a journal.AuditEvent) bool { return a.Time.After(read) })
+	ev.Unit.Props["CapabilityBoundingSet"] = "cap_chown cap_net_bind_service cap_setgid"
+	ev.Unit.Props["MainPID"] = "2611"
+	if len(ev.Entries) != 1 || len(ev.Audit) != 6 {
+		t.Fatalf("%d entries, %d audit events: the live trial read 1 and 6", len(ev.Entries), len(ev.Audit))
+	}
+	rep := Diagnose(ev, Options{Unit: "plain-nginx.service", Invocation: inv})
+	if rep.Verdict != VerdictSandbox || !slices.Contains(rep.DropIn(), "CapabilityBoundingSet=CAP_SETUID") {
+		t.Fatalf("%s %q: %v, want CapabilityBoundingSet=CAP_SETUID", rep.Verdict, rep.Cause, rep.DropIn())
+	}
 }

@@ -218,6 +218,13 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 		if s.Kind == KindSeccompKill && o.Syscall != s.Syscall && o.Syscall != "" && s.Syscall != "" {
 			continue
 		}
+		if o.Origin == journal.FromKernel && s.Origin == journal.FromKernel && o.PID != s.PID {
+			// Two processes' records are two refusals, whatever their
+			// errno (lab, 257: systemd-executor's refused open of
+			// /dev/console and nginx's worker's refused setuid() 1.8 s
+			// later were read as one, and the setuid was lost).
+			continue
+		}
 		if o.Path == "" || (s.Path != "" && within(s.Path, o.Path) && s.Path != o.Path) {
 			o.Path = s.Path
 		}
