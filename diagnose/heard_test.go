@@ -83,10 +83,12 @@ func TestHeardAuditCountsAsTheLog(t *testing.T) {
 // refusal must stay a symptom of its own and name CAP_SETUID; it was
 // merged into the executor's EPERM and the trial read "no failure".
 func TestLiveTrialKeepsEachProcessRefusal(t *testing.T) {
-	c := "../testdata/captures/tighten-nginx-trixie"
+	// The lab's tighten window of that run, kept here (the capture's
+	// tighten/ was since replaced by a run with the fix).
+	c := "../testdata/live-trials/nginx-trixie-setuid"
 	const inv = "b879266a289b477895bcee1bcfa5a4b4"
-	ev, err := journal.Collect(journal.Sources{Files: []string{c + "/tighten/journal.export"}, AuditLogs: []string{c + "/tighten/audit.log"},
-		UnitShow: c + "/units/plain-nginx.service.show", UnitCat: c + "/units/plain-nginx.service.cat"}, journal.Query{Unit: "plain-nginx.service", Invocation: inv}, nil)
+	ev, err := journal.Collect(journal.Sources{Files: []string{c + "/journal.export"}, AuditLogs: []string{c + "/audit.log"},
+		UnitShow: c + "/plain-nginx.service.show", UnitCat: c + "/plain-nginx.service.cat"}, journal.Query{Unit: "plain-nginx.service", Invocation: inv}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
