@@ -526,13 +526,12 @@ func (x *indexReader) kernel(refused func(string) string) {
 			return
 		}
 		x.eachMessage(x.q.Since, x.q.Until, func(msg string) bool {
-			if refused(msg) == "" {
+			u := refused(msg)
+			if u == "" {
 				return true
 			}
 			if e, ok := x.entry(); ok && e.IsKernel() && x.q.Matches(&e) {
-				if u := refused(e.Message()); u != "" {
-					found = append(found, refusal{e.Host(), u, e.Time})
-				}
+				found = append(found, refusal{e.Host(), u, e.Time})
 			}
 			return true
 		})
