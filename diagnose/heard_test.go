@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,5 +104,38 @@ func TestLiveTrialKeepsEachProcessRefusal(t *testing.T) {
 	rep := Diagnose(ev, Options{Unit: "plain-nginx.service", Invocation: inv})
 	if rep.Verdict != VerdictSandbox || !slices.Contains(rep.DropIn(), "CapabilityBoundingSet=CAP_SETUID") {
 		t.Fatalf("%s %q: %v, want CapabilityBoundingSet=CAP_SETUID", rep.Verdict, rep.Cause, rep.DropIn())
+	}
+}
+
+// systemd-executor (257) opens /dev/console write-only to log, inside the
+// unit's sandbox, before it executes the program; refused, it goes on.
+// The lab's tighten-mosquitto-trixie (kept in testdata/live-trials) read
+// that refusal as the service's in two ways: under PrivateDevices=yes
+// (trial 16, healthy otherwise) it kept DeviceAllow=/dev/console r, and
+// under CapabilityBoundingSet=CAP_SETGID (trial 24) the open and
+// mosquitto's own refused setuid() 0.8 s later in the same PID were read
+// as one EPERM, and the bounding set was given up.
+func TestLiveTrialExecutorIsNotTheService(t *testing.T) {
+	c := "../testdata/live-trials/mosquitto-trixie-executor"
+	read := func(inv string, props map[string]string) *Report {
+		t.Helper()
+		ev, err := journal.Collect(journal.Sources{Files: []string{c + "/journal.export"}, AuditLogs: []string{c + "/audit.log"},
+			UnitShow: c + "/plain-mosquitto.service.show", UnitCat: c + "/plain-mosquitto.service.cat"},
+			journal.Query{Unit: "plain-mosquitto.service", Invocation: inv}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(ev.Unit.Props, props)
+		return Diagnose(ev, Options{Unit: "plain-mosquitto.service", Invocation: inv, IncludeRunning: true})
+	}
+	devices := map[string]string{"PrivateDevices": "yes", "DevicePolicy": "closed", "MainPID": "2178", "ActiveState": "active"}
+	if rep := read("e7107b193c8c42dea39b1b16e6d09907", devices); rep.Verdict != VerdictNoFailure {
+		t.Errorf("trial 16 (PrivateDevices=yes): %s %q %v, want no failure: only the executor was refused /dev/console", rep.Verdict, rep.Cause, rep.DropIn())
+	}
+	bounding := map[string]string{"CapabilityBoundingSet": "cap_setgid", "PrivateDevices": "yes", "DevicePolicy": "closed",
+		"DeviceAllow": "/dev/console r", "MainPID": "0", "ActiveState": "failed"}
+	rep := read("69e748f4b205402cb3e444dc2e78ffe0", bounding)
+	if rep.Verdict != VerdictSandbox || !slices.Contains(rep.DropIn(), "CapabilityBoundingSet=CAP_SETUID") {
+		t.Errorf("trial 24 (CapabilityBoundingSet=CAP_SETGID): %s %q %v, want CapabilityBoundingSet=CAP_SETUID", rep.Verdict, rep.Cause, rep.DropIn())
 	}
 }

@@ -91,8 +91,8 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case rules.NoExec:
 		add([]string{"ExecPaths=" + sym.Path}, fmt.Sprintf("lets %s alone be executed from the noexec tree", sym.Path), "that one file may be executed; "+keeps)
 	case rules.PrivateDev:
-		mode := "r"
-		if sym.Op == "write" || sym.Errno == "EROFS" {
+		mode := deviceMode(sym)
+		if sym.Errno == "EROFS" {
 			mode = "rw"
 		}
 		add([]string{"PrivateDevices=no", "DevicePolicy=closed", "DeviceAllow=" + sym.Path + " " + mode},
@@ -127,12 +127,35 @@ func deviceCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		add([]string{"DevicePolicy=closed"}, "closed keeps the standard pseudo-devices (/dev/null, /dev/zero, /dev/urandom, …) and still refuses every other device", "the pseudo-devices become available; real devices stay refused")
 		return out
 	}
-	mode := "r"
-	if sym.Op == "write" {
-		mode = "rw"
-	}
+	mode := deviceMode(sym)
 	add([]string{"DeviceAllow=" + sym.Path + " " + mode}, fmt.Sprintf("adds %s (%s) to the device allow-list", sym.Path, mode), "the service may open "+sym.Path)
 	return out
+}
+
+// deviceMode is the access a device allow-list entry must grant: the
+// kernel's record of the open says it; else the service's words ("write"
+// reads as rw, anything else as r).
+func deviceMode(sym *Symptom) string {
+	switch {
+	case sym.Access != "":
+		return sym.Access
+	case sym.Op == "write":
+		return "rw"
+	}
+	return "r"
+}
+
+// deviceAccessWords: the node, and how it was opened when known.
+func deviceAccessWords(sym *Symptom) string {
+	switch sym.Access {
+	case "r":
+		return sym.Path + " for reading"
+	case "w":
+		return sym.Path + " for writing"
+	case "rw":
+		return sym.Path + " for reading and writing"
+	}
+	return sym.Path
 }
 
 // fileSystemCandidates allows the one file system type.
@@ -243,9 +266,9 @@ func attributePath(sym *Symptom, sb *Sandbox) []cause {
 	}
 	eff, rule := sb.Resolve(sym.Path)
 	if within(sym.Path, "/dev") && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && eff != rules.Inaccessible {
-		if ok, by := sb.DeviceAllowed(sym.Path); !ok {
+		if ok, by := sb.DeviceAllowed(sym.Path, sym.Access); !ok {
 			return []cause{{kind: causeDevice, directive: directiveOf(by), setting: by, confidence: High, path: sym.Path,
-				reason: fmt.Sprintf("%s does not allow %s, so the device cgroup refuses opening it with EPERM", by, sym.Path)}}
+				reason: fmt.Sprintf("%s does not allow %s, so the device cgroup refuses opening it with EPERM", by, deviceAccessWords(sym))}}
 		}
 	}
 	if rule == nil {

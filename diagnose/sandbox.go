@@ -379,8 +379,9 @@ func splitList(v string) []string { return strings.Fields(v) }
 func isYes(v string) bool { return rules.IsTrue(v) }
 
 // DeviceAllowed says whether the device cgroup lets the service open a
-// node, and the setting that decides.
-func (s *Sandbox) DeviceAllowed(p string) (bool, string) {
+// node with access ("r", "w", "rw"; "" unknown), and the setting that
+// decides.
+func (s *Sandbox) DeviceAllowed(p, access string) (bool, string) {
 	policy := s.Props["DevicePolicy"]
 	allow := s.Props["DeviceAllow"]
 	if (policy == "" || policy == "auto") && strings.TrimSpace(allow) == "" {
@@ -388,9 +389,15 @@ func (s *Sandbox) DeviceAllowed(p string) (bool, string) {
 	}
 	f := strings.Fields(allow)
 	for i := 0; i < len(f); i++ {
-		if f[i] == p || (strings.HasSuffix(f[i], "*") && strings.HasPrefix(p, strings.TrimSuffix(f[i], "*"))) {
-			return true, ""
+		if f[i] != p && !(strings.HasSuffix(f[i], "*") && strings.HasPrefix(p, strings.TrimSuffix(f[i], "*"))) {
+			continue
 		}
+		// Each entry is a node and its access letters (r, w, m).
+		if i+1 < len(f) && !strings.HasPrefix(f[i+1], "/") && !strings.Contains(f[i+1], ":") &&
+			strings.Trim(access, f[i+1]) != "" {
+			return false, "DeviceAllow=" + f[i] + " " + f[i+1]
+		}
+		return true, ""
 	}
 	if policy != "strict" {
 		for _, d := range rules.DevicesKeptByPolicy {

@@ -204,3 +204,25 @@ func TestRemountBelowTmpfs(t *testing.T) {
 		t.Errorf("a ReadWritePaths= entry under ProtectHome=tmpfs resolves to %s, want the empty tmpfs", eff)
 	}
 }
+
+// A device allow-list entry grants the access letters it lists (the
+// properties as `systemctl show` prints them; hand-written).
+func TestDeviceAllowedAccess(t *testing.T) {
+	sb := NewSandbox(map[string]string{"DevicePolicy": "closed", "DeviceAllow": "/dev/console r /dev/ttyS0 rw"}, 257)
+	for _, c := range []struct {
+		path, access string
+		want         bool
+	}{
+		{"/dev/console", "r", true},
+		{"/dev/console", "w", false},
+		{"/dev/console", "rw", false},
+		{"/dev/console", "", true}, // unknown access: the entry is there
+		{"/dev/ttyS0", "w", true},
+		{"/dev/ttyS1", "r", false},
+		{"/dev/null", "w", true}, // closed keeps the pseudo-devices
+	} {
+		if got, by := sb.DeviceAllowed(c.path, c.access); got != c.want {
+			t.Errorf("DeviceAllowed(%s, %q) = %v (%s), want %v", c.path, c.access, got, by, c.want)
+		}
+	}
+}

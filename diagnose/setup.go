@@ -65,7 +65,7 @@ func attributeSetup(sym *Symptom, sb *Sandbox) []cause {
 	if sm.Step == "STDIN" {
 		// The standard streams are /dev/null unless set otherwise: a device
 		// policy that does not keep it stops the unit before exec.
-		if ok, by := sb.DeviceAllowed("/dev/null"); !ok && (sym.Errno == "EPERM" || sym.Errno == "") {
+		if ok, by := sb.DeviceAllowed("/dev/null", ""); !ok && (sym.Errno == "EPERM" || sym.Errno == "") {
 			return []cause{{kind: causeDevice, directive: directiveOf(by), setting: by, confidence: High, path: "/dev/null",
 				reason: by + " does not allow /dev/null, which systemd opens as the service's standard input and output, so the program never starts (208)"}}
 		}

@@ -68,6 +68,10 @@ type Symptom struct {
 	// ParentOnly: the kernel's record named only the folder the call
 	// worked in, not the file or folder it was creating.
 	ParentOnly bool
+	// Access is how the kernel's record shows a file was opened: "r",
+	// "w" or "rw" ("" unknown). A device allow-list entry grants each
+	// separately (DeviceAllow=/dev/console r refuses a write-only open).
+	Access string
 	// Quotes lines supporting this symptom (the first is Text's).
 	Quotes []Quote
 }

@@ -24,6 +24,25 @@ func auditExe(a *journal.AuditEvent) string {
 	return ""
 }
 
+// managerLogOpen: the event is systemd's own code, in the unit's process
+// before its exec, failing to open a device it logs to (see
+// rules.ManagerLogDevices): systemd goes on without it.
+func managerLogOpen(a *journal.AuditEvent) bool {
+	r := a.Record("SYSCALL")
+	if r == nil || r.Raw["success"] != "no" || !rules.ManagerExecutables[strings.Trim(auditExe(a), `"`)] {
+		return false
+	}
+	if openAccess(r) != "w" { // as log_open_kmsg() and log_open_console() open
+		return false
+	}
+	for _, rec := range a.Records {
+		if rec.Type == "PATH" && rules.ManagerLogDevices[rec.Fields["name"]] {
+			return true
+		}
+	}
+	return false
+}
+
 // kernelSymptoms reads the kernel log lines (_TRANSPORT=kernel) of the
 // window that concern the unit: the pids controller refusing a fork in its
 // cgroup, the OOM killer killing one of its processes.
@@ -213,6 +232,7 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 		base.Kind, base.Errno, base.Op = KindErrno, errno, r.Fields["syscall"]
 		base.UID = r.Raw["uid"]
 		base.NoSetID = noSetID(r)
+		base.Access = openAccess(r)
 		parent, parentMode := "", ""
 		for _, rec := range a.Records {
 			if rec.Type != "PATH" || rec.Fields["name"] == "" {
@@ -249,6 +269,29 @@ func auditSymptom(a *journal.AuditEvent) (Symptom, bool) {
 		return base, true
 	}
 	return Symptom{}, false
+}
+
+// openAccess reads an open's flags in the kernel's record: "r", "w" or
+// "rw" ("" when the call is not an open or its flags are unreadable).
+func openAccess(r *journal.AuditRecord) string {
+	args, ok := rules.SetIDArgs[r.Fields["syscall"]]
+	if !ok || args[0] < 0 {
+		if r.Fields["syscall"] == "creat" {
+			return "w"
+		}
+		return ""
+	}
+	flags, err := strconv.ParseUint(r.Raw[fmt.Sprintf("a%d", args[0])], 16, 64)
+	if err != nil {
+		return ""
+	}
+	switch flags & 3 { // O_ACCMODE
+	case 0:
+		return "r"
+	case 1:
+		return "w"
+	}
+	return "rw"
 }
 
 // noSetID reads a failed SYSCALL record's arguments: true when they show

@@ -114,6 +114,9 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 	audit, ties := runAuditTied(inv, ev, props)
 	tiedNotes = ties
 	for _, a := range audit {
+		if managerLogOpen(a) {
+			continue
+		}
 		if s, ok := auditSymptom(a); ok {
 			if len(syms) >= 2*maxSymptoms {
 				folded++
@@ -225,6 +228,14 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 			// later were read as one, and the setuid was lost).
 			continue
 		}
+		if (o.Path == "" || s.Path == "") && !sameOperation(o.Op, s.Op) {
+			// Without a path in common, only the operation says they are
+			// one refusal: one process is systemd-executor, then the
+			// program it executes (lab, 257: the executor's refused open
+			// of /dev/console, then mosquitto's refused setuid(), same PID
+			// 0.8 s later, read as one, and the setuid was lost).
+			continue
+		}
 		if o.Path == "" || (s.Path != "" && within(s.Path, o.Path) && s.Path != o.Path) {
 			o.Path = s.Path
 		}
@@ -259,6 +270,18 @@ func mergeSymptom(syms []Symptom, s Symptom) []Symptom {
 		return syms
 	}
 	return append(syms, s)
+}
+
+// sameOperation: a and b may be one failed operation as two sources name
+// it. An operation that needs a capability is only the same as another
+// that needs the same one (the service's "setting groups" and the kernel's
+// setgroups(), both CAP_SETGID); operations that need none (a service's
+// "write", the kernel's openat()) are told apart by their path, not here.
+func sameOperation(a, b string) bool {
+	if a == "" || b == "" || a == b {
+		return true
+	}
+	return rules.OpCapability[a] == rules.OpCapability[b]
 }
 
 // parseSetupLine matches an executor line against the known setup

@@ -91,9 +91,14 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 		who = "User=" + sb.User
 	}
 	switch {
-	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM") && s.Mode != "":
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EPERM":
+		// A file's mode and owner refuse with EACCES; EPERM on a path is
+		// something else (lab, 257: root refused a write-only open of
+		// /dev/console, mode 0600 and its own, by the device cgroup).
+		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s, and a file's mode refuses with EACCES, not EPERM: look at its attributes (`lsattr -d %s`: immutable or append-only), a security module's denials, and a device cgroup or seccomp filter set outside the unit", describe(s), s.Path, s.Path)
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EACCES" && s.Mode != "":
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the kernel reports the file as %s, which refuses %s (grant access with ownership, group membership via SupplementaryGroups=, or an ACL)", describe(s), s.Path, s.Mode, who)
-	case s.Kind == KindErrno && s.Path != "" && (s.Errno == "EACCES" || s.Errno == "EPERM"):
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EACCES":
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":
 		return fmt.Sprintf("%s: no sandbox setting hides %s; it does not exist on the host either", describe(s), s.Path)

@@ -3,19 +3,32 @@ package rules
 // OpCapability says which capability an operation needs when the caller
 // is not allowed by ordinary permissions (capabilities(7)).
 var OpCapability = map[string]string{
-	"rtnetlink":          "CAP_NET_ADMIN",        // changing links, addresses and routes
-	"bind-low":           "CAP_NET_BIND_SERVICE", // bind() to a port below 1024
-	"chown":              "CAP_CHOWN",
-	"sethostname":        "CAP_SYS_ADMIN",
-	"setdomainname":      "CAP_SYS_ADMIN",
-	"swapon":             "CAP_SYS_ADMIN",
-	"swapoff":            "CAP_SYS_ADMIN",
-	"mount":              "CAP_SYS_ADMIN",
-	"umount":             "CAP_SYS_ADMIN",
-	"raw-socket":         "CAP_NET_RAW",
-	"kill":               "CAP_KILL",
-	"setuid":             "CAP_SETUID",
-	"setgid":             "CAP_SETGID",
+	"rtnetlink":     "CAP_NET_ADMIN",        // changing links, addresses and routes
+	"bind-low":      "CAP_NET_BIND_SERVICE", // bind() to a port below 1024
+	"chown":         "CAP_CHOWN",
+	"sethostname":   "CAP_SYS_ADMIN",
+	"setdomainname": "CAP_SYS_ADMIN",
+	"swapon":        "CAP_SYS_ADMIN",
+	"swapoff":       "CAP_SYS_ADMIN",
+	"mount":         "CAP_SYS_ADMIN",
+	"umount":        "CAP_SYS_ADMIN",
+	"raw-socket":    "CAP_NET_RAW",
+	"kill":          "CAP_KILL",
+	"setuid":        "CAP_SETUID",
+	"setgid":        "CAP_SETGID",
+	// The kernel's records name the call itself: a daemon dropping root
+	// calls setgroups() (or initgroups()) before setgid() and setuid()
+	// (lab, 257: mosquitto's refused setgroups() and setuid()).
+	"setgroups":          "CAP_SETGID",
+	"setresgid":          "CAP_SETGID",
+	"setregid":           "CAP_SETGID",
+	"setfsgid":           "CAP_SETGID",
+	"setresuid":          "CAP_SETUID",
+	"setreuid":           "CAP_SETUID",
+	"setfsuid":           "CAP_SETUID",
+	"fchown":             "CAP_CHOWN",
+	"lchown":             "CAP_CHOWN",
+	"fchownat":           "CAP_CHOWN",
 	"mknod":              "CAP_MKNOD",
 	"settimeofday":       "CAP_SYS_TIME",
 	"clock_settime":      "CAP_SYS_TIME",
@@ -47,7 +60,10 @@ var OperationWords = []struct {
 	// "Error setting groups whilst dropping privileges: Operation not
 	// permitted"; lab: tighten-memcached and tighten-mosquitto under an
 	// empty CapabilityBoundingSet=).
-	{`supplementary groups|setgroups|initgroups|setting groups`, "setgid"},
+	{`supplementary groups|setgroups|initgroups|setting groups|setting gid|setresgid|setregid`, "setgid"},
+	// mosquitto: "Error setting uid whilst dropping privileges: Operation
+	// not permitted" (lab, 257, under CapabilityBoundingSet=CAP_SETGID).
+	{`setting uid|setresuid|setreuid`, "setuid"},
 	// Calls that seccomp switches refuse, named in words without "call:"
 	// ("unshare failed", Perl's "… failed: $!", Ruby's "- unshare").
 	{`unshare|setns|new namespace`, "unshare"},
