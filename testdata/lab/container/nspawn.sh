@@ -18,16 +18,8 @@ cp -a "$src"/. "$root"/
 rm -f "$root/etc/systemd/system/multi-user.target.wants/harden-lab.service" "$root/etc/systemd/system/multi-user.target.wants/auditd.service"
 install -m 0755 "$here/../workloads/shell/shapp.sh" "$root/usr/local/bin/shapp.sh"
 for dir in "$here"/*/; do cp "$dir"/*.service "$root/etc/systemd/system/"; done
-setsid systemd-nspawn -b -D "$root" --register=no --keep-unit --private-network --console=passive \
-	-M harden-ns --system-call-filter='~unshare' >/dev/null 2>&1 &
-pid1=""
-for i in $(seq 1 60); do
-	sleep 0.5
-	np=$(pgrep -f "systemd-nspawn -b -D $root" | head -1) || true
-	[ -n "$np" ] && pid1=$(pgrep -P "$np" | head -1) || true
-	[ -n "$pid1" ] && nsenter -t "$pid1" -a systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded' && break
-done
-[ -n "$pid1" ] || { echo "container did not boot" >&2; exit 1; }
+. "$here/boot.sh"
+nspawn_boot "$root" harden-ns --system-call-filter='~unshare'
 inside() { nsenter -t "$pid1" -a "$@"; }
 for dir in "$here"/*/; do
 	name=$(basename "$dir"); unit=$(sed -n 's/^unit: //p' "$dir/expect")
