@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/sdjournal"
@@ -28,8 +29,9 @@ type JournalSpec struct {
 // walking backwards from q.Until (or the tail) with the journal's field
 // index, so the work is proportional to the incident window rather than to
 // the size of the journal. Without q.Since it stops once it has passed the
-// start of the newest failed invocation of q.Unit (or of q.Invocation).
-// The entries are returned oldest first.
+// start of the newest failed invocation of q.Unit (or of q.Invocation), and
+// the kernel's lines and audit records are then read only around the run
+// (runMargin either side, as runKeeper keeps them). The entries are returned oldest first.
 func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, err error) {
 	defer func() { // libsystemd is loaded with dlopen; a broken one must not take us down
 		if r := recover(); r != nil {
@@ -46,36 +48,95 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 	if q.Unit != "" && len(hosts) == 0 && (spec.Dir != "" || len(spec.Files) > 0) {
 		hosts = runHost(j, q)
 	}
-	if q.Unit != "" {
-		if err := addMatches(j, []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit,
-			"_TRANSPORT=audit", "_TRANSPORT=kernel"}); err != nil {
+	max := spec.MaxEntries
+	if max <= 0 {
+		max = 200000
+	}
+	unitTerms := []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit}
+	kernelTerms := []string{"_TRANSPORT=audit", "_TRANSPORT=kernel"}
+	if q.Unit == "" || !q.Since.IsZero() {
+		// A window asked for: everything of the unit and the kernel in it.
+		var terms []string
+		if q.Unit != "" {
+			terms = append(unitTerms, kernelTerms...)
+		}
+		if err := setTerms(j, terms, hosts); err != nil {
 			return nil, nil, err
 		}
+		entries, warns, err = walkBack(j, q, name, max)
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		// The run first, by the unit's own index: walking back with the
+		// kernel's lines and audit records went through all of them
+		// between the tail and the run (a run of last week on a host
+		// whose audit is busy: 200,000 entries, 5 s and 470 MB, where
+		// `journalctl -u` takes 0.02 s).
+		if err := setTerms(j, unitTerms, hosts); err != nil {
+			return nil, nil, err
+		}
+		entries, warns, err = walkBack(j, q, name, max)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(entries) > 0 {
+			if err := setTerms(j, kernelTerms, hosts); err != nil {
+				return nil, nil, err
+			}
+			from, to := entries[0].Time.Add(-runMargin), entries[len(entries)-1].Time.Add(runMargin)
+			if !q.Until.IsZero() && to.After(q.Until) {
+				to = q.Until
+			}
+			kern, kw := readForward(j, q, name, from, to, max)
+			warns = append(warns, kw...)
+			entries = mergeByTime(entries, kern)
+		}
+	}
+	if q.Unit != "" && !slices.ContainsFunc(entries, func(e Entry) bool { return !e.IsKernel() }) {
+		msg := fmt.Sprintf("no entries of %s in this journal", q.Unit)
+		if spec.Dir == "" && len(spec.Files) == 0 && os.Geteuid() != 0 {
+			msg += "; an unprivileged user sees only their own journal: run as root or as a member of the systemd-journal or adm group"
+		}
+		warns = append(warns, Warning{Source: name, Text: msg})
+	}
+	return entries, warns, nil
+}
+
+// setTerms makes the journal's matches: any of terms (none: every entry),
+// and, when hosts are given, one of them.
+func setTerms(j *sdjournal.Journal, terms, hosts []string) error {
+	j.FlushMatches()
+	if err := addMatches(j, terms); err != nil {
+		return err
 	}
 	if len(hosts) > 0 {
 		var ms []string
 		for _, h := range hosts {
 			ms = append(ms, "_HOSTNAME="+h, "_MACHINE_ID="+h)
 		}
-		if err := j.AddConjunction(); err != nil {
-			return nil, nil, err
+		if len(terms) > 0 {
+			if err := j.AddConjunction(); err != nil {
+				return err
+			}
 		}
 		if err := addMatches(j, ms); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
+	return nil
+}
+
+// walkBack reads the entries the journal's matches select backwards from
+// q.Until (or the tail), as ReadJournal describes, oldest first.
+func walkBack(j *sdjournal.Journal, q Query, name string, max int) (entries []Entry, warns []Warning, err error) {
 	if err := seekEnd(j, q); err != nil {
 		return nil, nil, fmt.Errorf("failed to seek in %s: %w", name, err)
 	}
-	max := spec.MaxEntries
-	if max <= 0 {
-		max = 200000
-	}
 	var (
-		rev         []Entry
-		failedInv   string    // the run being explained
-		horizon     time.Time // stop before this: 2 minutes older than the run's earliest entry
-		unitEntries int
+		rev       []Entry
+		failedInv string    // the run being explained
+		horizon   time.Time // stop before this: 2 minutes older than the run's earliest entry
 	)
 	for n := 0; ; n++ {
 		c, err := j.Previous()
@@ -117,29 +178,62 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 				break
 			}
 			if failedInv != "" && inv == failedInv {
-				horizon = e.Time.Add(-2 * time.Minute)
+				horizon = e.Time.Add(-runMargin)
 			}
 		}
 		rev = append(rev, e)
-		if !kernel {
-			unitEntries++
-		}
 		if n >= max {
 			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
 			break
 		}
 	}
-	if q.Unit != "" && unitEntries == 0 {
-		msg := fmt.Sprintf("no entries of %s in this journal", q.Unit)
-		if spec.Dir == "" && len(spec.Files) == 0 && os.Geteuid() != 0 {
-			msg += "; an unprivileged user sees only their own journal: run as root or as a member of the systemd-journal or adm group"
-		}
-		warns = append(warns, Warning{Source: name, Text: msg})
-	}
 	for i := len(rev) - 1; i >= 0; i-- {
 		entries = append(entries, rev[i])
 	}
 	return entries, warns, nil
+}
+
+// readForward reads the entries the journal's matches select from from to
+// to, oldest first.
+func readForward(j *sdjournal.Journal, q Query, name string, from, to time.Time, max int) (out []Entry, warns []Warning) {
+	if err := j.SeekRealtimeUsec(uint64(from.UnixMicro())); err != nil {
+		return nil, []Warning{{Source: name, Text: "failed to seek to the run's kernel lines: " + err.Error(), Incomplete: true}}
+	}
+	for len(out) < max {
+		c, err := j.Next()
+		if err != nil {
+			return out, append(warns, Warning{Source: name, Text: "stopped reading the kernel's lines: " + err.Error(), Incomplete: true})
+		}
+		if c == 0 {
+			break
+		}
+		je, err := j.GetEntry()
+		if err != nil {
+			warns = append(warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
+			continue
+		}
+		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
+		if e.Time.After(to) {
+			break
+		}
+		if !e.Time.Before(from) && q.Matches(&e) {
+			out = append(out, e)
+		}
+	}
+	return out, warns
+}
+
+// mergeByTime merges two lists in time order (a's first on a tie).
+func mergeByTime(a, b []Entry) []Entry {
+	out := make([]Entry, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].Time.Before(a[0].Time) {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // addMatches adds each match as an alternative (OR) to the current term.
