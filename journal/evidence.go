@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -72,6 +73,9 @@ func Collect(src Sources, q Query, live LiveHost) (*Evidence, error) {
 			return nil, err
 		}
 	} else {
+		if live != nil && src.UnitShow == "" {
+			live = prefetch(live, q.Unit)
+		}
 		collectJournal(ev, src, q, live)
 		win := auditWindow(ev.Entries, q)
 		collectAudit(ev, src.AuditLogs, win, live)
@@ -105,6 +109,50 @@ func Collect(src Sources, q Query, live LiveHost) (*Evidence, error) {
 type LiveHost interface {
 	UnitConfig(unit string) (*UnitConfig, []Warning, error)
 	Host() HostInfo
+}
+
+// prefetch asks the live host for the unit's configuration and for its
+// own description at once, while the journal and audit log are read: each
+// is a subprocess or D-Bus round trips (systemctl show, systemd-analyze
+// syscall-filter), some 30 ms of a live why's 50 when done in turn.
+func prefetch(live LiveHost, unit string) LiveHost {
+	hostc := make(chan HostInfo, 1)
+	go func() { hostc <- live.Host() }()
+	p := &prefetched{LiveHost: live, unit: unit, host: sync.OnceValue(func() HostInfo { return <-hostc })}
+	if unit != "" {
+		unitc := make(chan unitAnswer, 1)
+		go func() {
+			cfg, ws, err := live.UnitConfig(unit)
+			unitc <- unitAnswer{cfg, ws, err}
+		}()
+		p.config = sync.OnceValue(func() unitAnswer { return <-unitc })
+	}
+	return p
+}
+
+// prefetched is a LiveHost whose answers for its unit and itself were
+// asked for ahead (prefetch).
+type prefetched struct {
+	LiveHost
+	unit   string
+	host   func() HostInfo
+	config func() unitAnswer
+}
+
+type unitAnswer struct {
+	cfg   *UnitConfig
+	warns []Warning
+	err   error
+}
+
+func (p *prefetched) Host() HostInfo { return p.host() }
+
+func (p *prefetched) UnitConfig(unit string) (*UnitConfig, []Warning, error) {
+	if unit != p.unit || p.config == nil {
+		return p.LiveHost.UnitConfig(unit)
+	}
+	a := p.config()
+	return a.cfg, a.warns, a.err
 }
 
 func collectBundle(ev *Evidence, bundle string, q Query) error {
