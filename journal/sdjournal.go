@@ -139,20 +139,13 @@ func walkBack(j *sdjournal.Journal, q Query, name string, max int) (entries []En
 		horizon   time.Time // stop before this: 2 minutes older than the run's earliest entry
 	)
 	for n := 0; ; n++ {
-		c, err := j.Previous()
-		if err != nil {
-			warns = append(warns, Warning{Source: name, Text: "stopped reading: " + err.Error(), Incomplete: true})
+		e, ok, done := stepEntry(j, j.Previous, name, &warns)
+		if done {
 			break
 		}
-		if c == 0 {
-			break
-		}
-		je, err := j.GetEntry()
-		if err != nil {
-			warns = append(warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
+		if !ok {
 			continue
 		}
-		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		if !q.Since.IsZero() && e.Time.Before(q.Since) {
 			break
 		}
@@ -200,19 +193,13 @@ func readForward(j *sdjournal.Journal, q Query, name string, from, to time.Time,
 		return nil, []Warning{{Source: name, Text: "failed to seek to the run's kernel lines: " + err.Error(), Incomplete: true}}
 	}
 	for len(out) < max {
-		c, err := j.Next()
-		if err != nil {
-			return out, append(warns, Warning{Source: name, Text: "stopped reading the kernel's lines: " + err.Error(), Incomplete: true})
-		}
-		if c == 0 {
+		e, ok, done := stepEntry(j, j.Next, name, &warns)
+		if done {
 			break
 		}
-		je, err := j.GetEntry()
-		if err != nil {
-			warns = append(warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
+		if !ok {
 			continue
 		}
-		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		if e.Time.After(to) {
 			break
 		}
@@ -221,6 +208,27 @@ func readForward(j *sdjournal.Journal, q Query, name string, from, to time.Time,
 		}
 	}
 	return out, warns
+}
+
+// stepEntry moves the journal one entry (move: its Next or Previous) and
+// reads it. done: there is no further entry, or the journal cannot be
+// read on (said in warns); !ok and !done: this entry was unreadable (said),
+// the next may not be.
+func stepEntry(j *sdjournal.Journal, move func() (uint64, error), name string, warns *[]Warning) (e Entry, ok, done bool) {
+	c, err := move()
+	if err != nil {
+		*warns = append(*warns, Warning{Source: name, Text: "stopped reading: " + err.Error(), Incomplete: true})
+		return Entry{}, false, true
+	}
+	if c == 0 {
+		return Entry{}, false, true
+	}
+	je, err := j.GetEntry()
+	if err != nil {
+		*warns = append(*warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
+		return Entry{}, false, false
+	}
+	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true, false
 }
 
 // mergeByTime merges two lists in time order (a's first on a tie).
