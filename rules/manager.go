@@ -12,14 +12,14 @@ var ManagerExecutables = map[string]bool{
 	"/lib/systemd/systemd":              true,
 }
 
-// ManagerLogDevices are the devices systemd's logging opens, write-only,
-// when its journal socket is out of reach (log_open() in
-// src/basic/log.c: the journal, then /dev/kmsg, then /dev/console). The
-// executor is not allowed to talk to the journal (log_set_prohibit_ipc),
-// so it opens them in the unit's sandbox, where PrivateDevices=, an empty
-// CapabilityBoundingSet= or DevicePolicy= may refuse them: that costs one
-// of systemd's messages, never the service (lab, 257: the executor's
-// refused open of /dev/console in every trial of tighten-mosquitto-trixie
+// ManagerLogDevices are the devices systemd's logging opens write-only
+// (O_WRONLY|O_NOCTTY|O_CLOEXEC: log_open_kmsg() and log_open_console() in
+// src/basic/log.c; systemd-executor asks for the console to be reopened
+// at each message, log_set_always_reopen_console()). The executor opens
+// them inside the unit's sandbox, where PrivateDevices= or DevicePolicy=
+// refuses them; systemd goes on without them: that costs one of systemd's
+// messages, never the service (lab, 257: the executor's refused open of
+// /dev/console, flags 0x80101, in every trial of tighten-mosquitto-trixie
 // and tighten-nginx-trixie, healthy or not, made harden keep
 // DeviceAllow=/dev/console r).
 var ManagerLogDevices = map[string]bool{"/dev/kmsg": true, "/dev/console": true}
