@@ -24,23 +24,12 @@ func auditExe(a *journal.AuditEvent) string {
 	return ""
 }
 
-// managerLogOpen: the event is systemd's own code, in the unit's process
-// before its exec, failing to open a device it logs to (see
+// managerLogOpen: the refusal is systemd's own code, in the unit's process
+// before its exec, failing to open a device it logs to, write-only (see
 // rules.ManagerLogDevices): systemd goes on without it.
-func managerLogOpen(a *journal.AuditEvent) bool {
-	r := a.Record("SYSCALL")
-	if r == nil || r.Raw["success"] != "no" || !rules.ManagerExecutables[strings.Trim(auditExe(a), `"`)] {
-		return false
-	}
-	if openAccess(r) != "w" { // as log_open_kmsg() and log_open_console() open
-		return false
-	}
-	for _, rec := range a.Records {
-		if rec.Type == "PATH" && rules.ManagerLogDevices[rec.Fields["name"]] {
-			return true
-		}
-	}
-	return false
+func managerLogOpen(a *journal.AuditEvent, s *Symptom) bool {
+	return s.Kind == KindErrno && s.Access == "w" && rules.ManagerLogDevices[s.Path] &&
+		rules.ManagerExecutables[strings.Trim(auditExe(a), `"`)]
 }
 
 // kernelSymptoms reads the kernel log lines (_TRANSPORT=kernel) of the

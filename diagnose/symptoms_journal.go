@@ -114,10 +114,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 	audit, ties := runAuditTied(inv, ev, props)
 	tiedNotes = ties
 	for _, a := range audit {
-		if managerLogOpen(a) {
-			continue
-		}
-		if s, ok := auditSymptom(a); ok {
+		if s, ok := auditSymptom(a); ok && !managerLogOpen(a, &s) {
 			if len(syms) >= 2*maxSymptoms {
 				folded++
 				continue

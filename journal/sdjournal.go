@@ -31,7 +31,8 @@ type JournalSpec struct {
 // the size of the journal. Without q.Since it stops once it has passed the
 // start of the newest failed invocation of q.Unit (or of q.Invocation), and
 // the kernel's lines and audit records are then read only around the run
-// (runMargin either side, as runKeeper keeps them). The entries are returned oldest first.
+// (runMargin either side, as runKeeper keeps them). The entries are
+// returned oldest first.
 func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, err error) {
 	defer func() { // libsystemd is loaded with dlopen; a broken one must not take us down
 		if r := recover(); r != nil {
@@ -52,47 +53,47 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 	if max <= 0 {
 		max = 200000
 	}
-	unitTerms := []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit}
+	x := &indexReader{j: j, name: name} // its entry reading and forward walk
+	// With a window asked for (--since), everything of the unit and the
+	// kernel in it. Without, the run first, by the unit's own index, then
+	// the kernel's lines and audit records around it: walking back with
+	// them went through all of them between the tail and the run (a run of
+	// last week on a host whose audit is busy: 200,000 entries, 5 s and
+	// 470 MB, where `journalctl -u` takes 0.02 s).
+	around := q.Unit != "" && q.Since.IsZero()
 	kernelTerms := []string{"_TRANSPORT=audit", "_TRANSPORT=kernel"}
-	if q.Unit == "" || !q.Since.IsZero() {
-		// A window asked for: everything of the unit and the kernel in it.
-		var terms []string
-		if q.Unit != "" {
-			terms = append(unitTerms, kernelTerms...)
-		}
-		if err := setTerms(j, terms, hosts); err != nil {
-			return nil, nil, err
-		}
-		entries, warns, err = walkBack(j, q, name, max)
-		if err != nil {
-			return nil, nil, err
-		}
-	} else {
-		// The run first, by the unit's own index: walking back with the
-		// kernel's lines and audit records went through all of them
-		// between the tail and the run (a run of last week on a host
-		// whose audit is busy: 200,000 entries, 5 s and 470 MB, where
-		// `journalctl -u` takes 0.02 s).
-		if err := setTerms(j, unitTerms, hosts); err != nil {
-			return nil, nil, err
-		}
-		entries, warns, err = walkBack(j, q, name, max)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(entries) > 0 {
-			if err := setTerms(j, kernelTerms, hosts); err != nil {
-				return nil, nil, err
-			}
-			from, to := entries[0].Time.Add(-runMargin), entries[len(entries)-1].Time.Add(runMargin)
-			if !q.Until.IsZero() && to.After(q.Until) {
-				to = q.Until
-			}
-			kern, kw := readForward(j, q, name, from, to, max)
-			warns = append(warns, kw...)
-			entries = mergeByTime(entries, kern)
+	var terms []string
+	if q.Unit != "" {
+		terms = []string{"_SYSTEMD_UNIT=" + q.Unit, "UNIT=" + q.Unit, "COREDUMP_UNIT=" + q.Unit}
+		if !around {
+			terms = append(terms, kernelTerms...)
 		}
 	}
+	if err := setTerms(j, terms, hosts); err != nil {
+		return nil, nil, err
+	}
+	if entries, err = walkBack(x, q, max); err != nil {
+		return nil, nil, err
+	}
+	if around && len(entries) > 0 {
+		if err := setTerms(j, kernelTerms, hosts); err != nil {
+			return nil, nil, err
+		}
+		from, to := entries[0].Time.Add(-runMargin), entries[len(entries)-1].Time.Add(runMargin)
+		if !q.Until.IsZero() && to.After(q.Until) {
+			to = q.Until
+		}
+		n := 0
+		x.each(from, to, func(e *Entry) bool {
+			if q.Matches(e) {
+				entries = append(entries, *e)
+				n++
+			}
+			return n < max
+		})
+		slices.SortStableFunc(entries, func(a, b Entry) int { return a.Time.Compare(b.Time) }) // the run's own first on a tie
+	}
+	warns = x.warns
 	if q.Unit != "" && !slices.ContainsFunc(entries, func(e Entry) bool { return !e.IsKernel() }) {
 		msg := fmt.Sprintf("no entries of %s in this journal", q.Unit)
 		if spec.Dir == "" && len(spec.Files) == 0 && os.Geteuid() != 0 {
@@ -129,9 +130,9 @@ func setTerms(j *sdjournal.Journal, terms, hosts []string) error {
 
 // walkBack reads the entries the journal's matches select backwards from
 // q.Until (or the tail), as ReadJournal describes, oldest first.
-func walkBack(j *sdjournal.Journal, q Query, name string, max int) (entries []Entry, warns []Warning, err error) {
-	if err := seekEnd(j, q); err != nil {
-		return nil, nil, fmt.Errorf("failed to seek in %s: %w", name, err)
+func walkBack(x *indexReader, q Query, max int) (entries []Entry, err error) {
+	if err := seekEnd(x.j, q); err != nil {
+		return nil, fmt.Errorf("failed to seek in %s: %w", x.name, err)
 	}
 	var (
 		rev       []Entry
@@ -139,10 +140,15 @@ func walkBack(j *sdjournal.Journal, q Query, name string, max int) (entries []En
 		horizon   time.Time // stop before this: 2 minutes older than the run's earliest entry
 	)
 	for n := 0; ; n++ {
-		e, ok, done := stepEntry(j, j.Previous, name, &warns)
-		if done {
+		c, err := x.j.Previous()
+		if err != nil {
+			x.fail(fmt.Errorf("stopped reading: %w", err))
 			break
 		}
+		if c == 0 {
+			break
+		}
+		e, ok := x.entry()
 		if !ok {
 			continue
 		}
@@ -176,72 +182,14 @@ func walkBack(j *sdjournal.Journal, q Query, name string, max int) (entries []En
 		}
 		rev = append(rev, e)
 		if n >= max {
-			warns = append(warns, Warning{Source: name, Text: fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
+			x.warns = append(x.warns, Warning{Source: x.name, Text: fmt.Sprintf("stopped after %d entries without finding the start of a failed run; use --since to widen the window", max)})
 			break
 		}
 	}
 	for i := len(rev) - 1; i >= 0; i-- {
 		entries = append(entries, rev[i])
 	}
-	return entries, warns, nil
-}
-
-// readForward reads the entries the journal's matches select from from to
-// to, oldest first.
-func readForward(j *sdjournal.Journal, q Query, name string, from, to time.Time, max int) (out []Entry, warns []Warning) {
-	if err := j.SeekRealtimeUsec(uint64(from.UnixMicro())); err != nil {
-		return nil, []Warning{{Source: name, Text: "failed to seek to the run's kernel lines: " + err.Error(), Incomplete: true}}
-	}
-	for len(out) < max {
-		e, ok, done := stepEntry(j, j.Next, name, &warns)
-		if done {
-			break
-		}
-		if !ok {
-			continue
-		}
-		if e.Time.After(to) {
-			break
-		}
-		if !e.Time.Before(from) && q.Matches(&e) {
-			out = append(out, e)
-		}
-	}
-	return out, warns
-}
-
-// stepEntry moves the journal one entry (move: its Next or Previous) and
-// reads it. done: there is no further entry, or the journal cannot be
-// read on (said in warns); !ok and !done: this entry was unreadable (said),
-// the next may not be.
-func stepEntry(j *sdjournal.Journal, move func() (uint64, error), name string, warns *[]Warning) (e Entry, ok, done bool) {
-	c, err := move()
-	if err != nil {
-		*warns = append(*warns, Warning{Source: name, Text: "stopped reading: " + err.Error(), Incomplete: true})
-		return Entry{}, false, true
-	}
-	if c == 0 {
-		return Entry{}, false, true
-	}
-	je, err := j.GetEntry()
-	if err != nil {
-		*warns = append(*warns, Warning{Source: name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
-		return Entry{}, false, false
-	}
-	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true, false
-}
-
-// mergeByTime merges two lists in time order (a's first on a tie).
-func mergeByTime(a, b []Entry) []Entry {
-	out := make([]Entry, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if b[0].Time.Before(a[0].Time) {
-			out, b = append(out, b[0]), b[1:]
-		} else {
-			out, a = append(out, a[0]), a[1:]
-		}
-	}
-	return append(append(out, a...), b...)
+	return entries, nil
 }
 
 // addMatches adds each match as an alternative (OR) to the current term.

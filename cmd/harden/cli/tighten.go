@@ -194,8 +194,7 @@ func liveDiagnoser(live journal.Live, heard *heardAudit, logf func(string, ...an
 		if logf != nil {
 			logf("run %s read: %d journal entries, %d audit events (%d heard from the kernel's stream so far)", inv, len(ev.Entries), len(ev.Audit), len(all))
 		}
-		ev.Host = live.Host()
-		return diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv}), nil
+		return diagnose.Diagnose(ev, diagnose.Options{Unit: unit, Invocation: inv}), nil // ev.Host: Collect asked the live host
 	}
 }
 
