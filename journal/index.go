@@ -156,7 +156,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	}
 	defer j.Close()
 	defer watchMappedPages(mappedMax, residentMax)()
-	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1}
+	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
 	defer func() {
 		if x.kern.j != nil {
 			x.kern.j.Close()
@@ -267,6 +267,7 @@ type indexReader struct {
 	use     int
 	warns   []Warning
 	files   int // the files of the journal in use (a lookup touches each)
+	read    *entryReader
 }
 
 // mappedMax is the file-backed memory (libsystemd's mapped journal pages)
@@ -398,16 +399,29 @@ func seekFrom(j *sdjournal.Journal, since time.Time) error {
 	return j.SeekRealtimeUsec(uint64(since.UnixMicro()))
 }
 
-// entry reads the current entry, whole: libsystemd's enumeration reads
-// each of its data objects once, where asking for fields one by one
+// entry reads the current entry: whole for why, only the fields the
+// diagnosis reads for triage (see entryReader). libsystemd's enumeration
+// reads each of its data objects once, where asking for fields one by one
 // searches the entry for each (several times slower for a dozen fields).
 func (x *indexReader) entry() (Entry, bool) {
-	je, err := x.j.GetEntry()
+	if x.read == nil {
+		x.read = &entryReader{}
+	}
+	e, err := x.read.read(x.j)
 	if err != nil {
 		x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
 		return Entry{}, false
 	}
-	return Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}, true
+	return e, true
+}
+
+// lean is e with only the fields the diagnosis reads, to be held: triage's
+// reader reads no others.
+func (x *indexReader) lean(e *Entry) Entry {
+	if x.read != nil && x.read.keep != nil {
+		return *e
+	}
+	return e.Lean()
 }
 
 // note records that e's run is worth explaining (failed: PID 1 says it
@@ -819,7 +833,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 		if x.match([]string{"_SYSTEMD_UNIT=" + r.unit}, []string{"UNIT=" + r.unit}) {
 			x.each(r.at.Add(-2*time.Minute), r.at.Add(kernelMargin), func(e *Entry) bool {
 				if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == "" {
-					own = append(own, e.Lean())
+					own = append(own, x.lean(e))
 				}
 				return len(own) < indexHead+indexTail
 			})
@@ -834,7 +848,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 	if x.dumped[r.unit] && x.match([]string{"COREDUMP_UNIT=" + r.unit}) {
 		x.each(from, to, func(e *Entry) bool {
 			if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit {
-				near = append(near, e.Lean())
+				near = append(near, x.lean(e))
 			}
 			return true
 		})
@@ -888,14 +902,16 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 			}
 			break
 		}
-		je, err := k.j.GetEntry()
+		if x.read == nil {
+			x.read = &entryReader{}
+		}
+		e, err := x.read.read(k.j)
 		if err != nil {
 			continue
 		}
-		e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
 		k.readTo = e.Time
 		if e.IsKernel() && x.q.Matches(&e) {
-			k.lines = append(k.lines, e.Lean())
+			k.lines = append(k.lines, x.lean(&e))
 		}
 	}
 	// Forget what no later run will ask for.
@@ -911,7 +927,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match(onHost(host, kernelTerms)...) {
 		x.each(from, k.forgotTo, func(e *Entry) bool {
 			if e.IsKernel() && x.q.Matches(e) && e.Host() == host && len(out) < kernelMax {
-				out = append(out, e.Lean())
+				out = append(out, x.lean(e))
 			}
 			return true
 		})
@@ -952,7 +968,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 		}
 		e, ok := x.entry()
 		if ok && keep(&e) {
-			tail = append(tail, e.Lean())
+			tail = append(tail, x.lean(&e))
 		}
 		if len(tail) == indexTail {
 			whole = false
@@ -966,7 +982,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 				return false
 			}
 			if keep(e) {
-				own = append(own, e.Lean())
+				own = append(own, x.lean(e))
 			}
 			return len(own) < indexHead
 		})

@@ -1,0 +1,244 @@
+package journal
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef int (*harden_restart_fn)(void *);
+typedef int (*harden_enumerate_fn)(void *, const void **, size_t *);
+typedef int (*harden_realtime_fn)(void *, uint64_t *);
+
+static harden_restart_fn harden_restart;
+static harden_enumerate_fn harden_enumerate;
+static harden_realtime_fn harden_realtime;
+
+// harden_bind finds the libsystemd go-systemd loaded (its names, in its
+// order; RTLD_NOLOAD: only one already loaded), so that the handles it
+// opened are used with the library that made them.
+static int harden_bind(void) {
+	const char *names[] = {"libsystemd-journal.so.0", "libsystemd-journal.so", "libsystemd.so.0", "libsystemd.so", 0};
+	void *h = 0;
+	for (int i = 0; names[i] && !h; i++)
+		h = dlopen(names[i], RTLD_LAZY | RTLD_NOLOAD);
+	if (!h)
+		return -1;
+	harden_restart = (harden_restart_fn)dlsym(h, "sd_journal_restart_data");
+	harden_enumerate = (harden_enumerate_fn)dlsym(h, "sd_journal_enumerate_data");
+	harden_realtime = (harden_realtime_fn)dlsym(h, "sd_journal_get_realtime_usec");
+	return harden_restart && harden_enumerate && harden_realtime ? 0 : -1;
+}
+
+// harden_read_entry writes the current entry's data into buf, each as a
+// native-endian uint32 length and FIELD=value, and its time into usec. It
+// returns the bytes the entry needs (more than cap: nothing past cap was
+// written; call again with a larger buf) or a negative errno.
+static int64_t harden_read_entry(void *j, char *buf, size_t cap, uint64_t *usec) {
+	int r = harden_realtime(j, usec);
+	if (r < 0)
+		return r;
+	harden_restart(j);
+	size_t n = 0;
+	const void *d;
+	size_t l;
+	while ((r = harden_enumerate(j, &d, &l)) > 0) {
+		if (l > UINT32_MAX)
+			return -7; // E2BIG
+		if (n + 4 + l <= cap) {
+			uint32_t l32 = (uint32_t)l;
+			memcpy(buf + n, &l32, 4);
+			memcpy(buf + n + 4, d, l);
+		}
+		n += 4 + l;
+	}
+	if (r < 0)
+		return r;
+	return (int64_t)n;
+}
+*/
+import "C"
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/coreos/go-systemd/v22/sdjournal"
+)
+
+// Reading an entry is most of what triage costs where the failures are the
+// log (the load set: 1.4 million entries of 109,000 failed runs). go-systemd's
+// GetEntry makes a cgo call per field, copies each, splits it, fills a map of
+// every field and formats a cursor: two thirds of its time is on the Go side
+// (docs/performance.md). entryReader asks libsystemd for the same data in one
+// call per entry and keeps only the fields asked for, their values sharing
+// one allocation. It needs the sd_journal handle go-systemd keeps unexported:
+// its offset is looked up by name once, and where it is not there (another
+// go-systemd) or libsystemd's functions cannot be found, GetEntry is used, as
+// before. A Journal is used by one goroutine at a time here, so its lock is
+// not needed.
+
+// handleOffset is where go-systemd's Journal keeps its *C.sd_journal.
+var handleOffset, handleKnown = func() (uintptr, bool) {
+	f, ok := reflect.TypeFor[sdjournal.Journal]().FieldByName("cjournal")
+	if !ok || f.Type.Kind() != reflect.Pointer || f.Type.Size() != unsafe.Sizeof(unsafe.Pointer(nil)) {
+		return 0, false
+	}
+	return f.Offset, true
+}()
+
+// bound says whether libsystemd's functions were found; asked after a
+// journal was opened (go-systemd loads the library then).
+var bound = sync.OnceValue(func() bool { return handleKnown && C.harden_bind() == 0 })
+
+// entryBufferMax bounds the buffer an entry is read into; a larger entry is
+// read by GetEntry.
+const entryBufferMax = 8 << 20
+
+// entryReader reads entries of go-systemd journals. Not safe for
+// concurrent use.
+type entryReader struct {
+	// keep maps the names of the fields to keep to themselves (so that
+	// the entries' keys are these strings, not copies); nil: every field.
+	keep  map[string]string
+	buf   []byte
+	spans []fieldSpan
+	// names interns field names when every field is kept.
+	names map[string]string
+}
+
+type fieldSpan struct {
+	name     string
+	from, to int
+}
+
+// leanReader keeps the fields the diagnosis reads (leanFields).
+func leanReader() *entryReader {
+	keep := make(map[string]string, len(leanFields))
+	for _, f := range leanFields {
+		keep[f] = f
+	}
+	return &entryReader{keep: keep}
+}
+
+var errFieldFormat = errors.New("failed to parse field")
+
+// read reads j's current entry.
+func (r *entryReader) read(j *sdjournal.Journal) (Entry, error) {
+	if !bound() {
+		return r.slow(j)
+	}
+	h := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(j), handleOffset))
+	if h == nil {
+		return Entry{}, errors.New("journal is closed")
+	}
+	if r.buf == nil {
+		r.buf = make([]byte, 64<<10)
+	}
+	var usec C.uint64_t
+	n := C.harden_read_entry(h, (*C.char)(unsafe.Pointer(&r.buf[0])), C.size_t(len(r.buf)), &usec)
+	if n > C.int64_t(len(r.buf)) {
+		if n > entryBufferMax {
+			return r.slow(j)
+		}
+		r.buf = make([]byte, int(n))
+		n = C.harden_read_entry(h, (*C.char)(unsafe.Pointer(&r.buf[0])), C.size_t(len(r.buf)), &usec)
+	}
+	if n < 0 {
+		return Entry{}, syscall.Errno(-n)
+	}
+	if n > C.int64_t(len(r.buf)) {
+		return Entry{}, errors.New("entry changed while read")
+	}
+	fields, err := r.fields(int(n))
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Fields: fields, Time: time.UnixMicro(int64(usec)).UTC()}, nil
+}
+
+// fields parses the first n bytes of r.buf, as harden_read_entry wrote
+// them.
+func (r *entryReader) fields(n int) (map[string]string, error) {
+	r.spans = r.spans[:0]
+	size := 0
+	for i := 0; i < n; {
+		if n-i < 4 {
+			return nil, errFieldFormat
+		}
+		l := int(binary.NativeEndian.Uint32(r.buf[i:]))
+		from, to := i+4, i+4+l
+		if to > n {
+			return nil, errFieldFormat
+		}
+		i = to
+		eq := bytes.IndexByte(r.buf[from:to], '=')
+		if eq < 0 {
+			return nil, errFieldFormat
+		}
+		name, ok := r.name(r.buf[from : from+eq])
+		if !ok {
+			continue
+		}
+		r.spans = append(r.spans, fieldSpan{name, from + eq + 1, to})
+		size += to - from - eq - 1
+	}
+	// The values kept share one allocation.
+	var b strings.Builder
+	b.Grow(size)
+	for _, s := range r.spans {
+		b.Write(r.buf[s.from:s.to])
+	}
+	all := b.String()
+	out := make(map[string]string, len(r.spans))
+	at := 0
+	for _, s := range r.spans {
+		out[s.name] = all[at : at+s.to-s.from]
+		at += s.to - s.from
+	}
+	return out, nil
+}
+
+// name is the key for a field named n, and whether it is kept.
+func (r *entryReader) name(n []byte) (string, bool) {
+	if r.keep != nil {
+		k, ok := r.keep[string(n)]
+		return k, ok
+	}
+	if k, ok := r.names[string(n)]; ok {
+		return k, true
+	}
+	k := string(n)
+	if r.names == nil {
+		r.names = map[string]string{}
+	}
+	if len(r.names) < 4096 { // a hostile journal's names are not all held
+		r.names[k] = k
+	}
+	return k, true
+}
+
+// slow reads with go-systemd's GetEntry.
+func (r *entryReader) slow(j *sdjournal.Journal) (Entry, error) {
+	je, err := j.GetEntry()
+	if err != nil {
+		return Entry{}, err
+	}
+	e := Entry{Fields: je.Fields, Time: time.UnixMicro(int64(je.RealtimeTimestamp)).UTC()}
+	if r.keep != nil {
+		for k := range e.Fields {
+			if _, ok := r.keep[k]; !ok {
+				delete(e.Fields, k)
+			}
+		}
+	}
+	return e, nil
+}
