@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,7 +42,23 @@ type TriageEvidence struct {
 	auditFiles []string
 	unitDir    string
 	cleanup    func()
+	configs    configCache
 }
+
+// configCache holds the units' configurations triage asked for: a unit
+// that failed 10,000 times was looked up (two files opened, or a
+// systemctl show) 10,000 times. Bounded: a few hundred configurations
+// (some tens of KB each), and many more names known to have none.
+type configCache struct {
+	mu   sync.Mutex
+	held map[[2]string]*UnitConfig
+	none map[[2]string]bool
+}
+
+const (
+	configsHeld = 256
+	configsNone = 1 << 16
+)
 
 // MaxDenialsPerPID bounds what triage keeps of one process's audit
 // denials: the first few say what was refused; millions more add nothing.
@@ -153,7 +170,26 @@ func (t *TriageEvidence) Scan(fn func(*Entry)) []Warning {
 
 // Config is a unit's configuration on a host (see UnitConfigs).
 func (t *TriageEvidence) Config(host, unit string) *UnitConfig {
-	return UnitConfigs{Dir: t.unitDir, Live: t.in.Live}.Config(host, unit)
+	c, k := &t.configs, [2]string{host, unit}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg := c.held[k]; cfg != nil || c.none[k] {
+		return cfg
+	}
+	cfg := UnitConfigs{Dir: t.unitDir, Live: t.in.Live}.Config(host, unit)
+	switch {
+	case cfg == nil:
+		if len(c.none) >= configsNone || c.none == nil {
+			c.none = map[[2]string]bool{}
+		}
+		c.none[k] = true
+	default:
+		if len(c.held) >= configsHeld || c.held == nil {
+			c.held = map[[2]string]*UnitConfig{}
+		}
+		c.held[k] = cfg
+	}
+	return cfg
 }
 
 // UnitConfigs is where units' configurations are found when the evidence
