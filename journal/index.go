@@ -264,10 +264,13 @@ type indexReader struct {
 	// files around its time (see routeByHost); nil with one file.
 	jfiles  []journalFile
 	subsets map[string]*subset
-	use     int
-	warns   []Warning
-	files   int // the files of the journal in use (a lookup touches each)
-	read    *entryReader
+	// alone are the hosts whose files hold no other host's entries.
+	alone map[string]bool
+	use   int
+	warns []Warning
+	files int // the files of the journal in use (a lookup touches each)
+	read  *entryReader
+	paced int // lookups and entries read (see pace)
 }
 
 // mappedMax is the file-backed memory (libsystemd's mapped journal pages)
@@ -278,6 +281,20 @@ const mappedMax = 64 << 20
 // are released too: with the Go heap at its soft limit (80 MB), they are
 // what keeps triage under 200 MB.
 const residentMax = 140 << 20
+
+// pace releases the journal's mapped pages past the bounds, looking every
+// 64th lookup or entry read: the watcher looks every 10 ms
+// (watchMappedPages), and lookups over several files mapped 50 MB within
+// those (the kernel maps 64 KiB around each page touched).
+func (x *indexReader) pace() {
+	x.paced++
+	if x.paced%64 != 0 {
+		return
+	}
+	if all, file := resident(); file > mappedMax || all > residentMax {
+		releaseJournalPages()
+	}
+}
 
 // kernelWindow is the kernel's lines of one host read so far by a second
 // reader (see kernelLines).
@@ -293,6 +310,7 @@ type kernelWindow struct {
 // match replaces the journal's matches with groups ORed together, each
 // group's terms ANDed (terms of one field ORed, as libsystemd does).
 func (x *indexReader) match(groups ...[]string) bool {
+	x.pace()
 	if err := setMatches(x.j, groups...); err != nil {
 		return x.fail(err)
 	}
@@ -319,9 +337,13 @@ func setMatches(j *sdjournal.Journal, groups ...[]string) error {
 }
 
 // onHost are groups restricted to host's entries (named by _HOSTNAME or,
-// without one, _MACHINE_ID; see Entry.Host); groups unchanged for "".
-func onHost(host string, groups ...[]string) [][]string {
-	if host == "" {
+// without one, _MACHINE_ID; see Entry.Host); groups unchanged for "", and
+// for a host whose files hold no other's (lookups for a host go to its
+// files): a term that every entry matches made each step of a lookup
+// search that term's entries too, all of the host's. Where a term is left
+// out, what is read is checked for its host.
+func (x *indexReader) onHost(host string, groups ...[]string) [][]string {
+	if host == "" || x.alone[host] {
 		return groups
 	}
 	var out [][]string
@@ -407,6 +429,7 @@ func (x *indexReader) entry() (Entry, bool) {
 	if x.read == nil {
 		x.read = &entryReader{}
 	}
+	x.pace()
 	e, err := x.read.read(x.j)
 	if err != nil {
 		x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
@@ -562,7 +585,7 @@ func (x *indexReader) kernel(refused func(string) string) {
 // the service wrote nothing).
 func (x *indexReader) unitAt(host, unit string, t time.Time) {
 	defer x.on(x.hostJournal(host))()
-	if !validMatch(host) || !x.match(onHost(host, []string{"_SYSTEMD_UNIT=" + unit}, []string{"UNIT=" + unit})...) {
+	if !validMatch(host) || !x.match(x.onHost(host, []string{"_SYSTEMD_UNIT=" + unit}, []string{"UNIT=" + unit})...) {
 		return
 	}
 	if err := x.j.SeekRealtimeUsec(uint64(t.UnixMicro())); err != nil {
@@ -704,6 +727,15 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	}
 	sort.Strings(units)
 	sort.Strings(hosts)
+	// A run newer than a unit's newest known one has its entries in the
+	// files that reach past that one's time: the others need no lookup (a
+	// lookup steps back from the tail of every file it is given).
+	known := map[[2]string]time.Time{}
+	for k, r := range x.runs {
+		if hu := [2]string{k.host, k.unit}; r.at.After(known[hu]) {
+			known[hu] = r.at
+		}
+	}
 	// Host by host: the lookups of one host go to its files only, and
 	// their pages stay few (unit by unit, a fleet's 50 hosts' files were
 	// all touched for each unit, faster than their pages could be let go).
@@ -711,34 +743,105 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 		if len(x.q.Hosts) > 0 && h != "" && !slices.Contains(x.q.Hosts, h) {
 			continue
 		}
+		met, complete := x.hostNewest(h)
 		for _, u := range units {
 			if u == "init.scope" || strings.HasPrefix(u, "systemd-coredump@") || !validMatch(u) {
 				continue
 			}
+			if e, ok := met[u]; ok || complete {
+				if ok {
+					x.newestRun(e, h, u, refusal)
+				}
+				continue
+			}
 			g := []string{"_SYSTEMD_UNIT=" + u}
-			if h != "" {
+			if h != "" && !x.alone[h] {
 				g = append(g, "_HOSTNAME="+h)
 			}
-			restore := x.on(x.hostJournal(h))
+			j, n := x.hostJournal(h)
+			if at, ok := known[[2]string{h, u}]; ok {
+				if jj, nn, _ := x.journalFor(h, at, time.Time{}); jj != nil {
+					j, n = jj, nn
+				}
+			}
+			restore := x.on(j, n)
 			if !validMatch(h) || !x.match(g) {
 				restore()
 				continue
 			}
-			e, ok := x.newest()
-			if !ok || e.Unit() != u || e.InvocationID() == "" {
-				restore()
-				continue
-			}
-			r := &runRef{runKey: runKey{e.Host(), u, e.InvocationID()}, at: e.Time}
-			if x.runs[r.runKey] == nil { // else explained anyway
-				for _, re := range x.readInvocation(r) {
-					if re.Provenance() == FromService && refusal(re.Message()) {
-						x.note(&re, false)
-						break
-					}
-				}
+			if e, ok := x.newest(); ok {
+				x.newestRun(e, h, u, refusal)
 			}
 			restore()
+		}
+	}
+}
+
+// newestWalk bounds the entries hostNewest reads.
+const newestWalk = 20000
+
+// hostNewest walks back host's entries from the tail (or the window's
+// end), at most newestWalk of them, and returns the newest entry of each
+// unit (_SYSTEMD_UNIT) met, and whether the walk reached the window's
+// start: then a unit not met has no entry on the host, and needs no
+// lookup. A host with a few thousand entries in a journal of a million
+// (a second host's capture among a first's files) had a lookup for each
+// of the 10,000 units the files name, each over all the files.
+func (x *indexReader) hostNewest(host string) (map[string]Entry, bool) {
+	defer x.on(x.hostJournal(host))()
+	if !validMatch(host) || !x.match(x.onHost(host, []string{})...) {
+		return nil, false
+	}
+	var err error
+	if x.q.Until.IsZero() {
+		err = x.j.SeekTail()
+	} else {
+		err = x.j.SeekRealtimeUsec(uint64(x.q.Until.UnixMicro()))
+	}
+	if err != nil {
+		return nil, false
+	}
+	met := map[string]Entry{}
+	for range newestWalk {
+		c, err := x.j.Previous()
+		if err != nil {
+			return met, false
+		}
+		if c == 0 {
+			return met, true
+		}
+		e, ok := x.entry()
+		if !ok || !x.q.Until.IsZero() && e.Time.After(x.q.Until) {
+			continue
+		}
+		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+			return met, true
+		}
+		if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && x.q.Matches(&e) && (host == "" || e.Host() == host) {
+			if _, seen := met[u]; !seen {
+				met[u] = e
+			}
+		}
+	}
+	return met, false
+}
+
+// newestRun notes the run of e, the newest entry of unit on host, if it
+// is not already to be explained and its service says it was refused
+// something.
+func (x *indexReader) newestRun(e Entry, host, unit string, refusal func(string) bool) {
+	if e.Unit() != unit || e.InvocationID() == "" || host != "" && e.Host() != host {
+		return
+	}
+	r := &runRef{runKey: runKey{e.Host(), unit, e.InvocationID()}, at: e.Time}
+	if x.runs[r.runKey] != nil { // explained anyway
+		return
+	}
+	defer x.on(x.hostJournal(host))()
+	for _, re := range x.readInvocation(r) {
+		if re.Provenance() == FromService && refusal(re.Message()) {
+			x.note(&re, false)
+			break
 		}
 	}
 }
@@ -879,7 +982,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		if err != nil {
 			x.fail(err)
 			k.done = true
-		} else if err := setMatches(j, onHost(host, kernelTerms)...); err != nil || !validMatch(host) {
+		} else if err := setMatches(j, x.onHost(host, kernelTerms)...); err != nil || !validMatch(host) {
 			j.Close()
 			if err != nil {
 				x.fail(err)
@@ -910,7 +1013,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 			continue
 		}
 		k.readTo = e.Time
-		if e.IsKernel() && x.q.Matches(&e) {
+		if e.IsKernel() && x.q.Matches(&e) && (k.host == "" || e.Host() == k.host) {
 			k.lines = append(k.lines, x.lean(&e))
 		}
 	}
@@ -924,7 +1027,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		k.lines = append(k.lines[:0:0], k.lines[drop:]...)
 	}
 	var out []Entry
-	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match(onHost(host, kernelTerms)...) {
+	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match(x.onHost(host, kernelTerms)...) {
 		x.each(from, k.forgotTo, func(e *Entry) bool {
 			if e.IsKernel() && x.q.Matches(e) && e.Host() == host && len(out) < kernelMax {
 				out = append(out, x.lean(e))
@@ -1035,6 +1138,15 @@ func (x *indexReader) routeByHost() {
 		jfs = append(jfs, jf)
 	}
 	x.files, x.jfiles, x.subsets = len(files), jfs, map[string]*subset{}
+	x.alone = map[string]bool{}
+	for _, f := range jfs {
+		for h := range f.hosts {
+			if _, seen := x.alone[h]; !seen {
+				x.alone[h] = true
+			}
+			x.alone[h] = x.alone[h] && len(f.hosts) == 1
+		}
+	}
 }
 
 // journalFile is what routing knows of one file.
@@ -1137,7 +1249,9 @@ func (x *indexReader) filesOf(host string, from, to time.Time) ([]string, time.T
 			first = f.head
 		}
 	}
-	if len(paths) == 0 || len(paths) == x.files {
+	// All of them: the main journal (x.files is the journal in use, which
+	// may be another host's).
+	if len(paths) == 0 || len(paths) == len(x.jfiles) {
 		return nil, time.Time{}
 	}
 	return paths, first
