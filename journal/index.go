@@ -165,6 +165,17 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 			sj.j.Close()
 		}
 	}()
+	// The audit logs' denied processes are read on another core while the
+	// journal's passes run (the audit log's 2 s on the load set).
+	logs := make(chan map[int]*deniedProcess, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				logs <- map[int]*deniedProcess{}
+			}
+		}()
+		logs <- t.auditLogPIDs()
+	}()
 	x.routeByHost()
 	var hostTerms [][]string
 	for _, h := range t.in.Query.Hosts {
@@ -179,7 +190,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	x.failures()
 	x.kernel(tr.Kernel)
 	denied := x.auditDenials(tr.Denial)
-	logged := t.auditLogPIDs()
+	logged := <-logs
 	for p, d := range logged {
 		if _, ok := denied[p]; !ok {
 			denied[p] = d.last
@@ -283,12 +294,12 @@ const mappedMax = 64 << 20
 const residentMax = 140 << 20
 
 // pace releases the journal's mapped pages past the bounds, looking every
-// 64th lookup or entry read: the watcher looks every 10 ms
+// 256th lookup or entry read: the watcher looks every 10 ms
 // (watchMappedPages), and lookups over several files mapped 50 MB within
 // those (the kernel maps 64 KiB around each page touched).
 func (x *indexReader) pace() {
 	x.paced++
-	if x.paced%64 != 0 {
+	if x.paced%256 != 0 {
 		return
 	}
 	if all, file := resident(); file > mappedMax || all > residentMax {
