@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/coreos/go-systemd/v22/sdjournal"
 )
 
 // BenchmarkAuditPass reads a whole audit log (HARDEN_BENCH_AUDIT, or the
@@ -47,4 +49,52 @@ func benchAuditLog(b *testing.B) string {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	return p
+}
+
+// BenchmarkEntryRead reads every entry of real journal files (or of the
+// folder HARDEN_BENCH_JOURNAL) by go-systemd's GetEntry, by entryReader
+// whole, and by entryReader keeping the diagnosis's fields (triage's).
+func BenchmarkEntryRead(b *testing.B) {
+	var files []string
+	if d := os.Getenv("HARDEN_BENCH_JOURNAL"); d != "" {
+		files, _ = filepath.Glob(filepath.Join(d, "*.journal"))
+	} else {
+		files, _ = filepath.Glob("../testdata/journal-*/*.journal")
+	}
+	if len(files) == 0 {
+		b.Fatal("no journal files")
+	}
+	read := func(b *testing.B, one func(*sdjournal.Journal) error) {
+		b.ReportAllocs()
+		entries := 0
+		for i := 0; i < b.N; i++ {
+			j, err := sdjournal.NewJournalFromFiles(files...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				c, err := j.Next()
+				if err != nil || c == 0 {
+					break
+				}
+				if err := one(j); err != nil {
+					b.Fatal(err)
+				}
+				entries++
+			}
+			j.Close()
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(entries), "ns/entry")
+	}
+	b.Run("GetEntry", func(b *testing.B) {
+		read(b, func(j *sdjournal.Journal) error { _, err := j.GetEntry(); return err })
+	})
+	b.Run("whole", func(b *testing.B) {
+		r := &entryReader{}
+		read(b, func(j *sdjournal.Journal) error { _, err := r.read(j); return err })
+	})
+	b.Run("lean", func(b *testing.B) {
+		r := leanReader()
+		read(b, func(j *sdjournal.Journal) error { _, err := r.read(j); return err })
+	})
 }

@@ -72,7 +72,8 @@ func TestFilesOfAHostWhileAnothersJournalIsInUse(t *testing.T) {
 }
 
 // The walk back over a host's entries finds, for each unit, the entry a
-// lookup of the unit finds (the newest), and says when it met them all.
+// lookup of the unit finds (the newest), and says when it met them all;
+// only hosts sharing their files are walked (labvm and lab-renamed here).
 func TestHostNewestAgreesWithLookups(t *testing.T) {
 	x := openFleet(t)
 	units, err := x.uniqueValues("_SYSTEMD_UNIT")
@@ -82,6 +83,13 @@ func TestHostNewestAgreesWithLookups(t *testing.T) {
 	sort.Strings(units)
 	for _, h := range fleetHosts(x) {
 		met, complete := x.hostNewest(h)
+		if x.alone[h] {
+			// Its files are its own: lookups there are cheaper than a walk.
+			if met != nil || complete {
+				t.Errorf("%s is alone in its file, and was walked", h)
+			}
+			continue
+		}
 		if !complete {
 			t.Fatalf("%s: walk incomplete on a small journal", h)
 		}
