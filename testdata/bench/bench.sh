@@ -35,7 +35,8 @@ grepc() { grep -c type=SECCOMP "$1" > "$tmp/grep.out"; }
 rss() { /usr/bin/time -f %M -o /tmp/hb.m "$@" >/dev/null 2>&1 || true; echo $(( $(tail -1 /tmp/hb.m) / 1024 )); }
 
 declare -A WHY
-for mb in "${@:-100 1000}"; do
+[ $# -gt 0 ] || set -- 100 1000
+for mb in "$@"; do
 	d=/var/tmp/harden-bench-$mb
 	if [ ! -e "$d/done" ]; then
 		rm -rf "$d"
