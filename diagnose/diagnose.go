@@ -79,6 +79,9 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 		}
 		rep.LoggedCalls = loggedCalls(runAudit(inv, ev, props))
 		rep.Notes = runNotes(ev, inv, opts.Unit, props, rep.LoggedCalls)
+		if n := containerNote(ev.Host, props, ""); n != "" {
+			rep.Notes = append(rep.Notes, n)
+		}
 		return rep
 	}
 	if rep.Result == "" {
@@ -113,6 +116,7 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 	var findings []Finding
 	var unexplained []*Symptom
 	hintAddr, hintPort := ParsePort(execArgv(props))
+	nsShown := "" // what of the run shows its mount namespace set up
 	for i := range syms {
 		sym := &syms[i]
 		if sym.Kind == KindErrno && sym.Port == 0 && (sym.Errno == "EPERM" || sym.Errno == "EACCES") && (sym.Op == "bind" || sym.Op == "" && sym.Path == "") {
@@ -149,6 +153,14 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 			continue
 		}
 		findings = addFindings(findings, sym, i, causes, sb, cfg, contradicted[i])
+		if nsShown == "" && sym.Errno == "EROFS" && sym.Path != "" {
+			for _, c := range causes {
+				if c.rule != nil { // a mount namespace's read-only view
+					nsShown = fmt.Sprintf("this run's EROFS on %s shows %s in force", sym.Path, c.setting)
+					break
+				}
+			}
+		}
 	}
 	if len(findings) == 0 && cfg != nil && inv.Failed {
 		// Nothing explained: before saying "not the sandbox", ask which
@@ -170,6 +182,9 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 		return findings[i].rank < findings[j].rank
 	})
 	rep.Findings = findings
+	if n := containerNote(ev.Host, props, nsShown); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	for _, f := range findings {
 		for _, e := range f.Quotes {
 			if e.From == "audit" {

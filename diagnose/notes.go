@@ -74,9 +74,6 @@ func syscallLogNote(names []string) string {
 func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string, logged []string) []string {
 	notes := configWarnings(ev.Entries, unit, inv.End)
 	notes = append(notes, unenforcedNotes(ev.Host, props, ev.Unit)...)
-	if n := containerNote(ev.Host, props); n != "" {
-		notes = append(notes, n)
-	}
 	if n := syscallLogNote(logged); n != "" {
 		notes = append(notes, n)
 	}
@@ -84,8 +81,10 @@ func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[stri
 }
 
 // containerNote warns that on a container host the unit's namespace
-// settings may not be in force at all.
-func containerNote(host journal.HostInfo, props map[string]string) string {
+// settings may not be in force at all — unless the run showed them in
+// force (shown: the evidence, said instead; systemd sets them all up in one
+// mount namespace, or none).
+func containerNote(host journal.HostInfo, props map[string]string, shown string) string {
 	if !rules.Containers[host.Virtualization] {
 		return ""
 	}
@@ -108,6 +107,9 @@ func containerNote(host journal.HostInfo, props map[string]string) string {
 		return ""
 	}
 	sort.Strings(set)
+	if shown != "" {
+		return fmt.Sprintf("this host is a container (%s) whose runtime let systemd set up the unit's namespace: %s", host.Virtualization, shown)
+	}
 	return fmt.Sprintf("this host is a container (%s): where the runtime refuses new namespaces, systemd runs the service without its namespace settings (%s here) and logs that only at debug level, so they may not be in force; `systemctl log-level debug` and a restart show it",
 		host.Virtualization, strings.Join(set, ", "))
 }
