@@ -808,13 +808,7 @@ func (x *indexReader) hostNewest(host string) (map[string]Entry, bool) {
 	if !validMatch(host) || !x.match(x.onHost(host, []string{})...) {
 		return nil, false
 	}
-	var err error
-	if x.q.Until.IsZero() {
-		err = x.j.SeekTail()
-	} else {
-		err = x.j.SeekRealtimeUsec(uint64(x.q.Until.UnixMicro()))
-	}
-	if err != nil {
+	if seekEnd(x.j, x.q) != nil {
 		return nil, false
 	}
 	met := map[string]Entry{}
@@ -897,13 +891,7 @@ func (x *indexReader) uniqueValues(field string) ([]string, error) {
 // newest is the newest entry matching the journal's matches and the query
 // (hosts, window), looked for among the newest 10,000.
 func (x *indexReader) newest() (Entry, bool) {
-	var err error
-	if x.q.Until.IsZero() {
-		err = x.j.SeekTail()
-	} else {
-		err = x.j.SeekRealtimeUsec(uint64(x.q.Until.UnixMicro()))
-	}
-	if err != nil {
+	if seekEnd(x.j, x.q) != nil {
 		return Entry{}, false
 	}
 	for n := 0; n < 10000; n++ {
