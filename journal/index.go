@@ -176,6 +176,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		}()
 		logs <- t.auditLogPIDs()
 	}()
+	x.warns = skippedFiles(j, spec)
 	x.routeByHost()
 	var hostTerms [][]string
 	for _, h := range t.in.Query.Hosts {

@@ -432,6 +432,17 @@ func TestJournalFilesCompactAndDamaged(t *testing.T) {
 				t.Errorf("%s: nothing read and nothing said", name)
 			}
 			_, _, _ = ReadJournal(JournalSpec{Files: []string{filepath.Join(dir, "damaged.journal")}}, Query{Unit: "inventory-api.service"})
+			// Triage's index-driven read, its entries read by entryReader.
+			ev, err := OpenTriage(TriageInput{Sources: Sources{Directory: dir}})
+			if err != nil {
+				return
+			}
+			defer ev.Close()
+			runs := 0
+			ws = ev.Runs(Triggers{Text: func(string) bool { return false }}, func(*IndexedRun) { runs++ })
+			if runs == 0 && len(ws) == 0 {
+				t.Errorf("%s: triage read no run and said nothing", name)
+			}
 		}()
 		select {
 		case <-done:

@@ -93,7 +93,7 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		})
 		slices.SortStableFunc(entries, func(a, b Entry) int { return a.Time.Compare(b.Time) }) // the run's own first on a tie
 	}
-	warns = x.warns
+	warns = append(skippedFiles(j, spec), x.warns...)
 	if q.Unit != "" && !slices.ContainsFunc(entries, func(e Entry) bool { return !e.IsKernel() }) {
 		msg := fmt.Sprintf("no entries of %s in this journal", q.Unit)
 		if spec.Dir == "" && len(spec.Files) == 0 && os.Geteuid() != 0 {
@@ -302,6 +302,7 @@ func ScanJournal(spec JournalSpec, q Query, fn func(*Entry)) (warns []Warning, e
 		return nil, err
 	}
 	defer j.Close()
+	warns = skippedFiles(j, spec)
 	if err := seekFrom(j, q.Since); err != nil {
 		return nil, fmt.Errorf("failed to seek in %s: %w", name, err)
 	}

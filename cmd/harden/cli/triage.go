@@ -118,7 +118,8 @@ func triageRun(opts *TriageOptions) error {
 			return withHints(fmt.Errorf("no journal entries in the window, so none of the %d audit records read can be given to a unit", foreign),
 				"add the journal of the same host and window: --directory, --file or --bundle")
 		}
-		return withHints(errors.New("no journal entries and no audit records in the window"), "widen it with --since, or check the sources' paths and permissions")
+		// What could not be read may be why nothing was.
+		return withHints(errors.New("no journal entries and no audit records in the window"), append(missing, "widen it with --since, or check the sources' paths and permissions")...)
 	}
 	answers := t.Finish()
 	if ev.Dropped > 0 {

@@ -1,0 +1,77 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/coreos/go-systemd/v22/sdjournal"
+)
+
+// skippedFiles names the journal files of a folder that libsystemd left out
+// of j: opening a folder, it passes over a file it cannot open (truncated,
+// damaged, of a format it does not know) and says nothing, so that a
+// damaged file's runs were simply absent from the answer. The disk usage
+// of the files it opened (sd_journal_get_usage) is compared with the
+// folder's, a stat a file; only when they differ is each file opened alone
+// to name those that fail.
+func skippedFiles(j *sdjournal.Journal, spec JournalSpec) []Warning {
+	if spec.Dir == "" || len(spec.Files) > 0 {
+		return nil // the live journal, or files: libsystemd fails the open if one fails
+	}
+	files := folderJournalFiles(spec.Dir)
+	var want uint64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			if s, ok := st.Sys().(*syscall.Stat_t); ok {
+				want += uint64(s.Blocks) * 512
+			}
+		}
+	}
+	got, err := j.GetUsage()
+	if err != nil || got == want {
+		return nil
+	}
+	var out []Warning
+	for _, f := range files {
+		one, err := sdjournal.NewJournalFromFiles(f)
+		if err != nil {
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				err = errno
+			}
+			out = append(out, Warning{Source: f, Text: fmt.Sprintf("libsystemd cannot open this journal file (%v: truncated or damaged?), so it was left out and what it holds is missing", err), Incomplete: true})
+			continue
+		}
+		one.Close()
+	}
+	return out
+}
+
+// folderJournalFiles are the journal files libsystemd opens in dir: its own
+// and those of machine-ID folders in it.
+func folderJournalFiles(dir string) []string {
+	var out []string
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	for _, e := range ents {
+		n := e.Name()
+		switch {
+		case e.Type().IsRegular() && (strings.HasSuffix(n, ".journal") || strings.HasSuffix(n, ".journal~")):
+			out = append(out, filepath.Join(dir, n))
+		case e.IsDir() && len(n) == 32 && strings.Trim(n, "0123456789abcdef") == "":
+			sub, _ := os.ReadDir(filepath.Join(dir, n))
+			for _, s := range sub {
+				if m := s.Name(); s.Type().IsRegular() && (strings.HasSuffix(m, ".journal") || strings.HasSuffix(m, ".journal~")) {
+					out = append(out, filepath.Join(dir, n, m))
+				}
+			}
+		}
+	}
+	return out
+}
