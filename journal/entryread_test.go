@@ -1,8 +1,12 @@
 package journal
 
 import (
+	"bytes"
 	"maps"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +66,61 @@ func TestEntryReaderReadsWhatGetEntryReads(t *testing.T) {
 				t.Fatal("no entries")
 			}
 		})
+	}
+}
+
+// An entry larger than entryBufferMax is read by GetEntry, one that
+// outgrows the buffer by a second call: both as GetEntry reads them. The
+// entries are real ones of a lab journal whose MESSAGE was made 100 KB and
+// 9 MB long by hand (journal-remote writes them; zstd compresses them).
+func TestEntryReaderLargeEntries(t *testing.T) {
+	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
+		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
+	}
+	entries, _, err := ReadJournal(JournalSpec{Files: []string{"../testdata/journal-remote/remote-labvm.journal"}}, Query{})
+	if err != nil || len(entries) < 3 {
+		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+	entries = entries[:3]
+	entries[1].Fields["MESSAGE"] = strings.Repeat("x", 100<<10)
+	entries[2].Fields["MESSAGE"] = strings.Repeat("y", entryBufferMax+(1<<20))
+	var export bytes.Buffer
+	WriteExport(&export, entries)
+	path := filepath.Join(t.TempDir(), "large.journal")
+	cmd := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+path, "-")
+	cmd.Stdin = &export
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	j, err := sdjournal.NewJournalFromFiles(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	r := &entryReader{}
+	sizes := []int{}
+	for {
+		c, err := j.Next()
+		if err != nil || c == 0 {
+			break
+		}
+		je, err := j.GetEntry()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.read(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got.Fields, je.Fields) {
+			t.Fatalf("entry %d differs from GetEntry's (MESSAGE %d bytes, GetEntry's %d)", len(sizes), len(got.Fields["MESSAGE"]), len(je.Fields["MESSAGE"]))
+		}
+		sizes = append(sizes, len(got.Fields["MESSAGE"]))
+	}
+	if len(sizes) != 3 || sizes[1] != 100<<10 || sizes[2] <= entryBufferMax {
+		t.Fatalf("MESSAGE sizes read: %v", sizes)
+	}
+	if len(r.buf) > entryBufferMax {
+		t.Errorf("the buffer grew to %d bytes, past its bound", len(r.buf))
 	}
 }
