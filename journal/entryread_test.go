@@ -1,10 +1,8 @@
 package journal
 
 import (
-	"bytes"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,14 +82,8 @@ func TestEntryReaderLargeEntries(t *testing.T) {
 	entries = entries[:3]
 	entries[1].Fields["MESSAGE"] = strings.Repeat("x", 100<<10)
 	entries[2].Fields["MESSAGE"] = strings.Repeat("y", entryBufferMax+(1<<20))
-	var export bytes.Buffer
-	WriteExport(&export, entries)
 	path := filepath.Join(t.TempDir(), "large.journal")
-	cmd := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+path, "-")
-	cmd.Stdin = &export
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
+	writeRemoteJournal(t, path, entries)
 	j, err := sdjournal.NewJournalFromFiles(path)
 	if err != nil {
 		t.Fatal(err)

@@ -452,6 +452,19 @@ func TestJournalFilesCompactAndDamaged(t *testing.T) {
 	}
 }
 
+// writeRemoteJournal writes entries as a journal file at path, through
+// systemd-journal-remote as a host's journal would be.
+func writeRemoteJournal(t *testing.T, path string, entries []Entry) {
+	t.Helper()
+	var export bytes.Buffer
+	WriteExport(&export, entries)
+	cmd := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+path, "-")
+	cmd.Stdin = &export
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+}
+
 // In a folder of several machines, the walk for one run reads that run's
 // machine only: another machine's kernel and audit entries of the same
 // minutes, with the same PIDs, are not the run's evidence. The folder is
@@ -472,13 +485,7 @@ func TestReadJournalKeepsToTheRunsMachine(t *testing.T) {
 		f := entries[i].Fields
 		f["_HOSTNAME"], f["_MACHINE_ID"], f["_BOOT_ID"] = "web3", strings.Repeat("3", 32), strings.Repeat("b", 32)
 	}
-	var export bytes.Buffer
-	WriteExport(&export, entries)
-	cmd := exec.Command("/lib/systemd/systemd-journal-remote", "--output="+filepath.Join(dir, "remote-web3.journal"), "-")
-	cmd.Stdin = &export
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
+	writeRemoteJournal(t, filepath.Join(dir, "remote-web3.journal"), entries)
 	b, err := os.ReadFile(web2)
 	if err != nil {
 		t.Fatal(err)
