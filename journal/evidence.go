@@ -392,7 +392,7 @@ func readJournalFile(p string, keep func(*Entry) bool) ([]Entry, []Warning, erro
 func isJournalFile(p string) bool {
 	f, err := os.Open(p)
 	if err != nil {
-		return strings.HasSuffix(p, ".journal") || strings.HasSuffix(p, ".journal~")
+		return journalFileName(p)
 	}
 	defer f.Close()
 	sig := make([]byte, 8)

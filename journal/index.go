@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -769,10 +767,6 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 				}
 				continue
 			}
-			g := []string{"_SYSTEMD_UNIT=" + u}
-			if h != "" && !x.alone[h] {
-				g = append(g, "_HOSTNAME="+h)
-			}
 			j, n := x.hostJournal(h)
 			if at, ok := known[[2]string{h, u}]; ok {
 				if jj, nn, _ := x.journalFor(h, at, time.Time{}); jj != nil {
@@ -780,7 +774,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 				}
 			}
 			restore := x.on(j, n)
-			if !validMatch(h) || !x.match(g) {
+			if !validMatch(h) || !x.match(x.onHost(h, []string{"_SYSTEMD_UNIT=" + u})...) {
 				restore()
 				continue
 			}
@@ -1119,15 +1113,7 @@ func (x *indexReader) routeByHost() {
 	case len(x.spec.Files) > 1:
 		files = x.spec.Files
 	case x.spec.Dir != "":
-		ents, err := os.ReadDir(x.spec.Dir)
-		if err != nil {
-			return
-		}
-		for _, e := range ents {
-			if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".journal") || strings.HasSuffix(n, ".journal~")) {
-				files = append(files, filepath.Join(x.spec.Dir, n))
-			}
-		}
+		files = folderJournalFiles(x.spec.Dir)
 	}
 	if len(files) < 2 {
 		return

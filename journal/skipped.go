@@ -62,16 +62,22 @@ func folderJournalFiles(dir string) []string {
 	for _, e := range ents {
 		n := e.Name()
 		switch {
-		case e.Type().IsRegular() && (strings.HasSuffix(n, ".journal") || strings.HasSuffix(n, ".journal~")):
+		case e.Type().IsRegular() && journalFileName(n):
 			out = append(out, filepath.Join(dir, n))
 		case e.IsDir() && len(n) == 32 && strings.Trim(n, "0123456789abcdef") == "":
 			sub, _ := os.ReadDir(filepath.Join(dir, n))
 			for _, s := range sub {
-				if m := s.Name(); s.Type().IsRegular() && (strings.HasSuffix(m, ".journal") || strings.HasSuffix(m, ".journal~")) {
-					out = append(out, filepath.Join(dir, n, m))
+				if s.Type().IsRegular() && journalFileName(s.Name()) {
+					out = append(out, filepath.Join(dir, n, s.Name()))
 				}
 			}
 		}
 	}
 	return out
+}
+
+// journalFileName: a name libsystemd takes for a journal file (an active
+// one, an archived one, or one journald set aside as dirty).
+func journalFileName(n string) bool {
+	return strings.HasSuffix(n, ".journal") || strings.HasSuffix(n, ".journal~")
 }
