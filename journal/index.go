@@ -1202,17 +1202,19 @@ func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Jo
 		return sj.j, len(paths), first
 	}
 	if len(x.subsets) >= maxSubsets {
-		// The least recently used goes: runs come in time order, so on a
-		// fleet they cycle through the hosts, and dropping every journal
-		// at once had each reopened (and closed) for almost every run.
+		// The least recently used that no reader is on goes (closing a
+		// journal in use would leave the reader with freed memory); when
+		// all are in use, one more is opened.
 		oldest := ""
 		for k, sj := range x.subsets {
-			if oldest == "" || sj.used < x.subsets[oldest].used {
+			if sj.readers == 0 && (oldest == "" || sj.used < x.subsets[oldest].used) {
 				oldest = k
 			}
 		}
-		x.subsets[oldest].j.Close()
-		delete(x.subsets, oldest)
+		if oldest != "" {
+			x.subsets[oldest].j.Close()
+			delete(x.subsets, oldest)
+		}
 	}
 	j, err := sdjournal.NewJournalFromFiles(paths...)
 	if err != nil {
@@ -1261,16 +1263,21 @@ func (x *indexReader) openHost(host string) (*sdjournal.Journal, error) {
 	return j, err
 }
 
-// maxSubsets bounds the journals of file subsets kept open: one per host
-// of a fleet of 64, and their mapped pages are released past the bound on
-// file-backed memory as the main journal's are (mapped_linux.go).
-const maxSubsets = 64
+// maxSubsets bounds the journals of file subsets kept open. Every pass
+// goes host by host and each host's runs in time order, so a reader wants
+// few at a time: its host's files and the files around a run. Each open
+// journal keeps up to 64 windows of 8 MiB mapped; 64 journals (the bound
+// before) made 2,000 mappings and 450 open files on one host's 38 files,
+// which each release of their pages walked (mapped_linux.go): healthy95 at
+// the 4 GiB cap spent a fifth of its time there. (A variable for a test.)
+var maxSubsets = 4
 
-// subset is an open journal of some of the files, and when it was last
-// asked for.
+// subset is an open journal of some of the files, when it was last asked
+// for, and how many readers are on it now (see on).
 type subset struct {
-	j    *sdjournal.Journal
-	used int
+	j       *sdjournal.Journal
+	used    int
+	readers int
 }
 
 // hostJournal is the journal of all host's files (see journalFor).
@@ -1285,7 +1292,19 @@ func (x *indexReader) on(j *sdjournal.Journal, files int) func() {
 	if j == nil {
 		return func() {}
 	}
+	var sj *subset
+	for _, s := range x.subsets {
+		if s.j == j {
+			sj = s
+			sj.readers++
+		}
+	}
 	prev, prevFiles := x.j, x.files
 	x.j, x.files = j, files
-	return func() { x.j, x.files = prev, prevFiles }
+	return func() {
+		x.j, x.files = prev, prevFiles
+		if sj != nil {
+			sj.readers--
+		}
+	}
 }

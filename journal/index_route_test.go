@@ -7,6 +7,8 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/coreos/go-systemd/v22/sdjournal"
 )
 
 // openFleet opens the two real journal-remote files of two hosts as one
@@ -123,4 +125,46 @@ func TestHostNewestAgreesWithLookups(t *testing.T) {
 func (x *indexReader) jfileHolds(path, host string) bool {
 	i := slices.IndexFunc(x.jfiles, func(f journalFile) bool { return f.path == path })
 	return i >= 0 && x.jfiles[i].hosts[host]
+}
+
+// A journal a reader is on is not closed to make room for another
+// (go-systemd's Close frees libsystemd's handle and keeps the pointer):
+// with few subsets kept open, a host's journal was the least recently
+// asked for while its walk looked up files around each denial. One that no
+// reader is on goes.
+func TestSubsetInUseStaysOpen(t *testing.T) {
+	defer func(n int) { maxSubsets = n }(maxSubsets)
+	maxSubsets = 1
+	open := func(x *indexReader, j *sdjournal.Journal) bool {
+		for _, sj := range x.subsets {
+			if sj.j == j {
+				return true
+			}
+		}
+		return false
+	}
+
+	x := openFleet(t)
+	restore := x.on(x.hostJournal("web2"))
+	web2 := x.j
+	if labvm, _ := x.hostJournal("labvm"); labvm == nil || labvm == web2 {
+		t.Fatal("labvm has no journal of its own")
+	}
+	if !open(x, web2) {
+		t.Fatal("web2's journal was closed while in use")
+	}
+	if !x.match([]string{"_HOSTNAME=web2"}) {
+		t.Fatal(x.warns)
+	}
+	if e, ok := x.newest(); !ok || e.Host() != "web2" {
+		t.Errorf("web2's journal after another was opened: %v %v", ok, e.Host())
+	}
+	restore()
+
+	x = openFleet(t)
+	web2, _ = x.hostJournal("web2")
+	x.hostJournal("labvm")
+	if open(x, web2) || len(x.subsets) != 1 {
+		t.Errorf("%d journals open, web2's (in no use) among them: %v", len(x.subsets), open(x, web2))
+	}
 }
