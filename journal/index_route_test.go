@@ -168,3 +168,34 @@ func TestSubsetInUseStaysOpen(t *testing.T) {
 		t.Errorf("%d journals open, web2's (in no use) among them: %v", len(x.subsets), open(x, web2))
 	}
 }
+
+// The run going on at a moment is the same whether it is looked up in the
+// files around that moment or in all the host's: for every unit entry of
+// the real two-host files, a moment on it and one a minute after.
+func TestUnitAtAgreesWithAllFiles(t *testing.T) {
+	routed := openFleet(t)
+	whole := openFleet(t)
+	whole.jfiles = nil // every lookup in all the files
+	type ask struct {
+		host, unit string
+		at         time.Time
+	}
+	var asks []ask
+	whole.each(time.Time{}, time.Time{}, func(e *Entry) bool {
+		if u := e.Unit(); u != "" {
+			asks = append(asks, ask{e.Host(), u, e.Time}, ask{e.Host(), u, e.Time.Add(time.Minute)})
+		}
+		return true
+	})
+	if len(asks) == 0 {
+		t.Fatal("no unit entries")
+	}
+	for _, a := range asks {
+		routed.unitAt(a.host, a.unit, a.at)
+		whole.unitAt(a.host, a.unit, a.at)
+	}
+	if len(routed.runs) == 0 || !maps.EqualFunc(routed.runs, whole.runs, func(a, b *runRef) bool { return a.at.Equal(b.at) }) {
+		t.Errorf("routed: %d runs, all files: %d runs", len(routed.runs), len(whole.runs))
+	}
+	t.Logf("%d lookups, %d runs", len(asks), len(routed.runs))
+}
