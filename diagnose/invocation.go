@@ -63,17 +63,17 @@ func Invocations(entries []journal.Entry, unit string) []*Invocation {
 			}
 		case journal.IsManagerLine(e, unit, journal.MsgUnitFailureResult):
 			inv.Failed = true
-			inv.Result = e.Fields["UNIT_RESULT"]
+			inv.Result = e.Get("UNIT_RESULT")
 		case journal.IsManagerLine(e, unit, journal.MsgUnitProcessExit):
-			if e.Fields["COMMAND"] == "" || e.Fields["COMMAND"] == "ExecStart" || inv.ExitLine == nil {
+			if e.Get("COMMAND") == "" || e.Get("COMMAND") == "ExecStart" || inv.ExitLine == nil {
 				inv.ExitLine = e
-				inv.ExitCode = e.Fields["EXIT_CODE"]
-				if n, err := strconv.Atoi(e.Fields["EXIT_STATUS"]); err == nil {
+				inv.ExitCode = e.Get("EXIT_CODE")
+				if n, err := strconv.Atoi(e.Get("EXIT_STATUS")); err == nil {
 					inv.ExitStatus = n
 				}
 			}
 		case journal.IsManagerLine(e, unit, journal.MsgCoredump):
-			if p, err := strconv.Atoi(e.Fields["COREDUMP_PID"]); err == nil {
+			if p, err := strconv.Atoi(e.Get("COREDUMP_PID")); err == nil {
 				inv.PIDs[p] = true
 			}
 		}

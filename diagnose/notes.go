@@ -21,7 +21,7 @@ func configWarnings(entries []journal.Entry, unit string, until time.Time) []str
 	seen := map[string]bool{}
 	for i := range entries {
 		e := &entries[i]
-		if e.Fields["MESSAGE_ID"] != rules.ConfigWarningMessageID || e.Fields["UNIT"] != unit || e.Provenance() != journal.FromManager {
+		if e.Get("MESSAGE_ID") != rules.ConfigWarningMessageID || e.Get("UNIT") != unit || e.Provenance() != journal.FromManager {
 			continue
 		}
 		if !until.IsZero() && e.Time.After(until) {

@@ -40,7 +40,7 @@ func kernelSymptoms(entries []journal.Entry, inv *Invocation, props map[string]s
 	var out []Symptom
 	for i := range entries {
 		e := &entries[i]
-		if e.Fields["_TRANSPORT"] != "kernel" || !e.IsKernel() || e.Time.Before(from) || e.Time.After(to) {
+		if e.Get("_TRANSPORT") != "kernel" || !e.IsKernel() || e.Time.Before(from) || e.Time.After(to) {
 			continue
 		}
 		msg := e.Message()

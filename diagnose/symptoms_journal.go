@@ -54,7 +54,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			if reNotifyRefused.MatchString(msg) {
 				syms = mergeSymptom(syms, Symptom{Kind: KindNotify, Text: msg, Origin: journal.FromManager, Time: e.Time, Quotes: []Quote{journalEvidence(e)}})
 			}
-			if e.Fields["MESSAGE_ID"] == journal.MsgUnitOutOfMemory || e.Fields["UNIT_RESULT"] == "oom-kill" {
+			if e.Get("MESSAGE_ID") == journal.MsgUnitOutOfMemory || e.Get("UNIT_RESULT") == "oom-kill" {
 				syms = mergeSymptom(syms, Symptom{Kind: KindOOM, Text: msg, Origin: journal.FromManager, Time: e.Time, Quotes: []Quote{journalEvidence(e)}})
 			}
 		case journal.FromService:

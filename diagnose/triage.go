@@ -125,8 +125,8 @@ func (t *TriageStream) addDenial(a journal.AuditEvent) {
 func (t *TriageStream) Add(e *journal.Entry) {
 	h := e.Host()
 	switch {
-	case e.Fields["_TRANSPORT"] == "audit":
-		switch e.Fields["_AUDIT_TYPE_NAME"] {
+	case e.Get("_TRANSPORT") == "audit":
+		switch e.Get("_AUDIT_TYPE_NAME") {
 		case "SECCOMP", "AVC", "SYSCALL":
 			if a, ok := journal.AuditEventFromEntry(e); ok && isDenial(&a) {
 				t.addDenial(a)
@@ -149,7 +149,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		return
 	}
 	u := e.Unit()
-	if u == "" || e.Fields["_TRANSPORT"] == "kernel" || t.only != nil && !t.only[u] {
+	if u == "" || e.Get("_TRANSPORT") == "kernel" || t.only != nil && !t.only[u] {
 		return
 	}
 	key := triageKey{h, u}
@@ -172,7 +172,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	if e.Provenance() == journal.FromService && (refusalWords(e.Message()) || consequenceWords(e.Message())) {
 		r.denied = true // the service says it was refused something: explain the run even if it never fails
 	}
-	if p := e.PID(); p > 1 && e.Fields["_SYSTEMD_UNIT"] == u {
+	if p := e.PID(); p > 1 && e.Get("_SYSTEMD_UNIT") == u {
 		if t.pidUnit[h] == nil {
 			t.pidUnit[h] = map[int]string{}
 		}

@@ -125,7 +125,7 @@ func verdictFromExit(inv *Invocation) (Verdict, string) {
 		var last string
 		for _, e := range inv.Entries {
 			if e.Provenance() == journal.FromService {
-				if p, err := strconv.Atoi(e.Fields["PRIORITY"]); err != nil || p <= 4 || last == "" {
+				if p, err := strconv.Atoi(e.Get("PRIORITY")); err != nil || p <= 4 || last == "" {
 					last = e.Message()
 				}
 			}

@@ -481,8 +481,8 @@ func AuditFromJournal(entries []Entry) []AuditEvent {
 	hostOf := map[uint32]string{}
 	for i := range entries {
 		e := &entries[i]
-		if id, err := strconv.ParseUint(e.Fields["_AUDIT_ID"], 10, 32); err == nil {
-			hostOf[uint32(id)] = e.Fields["_HOSTNAME"]
+		if id, err := strconv.ParseUint(e.Get("_AUDIT_ID"), 10, 32); err == nil {
+			hostOf[uint32(id)] = e.Get("_HOSTNAME")
 		}
 		if msg, ok := journalAuditMessage(e); ok {
 			re.PushMessage(msg)
@@ -510,21 +510,21 @@ func journalAuditMessage(e *Entry) (*auparse.AuditMessage, bool) {
 	if !e.IsKernel() {
 		return nil, false // a line written to /dev/kmsg by a process is not an audit record
 	}
-	switch e.Fields["_TRANSPORT"] {
+	switch e.Get("_TRANSPORT") {
 	case "audit":
-		typ := e.Fields["_AUDIT_TYPE_NAME"]
+		typ := e.Get("_AUDIT_TYPE_NAME")
 		if !interestingTypes[typ] {
 			return nil, false
 		}
-		usec, err := strconv.ParseInt(e.Fields["_SOURCE_REALTIME_TIMESTAMP"], 10, 64)
+		usec, err := strconv.ParseInt(e.Get("_SOURCE_REALTIME_TIMESTAMP"), 10, 64)
 		if err != nil {
 			usec = e.Time.UnixMicro()
 		}
 		if mt, err = auparse.GetAuditMessageType(typ); err != nil {
-			n, _ := strconv.Atoi(e.Fields["_AUDIT_TYPE"])
+			n, _ := strconv.Atoi(e.Get("_AUDIT_TYPE"))
 			mt = auparse.AuditMessageType(n)
 		}
-		body = fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Fields["_AUDIT_ID"]) + strings.TrimPrefix(e.Message(), typ+" ")
+		body = fmt.Sprintf("audit(%d.%03d:%s): ", usec/1e6, (usec%1e6)/1000, e.Get("_AUDIT_ID")) + strings.TrimPrefix(e.Message(), typ+" ")
 	case "kernel":
 		rest, ok := strings.CutPrefix(e.Message(), "audit: type=")
 		if !ok {
@@ -551,7 +551,7 @@ func AuditEventFromEntry(e *Entry) (AuditEvent, bool) {
 	if !ok {
 		return AuditEvent{}, false
 	}
-	return AuditEvent{Time: msg.Timestamp, Serial: msg.Sequence, Records: []AuditRecord{recordOf(msg)}, Source: "journal", Host: e.Fields["_HOSTNAME"]}, true
+	return AuditEvent{Time: msg.Timestamp, Serial: msg.Sequence, Records: []AuditRecord{recordOf(msg)}, Source: "journal", Host: e.Get("_HOSTNAME")}, true
 }
 
 // MergeAudit joins events from audit.log and from the journal, dropping the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -222,17 +223,16 @@ func extractTar(r io.Reader, dir, name string) ([]Warning, error) {
 func WriteExport(w io.Writer, entries []Entry) error {
 	bw := bufio.NewWriter(w)
 	for _, e := range entries {
-		if _, ok := e.Fields["__REALTIME_TIMESTAMP"]; !ok && !e.Time.IsZero() {
+		fields := e.Fields
+		if _, ok := fields["__REALTIME_TIMESTAMP"]; fields == nil || !ok && !e.Time.IsZero() {
 			// sdjournal hands the entry's time apart from its fields.
-			f := make(map[string]string, len(e.Fields)+1)
-			for k, v := range e.Fields {
-				f[k] = v
+			fields = maps.Collect(e.All())
+			if _, ok := fields["__REALTIME_TIMESTAMP"]; !ok && !e.Time.IsZero() {
+				fields["__REALTIME_TIMESTAMP"] = strconv.FormatInt(e.Time.UnixMicro(), 10)
 			}
-			f["__REALTIME_TIMESTAMP"] = strconv.FormatInt(e.Time.UnixMicro(), 10)
-			e.Fields = f
 		}
-		keys := make([]string, 0, len(e.Fields))
-		for k := range e.Fields {
+		keys := make([]string, 0, len(fields))
+		for k := range fields {
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(i, j int) bool {
@@ -244,7 +244,7 @@ func WriteExport(w io.Writer, entries []Entry) error {
 			return keys[i] < keys[j]
 		})
 		for _, k := range keys {
-			v := e.Fields[k]
+			v := fields[k]
 			if binaryValue(v) {
 				bw.WriteString(k)
 				bw.WriteByte('\n')

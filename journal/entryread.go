@@ -158,31 +158,32 @@ func (r *entryReader) read(j *sdjournal.Journal) (Entry, error) {
 	if n > C.int64_t(len(r.buf)) {
 		return Entry{}, errors.New("entry changed while read")
 	}
-	fields, err := r.fields(int(n))
+	e, err := r.fields(int(n))
 	if err != nil {
 		return Entry{}, err
 	}
-	return Entry{Fields: fields, Time: time.UnixMicro(int64(usec)).UTC()}, nil
+	e.Time = time.UnixMicro(int64(usec)).UTC()
+	return e, nil
 }
 
 // fields parses the first n bytes of r.buf, as harden_read_entry wrote
-// them.
-func (r *entryReader) fields(n int) (map[string]string, error) {
+// them: an entry with its Fields, or with only the fields kept (lean).
+func (r *entryReader) fields(n int) (Entry, error) {
 	r.spans = r.spans[:0]
 	size := 0
 	for i := 0; i < n; {
 		if n-i < 4 {
-			return nil, errFieldFormat
+			return Entry{}, errFieldFormat
 		}
 		l := int(binary.NativeEndian.Uint32(r.buf[i:]))
 		from, to := i+4, i+4+l
 		if to > n {
-			return nil, errFieldFormat
+			return Entry{}, errFieldFormat
 		}
 		i = to
 		eq := bytes.IndexByte(r.buf[from:to], '=')
 		if eq < 0 {
-			return nil, errFieldFormat
+			return Entry{}, errFieldFormat
 		}
 		name, ok := r.name(r.buf[from : from+eq])
 		if !ok {
@@ -198,13 +199,21 @@ func (r *entryReader) fields(n int) (map[string]string, error) {
 		b.Write(r.buf[s.from:s.to])
 	}
 	all := b.String()
-	out := make(map[string]string, len(r.spans))
 	at := 0
+	if r.keep != nil {
+		kept := make([]keptField, len(r.spans))
+		for i, s := range r.spans {
+			kept[i] = keptField{s.name, all[at : at+s.to-s.from]}
+			at += s.to - s.from
+		}
+		return Entry{kept: kept}, nil
+	}
+	out := make(map[string]string, len(r.spans))
 	for _, s := range r.spans {
 		out[s.name] = all[at : at+s.to-s.from]
 		at += s.to - s.from
 	}
-	return out, nil
+	return Entry{Fields: out}, nil
 }
 
 // name is the key for a field named n, and whether it is kept.

@@ -508,7 +508,7 @@ func (x *indexReader) failures() {
 			return
 		}
 		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-			if IsManagerLine(e, e.Fields["UNIT"], MsgUnitFailureResult) {
+			if IsManagerLine(e, e.Get("UNIT"), MsgUnitFailureResult) {
 				x.note(e, true)
 			}
 			return true
@@ -728,7 +728,7 @@ func (x *indexReader) deniedPIDs(pids map[int]time.Time) map[int]bool {
 				return
 			}
 			x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-				if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && u != "init.scope" {
+				if u := e.Get("_SYSTEMD_UNIT"); u != "" && u != "init.scope" {
 					owned[p] = true
 					x.note(e, false)
 				}
@@ -856,7 +856,7 @@ func (x *indexReader) hostNewest(host string) (map[string]Entry, bool) {
 		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
 			return met, true
 		}
-		if u := e.Fields["_SYSTEMD_UNIT"]; u != "" && x.q.Matches(&e) && (host == "" || e.Host() == host) {
+		if u := e.Get("_SYSTEMD_UNIT"); u != "" && x.q.Matches(&e) && (host == "" || e.Host() == host) {
 			if _, seen := met[u]; !seen {
 				met[u] = e
 			}

@@ -37,12 +37,12 @@ func (q *Query) Matches(e *Entry) bool {
 	// provenance is judged later (the executor's, which journald could not
 	// always attach to the unit) are read. Runs are chosen from trusted
 	// fields only (Entry.Unit, Entry.InvocationID).
-	if e.Fields["_SYSTEMD_UNIT"] == q.Unit || e.Fields["UNIT"] == q.Unit ||
-		e.Fields["COREDUMP_UNIT"] == q.Unit || e.Fields["OBJECT_SYSTEMD_UNIT"] == q.Unit {
+	if e.Get("_SYSTEMD_UNIT") == q.Unit || e.Get("UNIT") == q.Unit ||
+		e.Get("COREDUMP_UNIT") == q.Unit || e.Get("OBJECT_SYSTEMD_UNIT") == q.Unit {
 		if q.Invocation != "" {
-			inv := e.Fields["_SYSTEMD_INVOCATION_ID"]
+			inv := e.Get("_SYSTEMD_INVOCATION_ID")
 			if inv == "" {
-				inv = e.Fields["INVOCATION_ID"]
+				inv = e.Get("INVOCATION_ID")
 			}
 			return inv == "" || inv == q.Invocation
 		}
@@ -53,7 +53,7 @@ func (q *Query) Matches(e *Entry) bool {
 
 func (q *Query) hostMatches(e *Entry) bool {
 	for _, h := range q.Hosts {
-		if e.Fields["_HOSTNAME"] == h || e.Fields["_MACHINE_ID"] == h {
+		if e.Get("_HOSTNAME") == h || e.Get("_MACHINE_ID") == h {
 			return true
 		}
 	}
@@ -75,7 +75,7 @@ const (
 // IsManagerLine reports whether e is PID 1's (or its executor's) message
 // about unit with the given MESSAGE_ID ("" = any).
 func IsManagerLine(e *Entry, unit, messageID string) bool {
-	if e.Fields["UNIT"] != unit || (messageID != "" && e.Fields["MESSAGE_ID"] != messageID) {
+	if e.Get("UNIT") != unit || (messageID != "" && e.Get("MESSAGE_ID") != messageID) {
 		return false
 	}
 	p := e.Provenance()

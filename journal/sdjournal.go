@@ -249,7 +249,7 @@ func runHost(j *sdjournal.Journal, q Query) []string {
 		if !q.Since.IsZero() && e.Time.Before(q.Since) {
 			return nil
 		}
-		if m := e.Fields["_MACHINE_ID"]; m != "" && (q.Invocation != "" && e.InvocationID() == q.Invocation || IsManagerLine(&e, q.Unit, MsgUnitFailureResult)) {
+		if m := e.Get("_MACHINE_ID"); m != "" && (q.Invocation != "" && e.InvocationID() == q.Invocation || IsManagerLine(&e, q.Unit, MsgUnitFailureResult)) {
 			return []string{m}
 		}
 	}

@@ -202,9 +202,9 @@ func healthyRun(es []journal.Entry, unit string) []journal.Entry {
 	var start, chatter []journal.Entry
 	for _, e := range es {
 		switch {
-		case e.Fields["_PID"] == "1" && e.Fields["UNIT"] == unit && (e.Fields["MESSAGE_ID"] == journal.MsgUnitStarting || e.Fields["MESSAGE_ID"] == "39f53479d3a045ac8e11786248231fbf"):
+		case e.Get("_PID") == "1" && e.Get("UNIT") == unit && (e.Get("MESSAGE_ID") == journal.MsgUnitStarting || e.Get("MESSAGE_ID") == "39f53479d3a045ac8e11786248231fbf"):
 			start = append(start, e)
-		case e.Fields["_SYSTEMD_UNIT"] == unit && e.Fields["_TRANSPORT"] == "stdout" && !failureRe.MatchString(e.Fields["MESSAGE"]):
+		case e.Get("_SYSTEMD_UNIT") == unit && e.Get("_TRANSPORT") == "stdout" && !failureRe.MatchString(e.Get("MESSAGE")):
 			chatter = append(chatter, e)
 		}
 	}

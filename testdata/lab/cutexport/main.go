@@ -37,14 +37,14 @@ func main() {
 	var out []journal.Entry
 	var first time.Time
 	for _, e := range es {
-		if (e.Fields["_SYSTEMD_UNIT"] == unit || e.Fields["UNIT"] == unit) && !e.Time.After(unitUntil) {
+		if (e.Get("_SYSTEMD_UNIT") == unit || e.Get("UNIT") == unit) && !e.Time.After(unitUntil) {
 			if first.IsZero() {
 				first = e.Time
 			}
 			out = append(out, e)
 			continue
 		}
-		tr := e.Fields["_TRANSPORT"]
+		tr := e.Get("_TRANSPORT")
 		if (tr == "audit" || tr == "kernel") && !first.IsZero() && e.Time.After(first.Add(-time.Minute)) && !e.Time.After(kernelUntil) {
 			out = append(out, e)
 		}
