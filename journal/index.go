@@ -876,8 +876,10 @@ func (x *indexReader) newestRun(e Entry, host, unit string, refusal func(string)
 	if x.runs[r.runKey] != nil { // explained anyway
 		return
 	}
-	defer x.on(x.hostJournal(host))()
-	for _, re := range x.readInvocation(r) {
+	// Read as a run to explain is, from the files around it: over all of
+	// a host's files (38 at journald's 4 GiB cap) each step touched
+	// every file.
+	for _, re := range x.readOwn(r) {
 		if re.Provenance() == FromService && refusal(re.Message()) {
 			x.note(&re, false)
 			break
@@ -949,18 +951,7 @@ func (x *indexReader) newest() (Entry, bool) {
 func (x *indexReader) readRun(r *runRef) []Entry {
 	var own []Entry
 	if r.inv != "" {
-		// First from the files around the run's time; a run that reaches
-		// the first of them, or is long, may go on in older files, and is
-		// read again from all its host's.
-		j, n, first := x.journalFor(r.host, r.at.Add(-runSpan), r.at.Add(time.Minute))
-		restore := x.on(j, n)
-		own = x.readInvocation(r)
-		restore()
-		if j != nil && (len(own) == 0 || len(own) >= indexTail || !own[0].Time.After(first.Add(kernelMargin))) {
-			restore = x.on(x.hostJournal(r.host))
-			own = x.readInvocation(r)
-			restore()
-		}
+		own = x.readOwn(r)
 	}
 	defer x.on(x.hostJournal(r.host))()
 	if r.inv == "" {
@@ -992,6 +983,23 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 	near = append(near, x.kernelLines(r.host, from, to)...)
 	sort.SliceStable(near, func(i, k int) bool { return near[i].Time.Before(near[k].Time) })
 	return near
+}
+
+// readOwn reads a run's own entries by its invocation ID (readInvocation):
+// first from the files around the run's time; a run that reaches the first
+// of them, or is long, may go on in older files, and is read again from
+// all its host's.
+func (x *indexReader) readOwn(r *runRef) []Entry {
+	j, n, first := x.journalFor(r.host, r.at.Add(-runSpan), r.at.Add(time.Minute))
+	restore := x.on(j, n)
+	own := x.readInvocation(r)
+	restore()
+	if j != nil && (len(own) == 0 || len(own) >= indexTail || !own[0].Time.After(first.Add(kernelMargin))) {
+		restore = x.on(x.hostJournal(r.host))
+		own = x.readInvocation(r)
+		restore()
+	}
+	return own
 }
 
 // kernelLines are the kernel's lines of host between from and to. Runs
