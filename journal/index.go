@@ -529,7 +529,7 @@ func (x *indexReader) byHost(walk func(host string)) {
 		return
 	}
 	for _, h := range hosts {
-		if len(x.q.Hosts) > 0 && !slices.Contains(x.q.Hosts, h) {
+		if !x.asked(h) {
 			continue
 		}
 		restore := x.on(x.hostJournal(h))
@@ -540,6 +540,32 @@ func (x *indexReader) byHost(walk func(host string)) {
 		// (mapped_linux.go): the next host's are not added to them.
 		releaseJournalPages()
 	}
+}
+
+// asked reports whether host's entries may be among those asked for
+// (--host names a host by its name or by its machine ID): its name is
+// asked for, or a machine ID of its files; when its machine IDs are not
+// known (the files are not routed) and a machine ID is asked for, true.
+// The walks host by host skipped every host of a fleet's folder when
+// asked for a machine ID, and said no unit had failed.
+func (x *indexReader) asked(host string) bool {
+	if len(x.q.Hosts) == 0 || host == "" || slices.Contains(x.q.Hosts, host) {
+		return true
+	}
+	if x.jfiles == nil {
+		return slices.ContainsFunc(x.q.Hosts, machineID)
+	}
+	for _, f := range x.jfiles {
+		if f.hosts[host] && slices.ContainsFunc(x.q.Hosts, func(h string) bool { return f.machines[h] }) {
+			return true
+		}
+	}
+	return false
+}
+
+// machineID: s has the form of a machine ID (32 lowercase hex digits).
+func machineID(s string) bool {
+	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // fileHosts are the hosts of the journal files, sorted, when there are
@@ -784,7 +810,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	// their pages stay few (unit by unit, a fleet's 50 hosts' files were
 	// all touched for each unit, faster than their pages could be let go).
 	for _, h := range hosts {
-		if len(x.q.Hosts) > 0 && h != "" && !slices.Contains(x.q.Hosts, h) {
+		if !x.asked(h) {
 			continue
 		}
 		met, complete := x.hostNewest(h)
@@ -1185,7 +1211,8 @@ func (x *indexReader) routeByHost() {
 // journalFile is what routing knows of one file.
 type journalFile struct {
 	path       string
-	hosts      map[string]bool
+	hosts      map[string]bool // _HOSTNAME values (_MACHINE_ID's without them)
+	machines   map[string]bool // _MACHINE_ID values
 	head, tail time.Time
 }
 
@@ -1200,6 +1227,14 @@ func describeFile(j *sdjournal.Journal, path string) (journalFile, bool) {
 	}
 	for _, h := range hosts {
 		jf.hosts[h] = true
+	}
+	machines, err := j.GetUniqueValues("_MACHINE_ID")
+	if err != nil {
+		return jf, false
+	}
+	jf.machines = map[string]bool{}
+	for _, m := range machines {
+		jf.machines[m] = true
 	}
 	at := func(c uint64, err error) time.Time {
 		if err != nil || c == 0 {

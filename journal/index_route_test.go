@@ -2,9 +2,11 @@ package journal
 
 import (
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,4 +200,60 @@ func TestUnitAtAgreesWithAllFiles(t *testing.T) {
 		t.Errorf("routed: %d runs, all files: %d runs", len(routed.runs), len(whole.runs))
 	}
 	t.Logf("%d lookups, %d runs", len(asks), len(routed.runs))
+}
+
+// A host asked for by its machine ID (--host) is walked: in a folder where
+// each file holds one host, the walks host by host compared the asked-for
+// names with the files' hostnames only, and triage said no unit had
+// failed. The folder: the real journal-remote output of a lab host (web2)
+// beside a copy of it as another machine (web3).
+func TestHostAskedByMachineID(t *testing.T) {
+	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
+		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
+	}
+	dir := t.TempDir()
+	web2 := filepath.Join("..", "testdata", "journal-remote-fleet", "remote-web2.journal")
+	entries, _, err := ReadJournal(JournalSpec{Files: []string{web2}}, Query{})
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+	b, err := os.ReadFile(web2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "remote-web2.journal"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	web3 := strings.Repeat("3", 32)
+	for i := range entries {
+		f := entries[i].Fields
+		f["_HOSTNAME"], f["_MACHINE_ID"], f["_BOOT_ID"] = "web3", web3, strings.Repeat("b", 32)
+	}
+	writeRemoteJournal(t, filepath.Join(dir, "remote-web3.journal"), entries)
+
+	for _, asked := range []string{"web3", web3} {
+		spec := JournalSpec{Dir: dir}
+		j, name, err := openJournal(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &indexReader{j: j, spec: spec, name: name, q: Query{Hosts: []string{asked}}, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+		x.routeByHost()
+		if hosts := x.fileHosts(); !slices.Equal(hosts, []string{"web2", "web3"}) {
+			t.Fatalf("hosts %v", hosts)
+		}
+		x.failures()
+		for _, sj := range x.subsets {
+			sj.j.Close()
+		}
+		j.Close()
+		if len(x.runs) == 0 {
+			t.Errorf("--host %s: no failed run found", asked)
+		}
+		for k := range x.runs {
+			if k.host != "web3" {
+				t.Errorf("--host %s: a run of %s", asked, k.host)
+			}
+		}
+	}
 }

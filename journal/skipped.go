@@ -64,7 +64,7 @@ func folderJournalFiles(dir string) []string {
 		switch {
 		case e.Type().IsRegular() && journalFileName(n):
 			out = append(out, filepath.Join(dir, n))
-		case e.IsDir() && len(n) == 32 && strings.Trim(n, "0123456789abcdef") == "":
+		case e.IsDir() && machineID(n):
 			sub, _ := os.ReadDir(filepath.Join(dir, n))
 			for _, s := range sub {
 				if s.Type().IsRegular() && journalFileName(s.Name()) {
