@@ -503,7 +503,7 @@ func (x *indexReader) intern(s string) string {
 
 // failures: PID 1's "Failed with result" messages.
 func (x *indexReader) failures() {
-	x.byHost(func(string) {
+	x.byFile(func() {
 		if !x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
 			return
 		}
@@ -568,6 +568,37 @@ func machineID(s string) bool {
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
+// byFile runs walk on each journal file alone (x.j is then that file), in
+// the order of their first entries, when routing knows the files; else
+// once on all of them. At each step of a walk libsystemd looks for the
+// next entry in every open file: over the 38 files of journald's 4 GiB cap
+// a step of the failures' walk cost 37 µs an entry. Only for walks whose
+// finds do not depend on the order across files (the failures, the
+// kernel's refusals); the others go host by host (byHost).
+func (x *indexReader) byFile(walk func()) {
+	if x.jfiles == nil {
+		walk()
+		return
+	}
+	files := slices.Clone(x.jfiles)
+	slices.SortStableFunc(files, func(a, b journalFile) int { return a.head.Compare(b.head) })
+	for _, f := range files {
+		if !x.q.Until.IsZero() && f.head.After(x.q.Until) || !x.q.Since.IsZero() && f.tail.Before(x.q.Since) {
+			continue
+		}
+		j := x.subset([]string{f.path})
+		if j == nil {
+			// Not to be opened alone now (rotated away): all together.
+			walk()
+			return
+		}
+		restore := x.on(j, 1)
+		walk()
+		restore()
+		boundPages()
+	}
+}
+
 // fileHosts are the hosts of the journal files, sorted, when there are
 // several and each file holds only one's entries; nil otherwise.
 func (x *indexReader) fileHosts() []string {
@@ -602,7 +633,7 @@ func (x *indexReader) kernel(refused func(string) string) {
 		at         time.Time
 	}
 	var found []refusal
-	x.byHost(func(string) {
+	x.byFile(func() {
 		if !x.match(kernelTerms) {
 			return
 		}
@@ -1269,11 +1300,21 @@ func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Jo
 	if paths == nil {
 		return nil, 0, time.Time{}
 	}
+	j := x.subset(paths)
+	if j == nil {
+		return nil, 0, time.Time{}
+	}
+	return j, len(paths), first
+}
+
+// subset is an open journal of paths (nil if they cannot be opened), kept
+// open among the last few asked for.
+func (x *indexReader) subset(paths []string) *sdjournal.Journal {
 	key := strings.Join(paths, "\x00")
 	x.use++
 	if sj := x.subsets[key]; sj != nil {
 		sj.used = x.use
-		return sj.j, len(paths), first
+		return sj.j
 	}
 	if len(x.subsets) >= maxSubsets {
 		// The least recently used that no reader is on goes (closing a
@@ -1296,10 +1337,10 @@ func (x *indexReader) journalFor(host string, from, to time.Time) (*sdjournal.Jo
 	boundPages()
 	j, err := sdjournal.NewJournalFromFiles(paths...)
 	if err != nil {
-		return nil, 0, time.Time{}
+		return nil
 	}
 	x.subsets[key] = &subset{j: j, used: x.use}
-	return j, len(paths), first
+	return j
 }
 
 // filesOf are the files of host ("": every host's) that hold entries
