@@ -1210,6 +1210,13 @@ func (x *indexReader) routeByHost() {
 		files = x.spec.Files
 	case x.spec.Dir != "":
 		files = folderJournalFiles(x.spec.Dir)
+	case len(x.spec.Files) == 0:
+		// The local journal: where libsystemd looks for its files (a
+		// host at journald's 4 GiB cap has some 40). A file rotated or
+		// removed while triage reads is looked up among all of them.
+		for _, d := range localJournalDirs {
+			files = append(files, folderJournalFiles(d)...)
+		}
 	}
 	if len(files) < 2 {
 		return
@@ -1238,6 +1245,10 @@ func (x *indexReader) routeByHost() {
 		}
 	}
 }
+
+// localJournalDirs are the folders of the local journal's files, each
+// with a folder per machine ID (sd_journal_open's, namespaces aside).
+var localJournalDirs = []string{"/run/log/journal", "/var/log/journal"}
 
 // journalFile is what routing knows of one file.
 type journalFile struct {

@@ -257,3 +257,35 @@ func TestHostAskedByMachineID(t *testing.T) {
 		}
 	}
 }
+
+// The local journal is routed as a folder is: its files are found where
+// libsystemd looks for them, in a folder per machine ID (here the real
+// two-host files, in a folder named as a machine ID under a stand-in for
+// /var/log/journal).
+func TestLocalJournalIsRouted(t *testing.T) {
+	root := t.TempDir()
+	mid := filepath.Join(root, "98132573faf3459bb78f6df19c841b02")
+	if err := os.Mkdir(mid, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := filepath.Glob(filepath.Join("..", "testdata", "journal-remote-fleet", "*.journal"))
+	for _, f := range src {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(mid, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func(dirs []string) { localJournalDirs = dirs }(localJournalDirs)
+	localJournalDirs = []string{filepath.Join(root, "absent"), root}
+	x := &indexReader{spec: JournalSpec{}, files: 1}
+	x.routeByHost()
+	if len(src) != 2 || len(x.jfiles) != 2 {
+		t.Fatalf("%d files routed of %d", len(x.jfiles), len(src))
+	}
+	if hosts := fleetHosts(x); !slices.Equal(hosts, []string{"lab-renamed", "labvm", "web2"}) {
+		t.Errorf("hosts %v", hosts)
+	}
+}

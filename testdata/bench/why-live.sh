@@ -15,6 +15,7 @@
 #
 #   testdata/bench/why-live.sh          # 8400 MB of export, ~4 GB of files
 #   testdata/bench/why-live.sh 1000     # smaller
+#   HARDEN_BASELINE=/tmp/harden-old testdata/bench/why-live.sh   # triage beside another build
 #
 # Needs root and the VM lab's cached root file system (testdata/lab/lab.sh
 # builds it); the data set is built once under /var/tmp (harden-healthy95-SIZE,
@@ -115,5 +116,20 @@ for unit in live-web bench-target; do
 	printf '%-13s harden why: %.3f s warm, %.2f s cold, %d MB | journalctl -u -n 200: %.3f s warm, %.2f s cold\n' \
 		"$unit" "$t_warm" "$t_cold" "$m" "$j_warm" "$j_cold"
 done
+# Triage of the whole live journal (every failure in its 4 GiB): twice
+# each, alternated with HARDEN_BASELINE (another harden binary, if given).
+[ -n "${HARDEN_BASELINE:-}" ] && install -m 0755 "$HARDEN_BASELINE" "$root/usr/local/bin/harden-baseline"
+for i in 1 2; do
+	for bin in harden ${HARDEN_BASELINE:+harden-baseline}; do
+		tri=(inside "$bin" triage)
+		printf '%-16s triage of the live journal: %.2f s, %d MB\n' "$bin" "$(once "${tri[@]}")" "$(rss "${tri[@]}")"
+	done
+done
+inside harden triage > "$tmp/triage.out" 2>&1 || true
+echo "harden triage: $(wc -l < "$tmp/triage.out") lines"
+if [ -n "${HARDEN_BASELINE:-}" ]; then
+	inside harden-baseline triage > "$tmp/triage-baseline.out" 2>&1 || true
+	cmp -s "$tmp/triage.out" "$tmp/triage-baseline.out" && echo "the same output as the baseline's" || echo "output differs from the baseline's"
+fi
 echo "--- harden why live-web"
 inside harden why live-web || true
