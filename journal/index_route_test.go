@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -205,33 +204,10 @@ func TestUnitAtAgreesWithAllFiles(t *testing.T) {
 // A host asked for by its machine ID (--host) is walked: in a folder where
 // each file holds one host, the walks host by host compared the asked-for
 // names with the files' hostnames only, and triage said no unit had
-// failed. The folder: the real journal-remote output of a lab host (web2)
-// beside a copy of it as another machine (web3).
+// failed (web2AndWeb3's folder).
 func TestHostAskedByMachineID(t *testing.T) {
-	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
-		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
-	}
-	dir := t.TempDir()
-	web2 := filepath.Join("..", "testdata", "journal-remote-fleet", "remote-web2.journal")
-	entries, _, err := ReadJournal(JournalSpec{Files: []string{web2}}, Query{})
-	if err != nil || len(entries) == 0 {
-		t.Fatalf("%d entries, %v", len(entries), err)
-	}
-	b, err := os.ReadFile(web2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "remote-web2.journal"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	web3 := strings.Repeat("3", 32)
-	for i := range entries {
-		f := entries[i].Fields
-		f["_HOSTNAME"], f["_MACHINE_ID"], f["_BOOT_ID"] = "web3", web3, strings.Repeat("b", 32)
-	}
-	writeRemoteJournal(t, filepath.Join(dir, "remote-web3.journal"), entries)
-
-	for _, asked := range []string{"web3", web3} {
+	dir := web2AndWeb3(t)
+	for _, asked := range []string{"web3", web3ID} {
 		spec := JournalSpec{Dir: dir}
 		j, name, err := openJournal(spec)
 		if err != nil {

@@ -465,13 +465,14 @@ func writeRemoteJournal(t *testing.T, path string, entries []Entry) {
 	}
 }
 
-// In a folder of several machines, the walk for one run reads that run's
-// machine only: another machine's kernel and audit entries of the same
-// minutes, with the same PIDs, are not the run's evidence. The folder is
-// the real journal-remote output of a lab host (web2) beside a copy of it
-// as a third machine (the bench's replicated fleet, in small): every run
-// of one has a twin at the same moment in the other.
-func TestReadJournalKeepsToTheRunsMachine(t *testing.T) {
+// web3ID is the machine ID of web2AndWeb3's copy.
+var web3ID = strings.Repeat("3", 32)
+
+// web2AndWeb3 is a folder of the real journal-remote output of a lab host
+// (web2) beside a copy of it as another machine (web3, machine ID web3ID):
+// the bench's replicated fleet, in small.
+func web2AndWeb3(t *testing.T) string {
+	t.Helper()
 	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
 		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
 	}
@@ -483,16 +484,30 @@ func TestReadJournalKeepsToTheRunsMachine(t *testing.T) {
 	}
 	for i := range entries {
 		f := entries[i].Fields
-		f["_HOSTNAME"], f["_MACHINE_ID"], f["_BOOT_ID"] = "web3", strings.Repeat("3", 32), strings.Repeat("b", 32)
+		f["_HOSTNAME"], f["_MACHINE_ID"], f["_BOOT_ID"] = "web3", web3ID, strings.Repeat("b", 32)
 	}
 	writeRemoteJournal(t, filepath.Join(dir, "remote-web3.journal"), entries)
 	b, err := os.ReadFile(web2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "remote-web2.journal"), b, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "remote-web2.journal"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
-	spec := JournalSpec{Dir: dir}
+// In a folder of several machines, the walk for one run reads that run's
+// machine only: another machine's kernel and audit entries of the same
+// minutes, with the same PIDs, are not the run's evidence. The folder is
+// the real journal-remote output of a lab host (web2) beside a copy of it
+// as a third machine (the bench's replicated fleet, in small): every run
+// of one has a twin at the same moment in the other.
+func TestReadJournalKeepsToTheRunsMachine(t *testing.T) {
+	if _, err := os.Stat("/lib/systemd/systemd-journal-remote"); err != nil {
+		t.Fatal("systemd-journal-remote is needed (apt-get install systemd-journal-remote)")
+	}
+	spec := JournalSpec{Dir: web2AndWeb3(t)}
 	hostsOf := func(q Query) map[string]int {
 		entries, _, err := ReadJournal(spec, q)
 		if err != nil {
