@@ -296,7 +296,7 @@ const mappedMax = 64 << 20
 const residentMax = 140 << 20
 
 // pace releases the journal's mapped pages past the bounds, looking every
-// 256th lookup or entry read: the watcher looks every 10 ms
+// 256th lookup or entry read: the watcher looks every 2 ms
 // (watchMappedPages), and lookups over the load set's 7 files mapped 60 MB
 // within 4 ms.
 func (x *indexReader) pace() {
