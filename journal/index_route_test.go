@@ -244,16 +244,7 @@ func TestLocalJournalIsRouted(t *testing.T) {
 	if err := os.Mkdir(mid, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	src, _ := filepath.Glob(filepath.Join("..", "testdata", "journal-remote-fleet", "*.journal"))
-	for _, f := range src {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(mid, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	src := copyFleet(t, mid)
 	defer func(dirs []string) { localJournalDirs = dirs }(localJournalDirs)
 	localJournalDirs = []string{filepath.Join(root, "absent"), root}
 	x := &indexReader{spec: JournalSpec{}, files: 1}
@@ -264,4 +255,65 @@ func TestLocalJournalIsRouted(t *testing.T) {
 	if hosts := fleetHosts(x); !slices.Equal(hosts, []string{"lab-renamed", "labvm", "web2"}) {
 		t.Errorf("hosts %v", hosts)
 	}
+}
+
+// A file that cannot be opened alone any more (journald rotated or removed
+// it after routing read it) does not lose the walk's finds: the walk goes
+// over all the files together, as the journal opened them. The real
+// two-host files, copied; one is removed once routed.
+func TestWalkWhenAFileIsGone(t *testing.T) {
+	dir := t.TempDir()
+	copyFleet(t, dir)
+	failed := func(remove bool) map[runKey]bool {
+		spec := JournalSpec{Dir: dir}
+		j, name, err := openJournal(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+		x.routeByHost()
+		if len(x.jfiles) != 2 {
+			t.Fatalf("%d files routed", len(x.jfiles))
+		}
+		if remove {
+			if err := os.Rename(x.jfiles[1].path, x.jfiles[1].path+".gone"); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Rename(x.jfiles[1].path+".gone", x.jfiles[1].path)
+		}
+		x.failures()
+		for _, sj := range x.subsets {
+			sj.j.Close()
+		}
+		out := map[runKey]bool{}
+		for k, r := range x.runs {
+			out[k] = r.failed
+		}
+		return out
+	}
+	all, gone := failed(false), failed(true)
+	if len(all) == 0 || !maps.Equal(all, gone) {
+		t.Errorf("failed runs: %d with every file, %d with one gone after routing", len(all), len(gone))
+	}
+}
+
+// copyFleet copies the real two-host journal files into dir and returns
+// their paths there.
+func copyFleet(t *testing.T, dir string) []string {
+	t.Helper()
+	src, _ := filepath.Glob(filepath.Join("..", "testdata", "journal-remote-fleet", "*.journal"))
+	var out []string
+	for _, f := range src {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, filepath.Base(f))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
 }
