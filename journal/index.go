@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -63,12 +64,51 @@ const (
 	kernelBuffer = 50000
 )
 
-type runKey struct{ host, unit, inv string }
+type runKey struct {
+	host, unit string
+	inv        invocation
+}
 
 type runRef struct {
 	runKey
 	at     time.Time
 	failed bool
+}
+
+// runState is what is held of a run to explain until it is read (the
+// runs map's values: 109,000 runs of the load set held as pointers to
+// runRefs, with their invocation IDs as strings, were 22 MB of a 37 MB
+// live heap, and the heap sits at its soft limit).
+type runState struct {
+	at     int64 // µs since the epoch
+	failed bool
+}
+
+// invocation is an invocation ID: 16 bytes when it has the form journald
+// gives them (32 lowercase hex digits), else the string as it is.
+type invocation struct {
+	id    [16]byte
+	isID  bool
+	other string
+}
+
+func invocationOf(s string) invocation {
+	var v invocation
+	if id128(s) {
+		if _, err := hex.Decode(v.id[:], []byte(s)); err == nil {
+			v.isID = true
+			return v
+		}
+	}
+	v.other = strings.Clone(s)
+	return v
+}
+
+func (v invocation) String() string {
+	if v.isID {
+		return hex.EncodeToString(v.id[:])
+	}
+	return v.other
 }
 
 // indexSpec is the journal to open through libsystemd when every journal
@@ -154,7 +194,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	}
 	defer j.Close()
 	defer watchMappedPages(mappedMax, residentMax)()
-	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
 	defer func() {
 		if x.kern.j != nil {
 			x.kern.j.Close()
@@ -231,9 +271,12 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		}
 	}
 	refs := make([]*runRef, 0, len(x.runs))
-	for _, r := range x.runs {
-		refs = append(refs, r)
+	for k, st := range x.runs {
+		refs = append(refs, &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed})
 	}
+	// What is known of a run is let go once it is read: 100,000 failed
+	// runs were a quarter of the live heap, held to the end.
+	x.runs = nil
 	// Host by host, each host's oldest first: a host's files and its
 	// kernel's lines are then read in one stretch (runs in time order
 	// across a fleet's 50 hosts touched every host's files in turn, and
@@ -245,11 +288,8 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		if !refs[i].at.Equal(refs[k].at) {
 			return refs[i].at.Before(refs[k].at)
 		}
-		return refs[i].unit+refs[i].inv < refs[k].unit+refs[k].inv
+		return refs[i].unit+refs[i].inv.String() < refs[k].unit+refs[k].inv.String()
 	})
-	// What is known of a run is let go once it is read: 100,000 failed
-	// runs were a quarter of the live heap, held to the end.
-	x.runs = nil
 	host := ""
 	for i, r := range refs {
 		if i > 0 && r.host != host {
@@ -257,7 +297,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		}
 		host = r.host
 		refs[i] = nil
-		fn(&IndexedRun{Host: r.host, Unit: r.unit, Invocation: r.inv, Failed: r.failed, Entries: x.readRun(r)})
+		fn(&IndexedRun{Host: r.host, Unit: r.unit, Invocation: r.inv.String(), Failed: r.failed, Entries: x.readRun(r)})
 	}
 	return x.warns
 }
@@ -267,7 +307,7 @@ type indexReader struct {
 	spec  JournalSpec
 	name  string
 	q     Query
-	runs  map[runKey]*runRef
+	runs  map[runKey]runState
 	names map[string]string // see intern
 	kern  *kernelWindow
 	// dumped are the units systemd-coredump wrote of (one read of the
@@ -477,18 +517,19 @@ func (x *indexReader) note(e *Entry, failed bool) {
 	}
 	// Copies: the entry's values share their memory with the whole
 	// entry's, and a run is held until it is read.
-	k := runKey{x.intern(e.Host()), x.intern(u), strings.Clone(e.InvocationID())}
-	r := x.runs[k]
-	if r == nil {
-		r = &runRef{runKey: k, at: e.Time}
-		x.runs[k] = r
+	k := runKey{x.intern(e.Host()), x.intern(u), invocationOf(e.InvocationID())}
+	at := e.Time.UnixMicro()
+	r, ok := x.runs[k]
+	if !ok {
+		r.at = at
 	}
 	if failed && !r.failed {
-		r.failed, r.at = true, e.Time
+		r.failed, r.at = true, at
 	}
-	if !r.failed && e.Time.After(r.at) {
-		r.at = e.Time
+	if !r.failed && at > r.at {
+		r.at = at
 	}
+	x.runs[k] = r
 }
 
 // intern is s, held once however many runs name it (hosts, units).
@@ -553,7 +594,7 @@ func (x *indexReader) asked(host string) bool {
 		return true
 	}
 	if x.jfiles == nil {
-		return slices.ContainsFunc(x.q.Hosts, machineID)
+		return slices.ContainsFunc(x.q.Hosts, id128)
 	}
 	for _, f := range x.jfiles {
 		if f.hosts[host] && slices.ContainsFunc(x.q.Hosts, func(h string) bool { return f.machines[h] }) {
@@ -563,8 +604,9 @@ func (x *indexReader) asked(host string) bool {
 	return false
 }
 
-// machineID: s has the form of a machine ID (32 lowercase hex digits).
-func machineID(s string) bool {
+// id128: s has the form journald gives machine, boot and invocation IDs
+// (32 lowercase hex digits).
+func id128(s string) bool {
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
@@ -833,8 +875,8 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	// lookup steps back from the tail of every file it is given).
 	known := map[[2]string]time.Time{}
 	for k, r := range x.runs {
-		if hu := [2]string{k.host, k.unit}; r.at.After(known[hu]) {
-			known[hu] = r.at
+		if hu, at := [2]string{k.host, k.unit}, time.UnixMicro(r.at).UTC(); at.After(known[hu]) {
+			known[hu] = at
 		}
 	}
 	// Host by host: the lookups of one host go to its files only, and
@@ -929,8 +971,8 @@ func (x *indexReader) newestRun(e Entry, host, unit string, refusal func(string)
 	if e.Unit() != unit || e.InvocationID() == "" || host != "" && e.Host() != host {
 		return
 	}
-	r := &runRef{runKey: runKey{e.Host(), unit, e.InvocationID()}, at: e.Time}
-	if x.runs[r.runKey] != nil { // explained anyway
+	r := &runRef{runKey: runKey{e.Host(), unit, invocationOf(e.InvocationID())}, at: e.Time}
+	if _, ok := x.runs[r.runKey]; ok { // explained anyway
 		return
 	}
 	// Read as a run to explain is, from the files around it: over all of
@@ -1007,11 +1049,11 @@ func (x *indexReader) newest() (Entry, bool) {
 // invocation on its lines about a unit from its start until the next one.)
 func (x *indexReader) readRun(r *runRef) []Entry {
 	var own []Entry
-	if r.inv != "" {
+	if r.inv != (invocation{}) {
 		own = x.readOwn(r)
 	}
 	defer x.on(x.hostJournal(r.host))()
-	if r.inv == "" {
+	if r.inv == (invocation{}) {
 		// No invocation ID (rare: a process journald could not place):
 		// the unit's lines in the minutes before.
 		if x.match([]string{"_SYSTEMD_UNIT=" + r.unit}, []string{"UNIT=" + r.unit}) {
@@ -1146,11 +1188,12 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 // indexTail backwards from the end and, when there were more, the first
 // indexHead.
 func (x *indexReader) readInvocation(r *runRef) []Entry {
-	if !x.match([]string{"_SYSTEMD_INVOCATION_ID=" + r.inv}, []string{"INVOCATION_ID=" + r.inv}) {
+	inv := r.inv.String()
+	if !x.match([]string{"_SYSTEMD_INVOCATION_ID=" + inv}, []string{"INVOCATION_ID=" + inv}) {
 		return nil
 	}
 	keep := func(e *Entry) bool {
-		return x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == r.inv
+		return x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == inv
 	}
 	if err := x.j.SeekTail(); err != nil {
 		x.fail(err)

@@ -22,7 +22,7 @@ func openFleet(t *testing.T) *indexReader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+	x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
 	t.Cleanup(func() {
 		for _, sj := range x.subsets {
 			sj.j.Close()
@@ -195,7 +195,7 @@ func TestUnitAtAgreesWithAllFiles(t *testing.T) {
 		routed.unitAt(a.host, a.unit, a.at)
 		whole.unitAt(a.host, a.unit, a.at)
 	}
-	if len(routed.runs) == 0 || !maps.EqualFunc(routed.runs, whole.runs, func(a, b *runRef) bool { return a.at.Equal(b.at) }) {
+	if len(routed.runs) == 0 || !maps.Equal(routed.runs, whole.runs) {
 		t.Errorf("routed: %d runs, all files: %d runs", len(routed.runs), len(whole.runs))
 	}
 	t.Logf("%d lookups, %d runs", len(asks), len(routed.runs))
@@ -213,7 +213,7 @@ func TestHostAskedByMachineID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := &indexReader{j: j, spec: spec, name: name, q: Query{Hosts: []string{asked}}, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+		x := &indexReader{j: j, spec: spec, name: name, q: Query{Hosts: []string{asked}}, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
 		x.routeByHost()
 		if hosts := x.fileHosts(); !slices.Equal(hosts, []string{"web2", "web3"}) {
 			t.Fatalf("hosts %v", hosts)
@@ -271,7 +271,7 @@ func TestWalkWhenAFileIsGone(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer j.Close()
-		x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]*runRef{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+		x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
 		x.routeByHost()
 		if len(x.jfiles) != 2 {
 			t.Fatalf("%d files routed", len(x.jfiles))

@@ -64,7 +64,7 @@ func folderJournalFiles(dir string) []string {
 		switch {
 		case e.Type().IsRegular() && journalFileName(n):
 			out = append(out, filepath.Join(dir, n))
-		case e.IsDir() && machineID(n):
+		case e.IsDir() && id128(n):
 			sub, _ := os.ReadDir(filepath.Join(dir, n))
 			for _, s := range sub {
 				if s.Type().IsRegular() && journalFileName(s.Name()) {
