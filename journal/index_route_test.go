@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,4 +317,22 @@ func copyFleet(t *testing.T, dir string) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// An invocation ID held as 16 bytes reads back as it was written, and one
+// of another form (a hostile or damaged field: upper case, short) is kept
+// as it is: the lookups by invocation match the journal's exact text.
+func TestInvocationReadsBackAsWritten(t *testing.T) {
+	for _, s := range []string{"", "5b94593f5ed74823bc6cb15f7ca7d1c9", "5B94593F5ED74823BC6CB15F7CA7D1C9", "short", "00000000000000000000000000000000", "5b94593f5ed74823bc6cb15f7ca7d1c9\x00"} {
+		v := invocationOf(s)
+		if v.String() != s {
+			t.Errorf("%q read back as %q", s, v.String())
+		}
+		if (v == invocation{}) != (s == "") {
+			t.Errorf("%q: held as no invocation: %v", s, v == invocation{})
+		}
+	}
+	if invocationOf("5b94593f5ed74823bc6cb15f7ca7d1c9") != invocationOf(strings.Clone("5b94593f5ed74823bc6cb15f7ca7d1c9")) {
+		t.Error("the same ID held twice as different keys")
+	}
 }
