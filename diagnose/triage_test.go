@@ -28,13 +28,14 @@ func captureReport(t testing.TB) *Report {
 // the hosts came in; answers come worst first, then newest.
 func TestFoldAnswers(t *testing.T) {
 	rep := captureReport(t)
+	encode := true
 	at := func(host, time, inv string, v Verdict, cause string) answer {
 		r := *rep
 		r.Hosts, r.Time, r.Invocation, r.Verdict, r.Cause = []string{host}, time, inv, v, cause
 		if v != VerdictSandbox {
 			r.Findings = nil
 		}
-		a, err := newAnswer(&r)
+		a, err := newAnswer(&r, encode)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,6 +72,22 @@ func TestFoldAnswers(t *testing.T) {
 	if a := foldAnswers([]answer{older}); a.Sandbox() || a.Len() != 1 {
 		t.Errorf("one unknown answer: sandbox %v, %d", a.Sandbox(), a.Len())
 	}
+	// Answers kept as lines only (LinesOnly: text output) print the same.
+	encode = false
+	lines := foldAnswers([]answer{at("web1", "2026-11-18T10:00:00Z", "aaa", VerdictUnknown, "older words"),
+		at("web2", "2026-11-18T11:00:00Z", "bbb", VerdictUnknown, "newer words"), at("web1", "2026-11-18T09:00:00Z", "ccc", VerdictSandbox, "")})
+	var only strings.Builder
+	if err := lines.WriteText(&only, Colors{}); err != nil {
+		t.Fatal(err)
+	}
+	if only.String() != kept.String() || !lines.Sandbox() {
+		t.Errorf("lines only:\n%s\nwith reports:\n%s", only.String(), kept.String())
+	}
+	for r := range lines.All() {
+		if r.Unit == "" || r.Time == "" || len(r.Hosts) == 0 {
+			t.Errorf("a lines-only answer without its unit, time or hosts: %+v", r)
+		}
+	}
 }
 
 // BenchmarkAnswersOutput: 40,000 answers held, folded, decoded and printed
@@ -81,7 +98,7 @@ func BenchmarkAnswersOutput(b *testing.B) {
 	for i := range rows {
 		r := *rep
 		r.Unit = fmt.Sprintf("svc-%05d.service", i)
-		a, err := newAnswer(&r)
+		a, err := newAnswer(&r, true)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -102,6 +102,9 @@ func triageRun(opts *TriageOptions) error {
 		debug.SetMemoryLimit(80 << 20)
 	}
 	t := diagnose.NewTriageStream(ev.Denials, ev.Config, ev.Host)
+	if opts.Output != "json" {
+		t.LinesOnly()
+	}
 	n := 0
 	var scanWarns []journal.Warning
 	if ev.Indexed() {
