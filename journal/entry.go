@@ -225,7 +225,7 @@ var leanFields = []string{"MESSAGE", "MESSAGE_ID", "PRIORITY", "_PID", "_UID", "
 	"SYSLOG_IDENTIFIER", "_SYSTEMD_CGROUP", "SYSLOG_FACILITY"}
 
 // Lean returns a copy of the entry with only the fields the diagnosis
-// reads.
+// reads, to be held (an entry read lean already is one).
 func (e *Entry) Lean() Entry {
 	if e.Fields == nil {
 		return *e

@@ -496,15 +496,6 @@ func (x *indexReader) entry() (Entry, bool) {
 	return e, true
 }
 
-// lean is e with only the fields the diagnosis reads, to be held: triage's
-// reader reads no others.
-func (x *indexReader) lean(e *Entry) Entry {
-	if x.read != nil && x.read.keep != nil {
-		return *e
-	}
-	return e.Lean()
-}
-
 // note records that e's run is worth explaining (failed: PID 1 says it
 // failed).
 func (x *indexReader) note(e *Entry, failed bool) {
@@ -1059,7 +1050,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 		if x.match([]string{"_SYSTEMD_UNIT=" + r.unit}, []string{"UNIT=" + r.unit}) {
 			x.each(r.at.Add(-2*time.Minute), r.at.Add(kernelMargin), func(e *Entry) bool {
 				if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == "" {
-					own = append(own, x.lean(e))
+					own = append(own, e.Lean())
 				}
 				return len(own) < indexHead+indexTail
 			})
@@ -1074,7 +1065,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 	if x.dumped[r.unit] && x.match([]string{"COREDUMP_UNIT=" + r.unit}) {
 		x.each(from, to, func(e *Entry) bool {
 			if x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit {
-				near = append(near, x.lean(e))
+				near = append(near, e.Lean())
 			}
 			return true
 		})
@@ -1154,7 +1145,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		}
 		k.readTo = e.Time
 		if e.IsKernel() && x.q.Matches(&e) && (k.host == "" || e.Host() == k.host) {
-			k.lines = append(k.lines, x.lean(&e))
+			k.lines = append(k.lines, e.Lean())
 		}
 	}
 	// Forget what no later run will ask for.
@@ -1170,7 +1161,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 	if !k.forgotTo.IsZero() && from.Before(k.forgotTo) && x.match(x.onHost(host, kernelTerms)...) {
 		x.each(from, k.forgotTo, func(e *Entry) bool {
 			if e.IsKernel() && x.q.Matches(e) && e.Host() == host && len(out) < kernelMax {
-				out = append(out, x.lean(e))
+				out = append(out, e.Lean())
 			}
 			return true
 		})
@@ -1212,7 +1203,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 		}
 		e, ok := x.entry()
 		if ok && keep(&e) {
-			tail = append(tail, x.lean(&e))
+			tail = append(tail, e.Lean())
 		}
 		if len(tail) == indexTail {
 			whole = false
@@ -1226,7 +1217,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 				return false
 			}
 			if keep(e) {
-				own = append(own, x.lean(e))
+				own = append(own, e.Lean())
 			}
 			return len(own) < indexHead
 		})
