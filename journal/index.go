@@ -1361,10 +1361,18 @@ func (x *indexReader) subset(paths []string) *sdjournal.Journal {
 		sj.used = x.use
 		return sj.j
 	}
+	// A journal's first lookups map its files' hash tables: several MB
+	// each, and a subset opened every few runs took 60 MB past the bound
+	// between two looks.
+	boundPages()
+	j, err := sdjournal.NewJournalFromFiles(paths...)
+	if err != nil {
+		return nil // (and none closed: a caller may hold one it asked for before)
+	}
 	if len(x.subsets) >= maxSubsets {
 		// The least recently used that no reader is on goes (closing a
 		// journal in use would leave the reader with freed memory); when
-		// all are in use, one more is opened.
+		// all are in use, one more is kept.
 		oldest := ""
 		for k, sj := range x.subsets {
 			if sj.readers == 0 && (oldest == "" || sj.used < x.subsets[oldest].used) {
@@ -1375,14 +1383,6 @@ func (x *indexReader) subset(paths []string) *sdjournal.Journal {
 			x.subsets[oldest].j.Close()
 			delete(x.subsets, oldest)
 		}
-	}
-	// A journal's first lookups map its files' hash tables: several MB
-	// each, and a subset opened every few runs took 60 MB past the bound
-	// between two looks.
-	boundPages()
-	j, err := sdjournal.NewJournalFromFiles(paths...)
-	if err != nil {
-		return nil
 	}
 	x.subsets[key] = &subset{j: j, used: x.use}
 	return j

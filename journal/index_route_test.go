@@ -163,8 +163,12 @@ func TestSubsetInUseStaysOpen(t *testing.T) {
 	}
 	restore()
 
+	// A journal that cannot be opened (a file rotated away) closes none.
 	x = openFleet(t)
 	web2, _ = x.hostJournal("web2")
+	if x.subset([]string{filepath.Join(t.TempDir(), "gone.journal")}) != nil || !open(x, web2) {
+		t.Error("a failed open closed web2's journal")
+	}
 	x.hostJournal("labvm")
 	if open(x, web2) || len(x.subsets) != 1 {
 		t.Errorf("%d journals open, web2's (in no use) among them: %v", len(x.subsets), open(x, web2))
