@@ -31,3 +31,15 @@ for s in $scen; do cp "$repo/testdata/captures/$s/units/"* "$repo/testdata/fleet
 rm -rf "$repo/testdata/journal-compact"; mkdir -p "$repo/testdata/journal-compact"
 SYSTEMD_JOURNAL_COMPACT=1 "$remote" --compress=yes --output="$repo/testdata/journal-compact/remote-labvm.journal" \
 	"$repo/testdata/captures/protectsystem-strict/journal.export" "$repo/testdata/captures/hostile-output/journal.export"
+
+# The regular layout (64-bit offsets, items with their hashes), as systemd
+# writes with SYSTEMD_JOURNAL_COMPACT=0, and compact files with fields long
+# enough to be compressed (bind9's own long lines): journal/journalfile
+# reads both layouts and zstd-compressed fields.
+rm -rf "$repo/testdata/journal-regular" "$repo/testdata/journal-long-fields"
+mkdir -p "$repo/testdata/journal-regular" "$repo/testdata/journal-long-fields"
+SYSTEMD_JOURNAL_COMPACT=0 "$remote" --compress=yes --output="$repo/testdata/journal-regular/remote-labvm.journal" \
+	"$repo/testdata/captures/protectsystem-strict/journal.export" "$repo/testdata/captures/hostile-output/journal.export" \
+	"$repo/testdata/captures/real-named-cache/journal.export"
+SYSTEMD_JOURNAL_COMPACT=1 "$remote" --compress=yes --output="$repo/testdata/journal-long-fields/remote-labvm.journal" \
+	"$repo/testdata/captures/real-named-cache/journal.export" "$repo/testdata/captures/real-named-cache-trixie/journal.export"
