@@ -72,6 +72,7 @@ import (
 	"unsafe"
 
 	"github.com/coreos/go-systemd/v22/sdjournal"
+	"github.com/harden-tool/harden/journal/journalfile"
 )
 
 // Reading an entry is most of what triage costs where the failures are the
@@ -111,6 +112,8 @@ type entryReader struct {
 	keep  map[string]string
 	buf   []byte
 	spans []fieldSpan
+	// fileBuf holds the fields kept of an entry read directly (readFile).
+	fileBuf []byte
 	// names interns field names when every field is kept.
 	names map[string]string
 }
@@ -170,7 +173,6 @@ func (r *entryReader) read(j *sdjournal.Journal) (Entry, error) {
 // them: an entry with its Fields, or with only the fields kept (lean).
 func (r *entryReader) fields(n int) (Entry, error) {
 	r.spans = r.spans[:0]
-	size := 0
 	for i := 0; i < n; {
 		if n-i < 4 {
 			return Entry{}, errFieldFormat
@@ -181,22 +183,37 @@ func (r *entryReader) fields(n int) (Entry, error) {
 			return Entry{}, errFieldFormat
 		}
 		i = to
-		eq := bytes.IndexByte(r.buf[from:to], '=')
-		if eq < 0 {
-			return Entry{}, errFieldFormat
+		if err := r.span(r.buf[from:to], from); err != nil {
+			return Entry{}, err
 		}
-		name, ok := r.name(r.buf[from : from+eq])
-		if !ok {
-			continue
-		}
-		r.spans = append(r.spans, fieldSpan{name, from + eq + 1, to})
-		size += to - from - eq - 1
 	}
-	// The values kept share one allocation.
+	return r.entry(r.buf), nil
+}
+
+// span notes the field p (FIELD=value, at at in the buffer it is read
+// from) if it is kept.
+func (r *entryReader) span(p []byte, at int) error {
+	eq := bytes.IndexByte(p, '=')
+	if eq < 0 {
+		return errFieldFormat
+	}
+	if name, ok := r.name(p[:eq]); ok {
+		r.spans = append(r.spans, fieldSpan{name, at + eq + 1, at + len(p)})
+	}
+	return nil
+}
+
+// entry is the entry of the fields noted (r.spans, in buf), their values
+// sharing one allocation.
+func (r *entryReader) entry(buf []byte) Entry {
+	size := 0
+	for _, s := range r.spans {
+		size += s.to - s.from
+	}
 	var b strings.Builder
 	b.Grow(size)
 	for _, s := range r.spans {
-		b.Write(r.buf[s.from:s.to])
+		b.Write(buf[s.from:s.to])
 	}
 	all := b.String()
 	at := 0
@@ -206,14 +223,50 @@ func (r *entryReader) fields(n int) (Entry, error) {
 			kept[i] = keptField{s.name, all[at : at+s.to-s.from]}
 			at += s.to - s.from
 		}
-		return Entry{kept: kept}, nil
+		return Entry{kept: kept}
 	}
 	out := make(map[string]string, len(r.spans))
 	for _, s := range r.spans {
 		out[s.name] = all[at : at+s.to-s.from]
 		at += s.to - s.from
 	}
-	return Entry{Fields: out}, nil
+	return Entry{Fields: out}
+}
+
+// readFile reads the entry at off of a file read directly (see
+// journal/journalfile), as read reads a libsystemd journal's: the fields
+// kept are copied into a buffer of their own as they are met, the others
+// not at all.
+func (r *entryReader) readFile(f *journalfile.File, off uint64) (Entry, error) {
+	h, err := f.Head(off)
+	if err != nil {
+		return Entry{}, err
+	}
+	r.spans, r.fileBuf = r.spans[:0], r.fileBuf[:0]
+	var bad error
+	err = f.Fields(off, func(p []byte) bool {
+		eq := bytes.IndexByte(p, '=')
+		if eq < 0 {
+			bad = errFieldFormat
+			return false
+		}
+		name, ok := r.name(p[:eq])
+		if ok {
+			at := len(r.fileBuf)
+			r.fileBuf = append(r.fileBuf, p[eq+1:]...)
+			r.spans = append(r.spans, fieldSpan{name, at, len(r.fileBuf)})
+		}
+		return true
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return Entry{}, err
+	}
+	e := r.entry(r.fileBuf)
+	e.Time = time.UnixMicro(int64(h.Realtime)).UTC()
+	return e, nil
 }
 
 // name is the key for a field named n, and whether it is kept.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/sdjournal"
+	"github.com/harden-tool/harden/journal/journalfile"
 )
 
 // entryReader must read what go-systemd's GetEntry reads, field for field,
@@ -31,6 +32,7 @@ func TestEntryReaderReadsWhatGetEntryReads(t *testing.T) {
 			all, lean := &entryReader{}, leanReader()
 			all.buf = make([]byte, 64) // most entries need a second read into a larger buffer
 			n := 0
+			var leans []Entry
 			for {
 				c, err := j.Next()
 				if err != nil {
@@ -59,10 +61,32 @@ func TestEntryReaderReadsWhatGetEntryReads(t *testing.T) {
 				if g, w := maps.Collect(gotLean.All()), maps.Collect(wantLean.All()); !maps.Equal(g, w) || len(g) == 0 || gotLean.Fields != nil {
 					t.Fatalf("entry %d, lean:\n got %v\nwant %v", n, g, w)
 				}
+				leans = append(leans, gotLean)
 				n++
 			}
 			if n == 0 {
 				t.Fatal("no entries")
+			}
+			// The same entries read directly, lean (triage's runs).
+			jf, err := journalfile.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer jf.Close()
+			direct, i := leanReader(), 0
+			if err := jf.Entries(func(off uint64) bool {
+				got, err := direct.readFile(jf, off)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := leans[i]
+				if g, w := maps.Collect(got.All()), maps.Collect(want.All()); !maps.Equal(g, w) || !got.Time.Equal(want.Time) || got.Fields != nil {
+					t.Fatalf("entry %d read directly:\n got %v\nwant %v", i, g, w)
+				}
+				i++
+				return true
+			}); err != nil || i != n {
+				t.Fatalf("read %d of %d entries directly: %v", i, n, err)
 			}
 		})
 	}
@@ -115,5 +139,26 @@ func TestEntryReaderLargeEntries(t *testing.T) {
 	}
 	if len(r.buf) > entryBufferMax {
 		t.Errorf("the buffer grew to %d bytes, past its bound", len(r.buf))
+	}
+
+	// Read directly: the 100 KB field whole, the 9 MB one refused (past
+	// what journalfile decodes; libsystemd reads that run).
+	f, err := journalfile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var direct []int
+	f.Entries(func(off uint64) bool {
+		e, err := r.readFile(f, off)
+		if err != nil {
+			direct = append(direct, -1)
+		} else {
+			direct = append(direct, len(e.Get("MESSAGE")))
+		}
+		return true
+	})
+	if len(direct) != 3 || direct[0] != sizes[0] || direct[1] != 100<<10 || direct[2] != -1 {
+		t.Errorf("MESSAGE sizes read directly: %v, want %d, %d, an error", direct, sizes[0], 100<<10)
 	}
 }

@@ -202,6 +202,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		for _, sj := range x.subsets {
 			sj.j.Close()
 		}
+		x.direct.close()
 	}()
 	// The audit logs' denied processes are read on another core while the
 	// journal's passes run (the audit log's 2 s on the load set).
@@ -324,6 +325,10 @@ type indexReader struct {
 	files int // the files of the journal in use (a lookup touches each)
 	read  *entryReader
 	paced int // lookups and entries read (see pace)
+	// direct are the files runs are read from without libsystemd (see
+	// direct.go); viaLibsystemd turns that off (tests compare the two).
+	direct        directFiles
+	viaLibsystemd bool
 }
 
 // mappedMax is the file-backed memory (libsystemd's mapped journal pages)
@@ -535,16 +540,22 @@ func (x *indexReader) intern(s string) string {
 
 // failures: PID 1's "Failed with result" messages.
 func (x *indexReader) failures() {
-	x.byFile(func() {
+	failure := func(e *Entry) bool {
+		if IsManagerLine(e, e.Get("UNIT"), MsgUnitFailureResult) {
+			x.note(e, true)
+		}
+		return true
+	}
+	x.byFile(func(path string) {
+		// (A walk cut by an error is walked again through libsystemd:
+		// noting a failure twice is noting it once.)
+		if path != "" && x.eachDirect(path, "MESSAGE_ID="+MsgUnitFailureResult, x.q.Since, x.q.Until, failure) == nil {
+			return
+		}
 		if !x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
 			return
 		}
-		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-			if IsManagerLine(e, e.Get("UNIT"), MsgUnitFailureResult) {
-				x.note(e, true)
-			}
-			return true
-		})
+		x.each(x.q.Since, x.q.Until, failure)
 	})
 }
 
@@ -601,16 +612,16 @@ func id128(s string) bool {
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
-// byFile runs walk on each journal file alone (x.j is then that file), in
-// the order of their first entries, when routing knows the files; else
-// once on all of them. At each step of a walk libsystemd looks for the
+// byFile runs walk on each journal file alone (x.j is then that file, its
+// path is walk's argument), in the order of their first entries, when
+// routing knows the files; else once on all of them (path ""). At each step of a walk libsystemd looks for the
 // next entry in every open file: over the 38 files of journald's 4 GiB cap
 // a step of the failures' walk cost 37 µs an entry. Only for walks whose
 // finds do not depend on the order across files (the failures, the
 // kernel's refusals); the others go host by host (byHost).
-func (x *indexReader) byFile(walk func()) {
+func (x *indexReader) byFile(walk func(path string)) {
 	if x.jfiles == nil {
-		walk()
+		walk("")
 		return
 	}
 	files := slices.Clone(x.jfiles)
@@ -622,11 +633,11 @@ func (x *indexReader) byFile(walk func()) {
 		j := x.subset([]string{f.path})
 		if j == nil {
 			// Not to be opened alone now (rotated away): all together.
-			walk()
+			walk("")
 			return
 		}
 		restore := x.on(j, 1)
-		walk()
+		walk(f.path)
 		restore()
 		boundPages()
 	}
@@ -666,7 +677,7 @@ func (x *indexReader) kernel(refused func(string) string) {
 		at         time.Time
 	}
 	var found []refusal
-	x.byFile(func() {
+	x.byFile(func(string) {
 		if !x.match(kernelTerms) {
 			return
 		}
@@ -1080,6 +1091,9 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 // of them, or is long, may go on in older files, and is read again from
 // all its host's.
 func (x *indexReader) readOwn(r *runRef) []Entry {
+	if own, err := x.readOwnDirect(r); err == nil {
+		return own
+	}
 	j, n, first := x.journalFor(r.host, r.at.Add(-runSpan), r.at.Add(time.Minute))
 	restore := x.on(j, n)
 	own := x.readInvocation(r)
@@ -1392,6 +1406,19 @@ func (x *indexReader) subset(paths []string) *sdjournal.Journal {
 // between from and to (zero: unbounded), and the first time they hold; nil
 // when routing is off or would not narrow anything.
 func (x *indexReader) filesOf(host string, from, to time.Time) ([]string, time.Time) {
+	paths, first := x.pathsOf(host, from, to)
+	// All of them: the main journal (x.files is the journal in use, which
+	// may be another host's).
+	if len(paths) == len(x.jfiles) {
+		return nil, time.Time{}
+	}
+	return paths, first
+}
+
+// pathsOf are the files of host ("": every host's) that hold entries
+// between from and to (zero: unbounded), and the first time they hold;
+// nil when routing is off or no file does.
+func (x *indexReader) pathsOf(host string, from, to time.Time) ([]string, time.Time) {
 	if x.jfiles == nil {
 		return nil, time.Time{}
 	}
@@ -1408,11 +1435,6 @@ func (x *indexReader) filesOf(host string, from, to time.Time) ([]string, time.T
 		if first.IsZero() || f.head.Before(first) {
 			first = f.head
 		}
-	}
-	// All of them: the main journal (x.files is the journal in use, which
-	// may be another host's).
-	if len(paths) == 0 || len(paths) == len(x.jfiles) {
-		return nil, time.Time{}
 	}
 	return paths, first
 }

@@ -82,14 +82,9 @@ const (
 	objCompressedZstd = 1 << 2
 )
 
-// DataThreshold is how much of a compressed field is returned, as
-// libsystemd returns it by default (sd_journal_set_data_threshold): a
-// field journald compressed, longer than this, is cut here as journalctl
-// and go-systemd would see it.
-const DataThreshold = 64 << 10
-
 // maxDecoded bounds what one compressed field may decode to (a hostile
-// frame may claim gigabytes).
+// frame may claim gigabytes); a larger one is an error here, and
+// libsystemd reads the file.
 const maxDecoded = 8 << 20
 
 // File is a journal file mapped read-only. Not safe for concurrent use.
@@ -192,9 +187,9 @@ func (f *File) dataMin() uint64 {
 	return 64
 }
 
-// payload is a data object's FIELD=value, decompressed (and cut at
-// DataThreshold, as libsystemd cuts it). The result may be overwritten by
-// the next call.
+// payload is a data object's FIELD=value, decompressed whole (as
+// libsystemd returns it to go-systemd, which sets no data threshold). The
+// result may be overwritten by the next call.
 func (f *File) payload(o []byte) ([]byte, error) {
 	p := o[f.dataMin():]
 	switch flags := o[1]; {
@@ -206,9 +201,6 @@ func (f *File) payload(o []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 		}
 		f.buf = out
-		if len(out) > DataThreshold {
-			out = out[:DataThreshold]
-		}
 		return out, nil
 	default:
 		return nil, fmt.Errorf("%w: data object compressed with flags %#x", ErrUnsupported, flags)
