@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-systemd/v22/sdjournal"
+	"github.com/harden-tool/harden/journal/journalfile"
 )
 
 // BenchmarkAuditPass reads a whole audit log (HARDEN_BENCH_AUDIT, or the
@@ -96,5 +97,29 @@ func BenchmarkEntryRead(b *testing.B) {
 	b.Run("lean", func(b *testing.B) {
 		r := leanReader()
 		read(b, func(j *sdjournal.Journal) error { _, err := r.read(j); return err })
+	})
+	// The same entries read directly from the files (journalfile), lean.
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		r, entries := leanReader(), 0
+		for i := 0; i < b.N; i++ {
+			for _, p := range files {
+				f, err := journalfile.Open(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Entries(func(off uint64) bool {
+					if _, err := r.readFile(f, off); err != nil {
+						b.Fatal(err)
+					}
+					entries++
+					return true
+				}); err != nil {
+					b.Fatal(err)
+				}
+				f.Close()
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(entries), "ns/entry")
 	})
 }

@@ -112,15 +112,20 @@ type entryReader struct {
 	keep  map[string]string
 	buf   []byte
 	spans []fieldSpan
-	// fileBuf holds the fields kept of an entry read directly (readFile).
+	// fileBuf holds the fields kept of an entry read directly (readFile),
+	// cache the fields met lately, missed the slots filled by this entry.
 	fileBuf []byte
+	cache   *fieldCache
+	missed  []missedField
+	entries uint64 // read by readFile
 	// names interns field names when every field is kept.
 	names map[string]string
 }
 
 type fieldSpan struct {
 	name     string
-	from, to int
+	from, to int    // in the buffer read into; from -1: value
+	value    string // a value held (readFile's cache), or the entry's
 }
 
 // leanReader keeps the fields the diagnosis reads (leanFields).
@@ -198,37 +203,46 @@ func (r *entryReader) span(p []byte, at int) error {
 		return errFieldFormat
 	}
 	if name, ok := r.name(p[:eq]); ok {
-		r.spans = append(r.spans, fieldSpan{name, at + eq + 1, at + len(p)})
+		r.spans = append(r.spans, fieldSpan{name: name, from: at + eq + 1, to: at + len(p)})
 	}
 	return nil
 }
 
-// entry is the entry of the fields noted (r.spans, in buf), their values
-// sharing one allocation.
+// entry is the entry of the fields noted (r.spans: in buf, or a value
+// held, from -1), their values in buf sharing one allocation (and noted in
+// r.spans).
 func (r *entryReader) entry(buf []byte) Entry {
 	size := 0
 	for _, s := range r.spans {
-		size += s.to - s.from
+		if s.from >= 0 {
+			size += s.to - s.from
+		}
 	}
 	var b strings.Builder
 	b.Grow(size)
 	for _, s := range r.spans {
-		b.Write(buf[s.from:s.to])
+		if s.from >= 0 {
+			b.Write(buf[s.from:s.to])
+		}
 	}
 	all := b.String()
 	at := 0
+	for i, s := range r.spans {
+		if s.from >= 0 {
+			r.spans[i].value = all[at : at+s.to-s.from]
+			at += s.to - s.from
+		}
+	}
 	if r.keep != nil {
 		kept := make([]keptField, len(r.spans))
 		for i, s := range r.spans {
-			kept[i] = keptField{s.name, all[at : at+s.to-s.from]}
-			at += s.to - s.from
+			kept[i] = keptField{s.name, s.value}
 		}
 		return Entry{kept: kept}
 	}
 	out := make(map[string]string, len(r.spans))
 	for _, s := range r.spans {
-		out[s.name] = all[at : at+s.to-s.from]
-		at += s.to - s.from
+		out[s.name] = s.value
 	}
 	return Entry{Fields: out}
 }
@@ -236,25 +250,47 @@ func (r *entryReader) entry(buf []byte) Entry {
 // readFile reads the entry at off of a file read directly (see
 // journal/journalfile), as read reads a libsystemd journal's: the fields
 // kept are copied into a buffer of their own as they are met, the others
-// not at all.
+// not at all. A field's data object is shared by every entry that holds
+// the same FIELD=value (a unit's name, its host, its command, PID 1's
+// lines); the fields met lately are known by their objects' offsets
+// (fieldCache), kept or not, their values held, so that most of an
+// entry's fields are neither read nor copied again.
 func (r *entryReader) readFile(f *journalfile.File, off uint64) (Entry, error) {
 	h, err := f.Head(off)
 	if err != nil {
 		return Entry{}, err
 	}
-	r.spans, r.fileBuf = r.spans[:0], r.fileBuf[:0]
+	if r.cache == nil {
+		r.cache = new(fieldCache)
+	}
+	r.spans, r.fileBuf, r.missed = r.spans[:0], r.fileBuf[:0], r.missed[:0]
+	r.entries++
 	var bad error
-	err = f.Fields(off, func(p []byte) bool {
+	err = f.Items(off, func(d uint64) bool {
+		c := &r.cache[d/8%uint64(len(r.cache))]
+		if c.f == f && c.off == d && c.entry != r.entries {
+			if c.kept {
+				r.spans = append(r.spans, fieldSpan{name: c.name, from: -1, value: c.value})
+			}
+			return true
+		}
+		p, err := f.Payload(d)
+		if err != nil {
+			bad = err
+			return false
+		}
 		eq := bytes.IndexByte(p, '=')
 		if eq < 0 {
 			bad = errFieldFormat
 			return false
 		}
 		name, ok := r.name(p[:eq])
+		*c = cachedField{f: f, off: d, name: name, kept: ok, entry: r.entries}
 		if ok {
 			at := len(r.fileBuf)
 			r.fileBuf = append(r.fileBuf, p[eq+1:]...)
-			r.spans = append(r.spans, fieldSpan{name, at, len(r.fileBuf)})
+			r.spans = append(r.spans, fieldSpan{name: name, from: at, to: len(r.fileBuf)})
+			r.missed = append(r.missed, missedField{c, d, len(r.spans) - 1})
 		}
 		return true
 	})
@@ -262,11 +298,43 @@ func (r *entryReader) readFile(f *journalfile.File, off uint64) (Entry, error) {
 		err = bad
 	}
 	if err != nil {
+		for _, m := range r.missed {
+			*m.slot = cachedField{} // (their values were not kept)
+		}
 		return Entry{}, err
 	}
 	e := r.entry(r.fileBuf)
+	for _, m := range r.missed {
+		if m.slot.f == f && m.slot.off == m.off {
+			m.slot.value = r.spans[m.span].value
+		}
+	}
 	e.Time = time.UnixMicro(int64(h.Realtime)).UTC()
 	return e, nil
+}
+
+// fieldCache is the fields of the data objects met lately, by their
+// offsets (a slot each, the newest met holds it).
+type fieldCache [4096]cachedField
+
+// cachedField is the field of the data object at off of f: its name,
+// whether it is kept and its value. A slot filled while an entry is read
+// (entry) gets its value when the entry's are allocated, and is no answer
+// before that (an object an entry names twice is read twice).
+type cachedField struct {
+	f           *journalfile.File
+	off         uint64
+	name, value string
+	kept        bool
+	entry       uint64
+}
+
+// missedField is a slot of the cache filled for the object at off, whose
+// value is the entry's span's (unless the slot was taken again since).
+type missedField struct {
+	slot *cachedField
+	off  uint64
+	span int
 }
 
 // name is the key for a field named n, and whether it is kept.

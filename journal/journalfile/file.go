@@ -350,10 +350,11 @@ func Before(a, b EntryHead) bool {
 	return a.XorHash < b.XorHash
 }
 
-// Fields hands each FIELD=value of the entry at off to fn, in the entry's
-// order, until fn returns false. The payload passed may be overwritten
-// after fn returns.
-func (f *File) Fields(off uint64, fn func(payload []byte) bool) error {
+// Items hands the offsets of the data objects of the entry at off to fn,
+// in the entry's order, until fn returns false. (Data objects are shared
+// by the entries that hold the same FIELD=value: a reader may know one by
+// its offset and not read it again.)
+func (f *File) Items(off uint64, fn func(data uint64) bool) error {
 	o, err := f.object(off, objEntry, 64)
 	if err != nil {
 		return err
@@ -369,17 +370,38 @@ func (f *File) Fields(off uint64, fn func(payload []byte) bool) error {
 		} else {
 			d = le.Uint64(o[i:])
 		}
-		data, err := f.object(d, objData, f.dataMin())
-		if err != nil {
-			return err
-		}
-		p, err := f.payload(data)
-		if err != nil {
-			return err
-		}
-		if !fn(p) {
+		if !fn(d) {
 			return nil
 		}
 	}
 	return nil
+}
+
+// Payload is the FIELD=value of the data object at data, decompressed. It
+// may be overwritten by the next call.
+func (f *File) Payload(data uint64) ([]byte, error) {
+	o, err := f.object(data, objData, f.dataMin())
+	if err != nil {
+		return nil, err
+	}
+	return f.payload(o)
+}
+
+// Fields hands each FIELD=value of the entry at off to fn, in the entry's
+// order, until fn returns false. The payload passed may be overwritten
+// after fn returns.
+func (f *File) Fields(off uint64, fn func(payload []byte) bool) error {
+	var bad error
+	err := f.Items(off, func(d uint64) bool {
+		p, err := f.Payload(d)
+		if err != nil {
+			bad = err
+			return false
+		}
+		return fn(p)
+	})
+	if err != nil {
+		return err
+	}
+	return bad
 }
