@@ -359,38 +359,69 @@ func patternLiterals(pattern string) []string {
 
 // ParseServiceLine extracts a symptom from one line of a program's output.
 func ParseServiceLine(line string) (Symptom, bool) {
-	if len(line) > parsedLineMax {
-		return parseServiceLine(line)
-	}
-	parsedLines.Lock()
-	p, ok := parsedLines.m[line]
-	parsedLines.Unlock()
-	if ok {
-		return p.sym, p.ok
-	}
-	p.sym, p.ok = parseServiceLine(line)
-	parsedLines.Lock()
-	if len(parsedLines.m) >= parsedLinesMax {
-		clear(parsedLines.m)
-	}
-	parsedLines.m[line] = p
-	parsedLines.Unlock()
+	p := parsedLines.get(line, func(line string) parsedLine {
+		sym, ok := parseServiceLine(line)
+		return parsedLine{sym, ok}
+	})
 	return p.sym, p.ok
 }
 
 // parsedLines remembers the lines ParseServiceLine read last: a service
 // that fails over and over writes the same lines each time (a crash loop's
 // thousands of runs), and a line costs tens of microseconds of regular
-// expressions. The answer is a function of the line alone. Bounded: it is
-// emptied when full, and long lines are not kept.
-var parsedLines = struct {
-	sync.Mutex
-	m map[string]parsedLine
-}{m: map[string]parsedLine{}}
+// expressions. The answer is a function of the line alone.
+var parsedLines = newLineMemo[parsedLine]()
 
 type parsedLine struct {
 	sym Symptom
 	ok  bool
+}
+
+// lineOps remembers what ParseOp found in the lines a run's stack frames
+// and look-backs asked about (ParseOpOfLine), for the same reason.
+var lineOps = newLineMemo[string]()
+
+// ParseOpOfLine is ParseOp of a whole line (no errno text in it).
+func ParseOpOfLine(line string) string {
+	return lineOps.get(line, func(line string) string { return ParseOp(line, -1, -1) })
+}
+
+// lineMemo holds answers that are a function of a line alone, for lines
+// read again and again. Bounded: it is emptied when full, and long lines
+// are not kept. Safe for concurrent use.
+type lineMemo[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
+}
+
+func newLineMemo[T any]() *lineMemo[T] { return &lineMemo[T]{m: map[string]T{}} }
+
+// get is f(line), remembered.
+func (c *lineMemo[T]) get(line string, f func(string) T) T {
+	if len(line) > parsedLineMax {
+		return f(line)
+	}
+	c.mu.Lock()
+	v, ok := c.m[line]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = f(line)
+	c.mu.Lock()
+	if len(c.m) >= parsedLinesMax {
+		clear(c.m)
+	}
+	c.m[line] = v
+	c.mu.Unlock()
+	return v
+}
+
+// len is how many lines are held.
+func (c *lineMemo[T]) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
 }
 
 const (

@@ -140,7 +140,7 @@ func TestBindDetails(t *testing.T) {
 	}
 }
 
-// The memo of ParseServiceLine gives what a fresh parse gives, line for
+// The memos of ParseServiceLine and ParseOpOfLine give what a fresh parse gives, line for
 // line, over every captured service line read twice, and stays bounded.
 func TestParseServiceLineMemo(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
@@ -165,6 +165,9 @@ func TestParseServiceLineMemo(t *testing.T) {
 			if gotOK != wantOK || !reflect.DeepEqual(got, want) {
 				t.Fatalf("pass %d, %q: memo gives %+v %v, a fresh parse %+v %v", pass, l, got, gotOK, want, wantOK)
 			}
+			if got, want := ParseOpOfLine(l), ParseOp(l, -1, -1); got != want {
+				t.Fatalf("pass %d, %q: memo gives op %q, a fresh parse %q", pass, l, got, want)
+			}
 			if gotOK {
 				found++
 			}
@@ -173,10 +176,7 @@ func TestParseServiceLineMemo(t *testing.T) {
 	if found == 0 {
 		t.Fatal("no captured line gave a symptom")
 	}
-	parsedLines.Lock()
-	n := len(parsedLines.m)
-	parsedLines.Unlock()
-	if n > parsedLinesMax {
+	if n := parsedLines.len(); n > parsedLinesMax {
 		t.Errorf("memo holds %d lines, bound %d", n, parsedLinesMax)
 	}
 	t.Logf("%d lines, %d symptoms over two passes", len(lines), found)

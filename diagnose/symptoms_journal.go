@@ -36,7 +36,7 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 			if len(opOf) > 4*maxSymptoms {
 				clear(opOf)
 			}
-			op = ParseOp(line, -1, -1)
+			op = ParseOpOfLine(line)
 			opOf[line] = op
 		}
 		return op
