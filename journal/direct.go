@@ -1,8 +1,9 @@
 package journal
 
 import (
+	"cmp"
 	"errors"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/harden-tool/harden/journal/journalfile"
@@ -81,23 +82,27 @@ func (d *directFiles) close() {
 
 // directEntry is an entry of one of the files.
 type directEntry struct {
-	f    *journalfile.File
-	off  uint64
-	head journalfile.EntryHead
+	f   *journalfile.File
+	off uint64
 }
 
-// readInvocationDirect reads what readInvocation reads (the run's newest
-// indexTail entries and, when there were more, its first indexHead) from
-// paths directly; errNotDirect when one of them is not read so.
-func (x *indexReader) readInvocationDirect(r *runRef, paths []string) ([]Entry, error) {
-	inv := r.inv.String()
-	var all []directEntry
+// matched are the entries of some files that hold a field value, a list
+// per file in the file's order.
+type matched [][]directEntry
+
+// matching are the entries of paths that hold any of payloads
+// (FIELD=value); errNotDirect when a file is not read directly or they are
+// more than maxDirectEntries.
+func (x *indexReader) matching(paths []string, payloads ...string) (matched, error) {
+	var lists matched
+	n := 0
 	for _, p := range paths {
 		f := x.direct.file(p)
 		if f == nil {
 			return nil, errNotDirect
 		}
-		for _, m := range [...]string{"_SYSTEMD_INVOCATION_ID=" + inv, "INVOCATION_ID=" + inv} {
+		var list []directEntry
+		for _, m := range payloads {
 			x.pace()
 			data, err := f.Lookup([]byte(m))
 			if err != nil {
@@ -106,63 +111,185 @@ func (x *indexReader) readInvocationDirect(r *runRef, paths []string) ([]Entry, 
 			if data == 0 {
 				continue
 			}
-			var headErr error
-			err = f.EntriesOf(data, func(off uint64) bool {
-				h, err := f.Head(off)
-				if err != nil || len(all) == maxDirectEntries {
-					headErr = errNotDirect
-					return false
-				}
-				all = append(all, directEntry{f, off, h})
-				return true
-			})
-			if err != nil || headErr != nil {
+			if err := f.EntriesOf(data, func(off uint64) bool {
+				list = append(list, directEntry{f, off})
+				n++
+				return n <= maxDirectEntries
+			}); err != nil || n > maxDirectEntries {
 				return nil, errNotDirect
 			}
 		}
-	}
-	// In libsystemd's order (an entry holding both fields once).
-	sort.SliceStable(all, func(i, k int) bool { return journalfile.Before(all[i].head, all[k].head) })
-	uniq := all[:0]
-	for i, e := range all {
-		if i == 0 || e.f != all[i-1].f || e.off != all[i-1].off {
-			uniq = append(uniq, e)
+		if len(payloads) > 1 {
+			// An entry may hold two of them: once, in the file's order.
+			slices.SortFunc(list, func(a, b directEntry) int { return cmp.Compare(a.off, b.off) })
+			list = slices.CompactFunc(list, func(a, b directEntry) bool { return a.off == b.off })
+		}
+		if len(list) > 0 {
+			lists = append(lists, list)
 		}
 	}
-	all = uniq
+	return lists, nil
+}
 
+// walk hands the entries to fn in the order libsystemd steps through
+// them, forward or backward, until fn returns false: at each step, of each
+// file's next entry beyond the last one handed on (journalfile.Before),
+// the first (or last), files in the order given, ties to the first; an
+// entry no further than the last one (a copy of it in another file) is
+// passed over. (Not a sort: where files have different sequence IDs and
+// boots, the comparison need not be transitive, and libsystemd's answer
+// is its steps'.)
+func (m matched) walk(backward bool, fn func(directEntry) error) error {
+	if len(m) == 1 { // one file: its order
+		for i := range m[0] {
+			k := i
+			if backward {
+				k = len(m[0]) - 1 - i
+			}
+			if err := fn(m[0][k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type cursor struct {
+		at   int
+		head journalfile.EntryHead
+		read bool
+	}
+	cur := make([]cursor, len(m))
+	for i := range cur {
+		if backward {
+			cur[i].at = len(m[i]) - 1
+		}
+	}
+	head := func(i int) (journalfile.EntryHead, error) {
+		c := &cur[i]
+		if !c.read {
+			e := m[i][c.at]
+			h, err := e.f.Head(e.off)
+			if err != nil {
+				return h, errNotDirect
+			}
+			c.head, c.read = h, true
+		}
+		return c.head, nil
+	}
+	advance := func(i int) {
+		if backward {
+			cur[i].at--
+		} else {
+			cur[i].at++
+		}
+		cur[i].read = false
+	}
+	valid := func(i int) bool { return cur[i].at >= 0 && cur[i].at < len(m[i]) }
+	// beyond: a is past b in the walk's direction.
+	beyond := func(a, b journalfile.EntryHead) bool {
+		if backward {
+			return journalfile.Before(a, b)
+		}
+		return journalfile.Before(b, a)
+	}
+	var last journalfile.EntryHead
+	started := false
+	for {
+		best := -1
+		var bestHead journalfile.EntryHead
+		for i := range m {
+			for started && valid(i) {
+				h, err := head(i)
+				if err != nil {
+					return err
+				}
+				if beyond(h, last) {
+					break
+				}
+				advance(i)
+			}
+			if !valid(i) {
+				continue
+			}
+			h, err := head(i)
+			if err != nil {
+				return err
+			}
+			if best < 0 || beyond(bestHead, h) {
+				best, bestHead = i, h
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		if err := fn(m[best][cur[best].at]); err != nil {
+			return err
+		}
+		last, started = bestHead, true
+		advance(best)
+	}
+}
+
+// errStop ends a walk.
+var errStop = errors.New("stop")
+
+// readInvocationDirect reads what readInvocation reads (the run's newest
+// indexTail entries and, when there were more, its first indexHead) from
+// paths directly; errNotDirect when one of them is not read so.
+func (x *indexReader) readInvocationDirect(r *runRef, paths []string) ([]Entry, error) {
+	inv := r.inv.String()
+	m, err := x.matching(paths, "_SYSTEMD_INVOCATION_ID="+inv, "INVOCATION_ID="+inv)
+	if err != nil {
+		return nil, err
+	}
 	keep := func(e *Entry) bool {
 		return x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == inv
 	}
 	read := func(d directEntry) (Entry, error) {
 		x.pace()
-		return x.read.readFile(d.f, d.off)
+		e, err := x.read.readFile(d.f, d.off)
+		if err != nil {
+			return e, errNotDirect
+		}
+		return e, nil
 	}
 	var tail []Entry
-	i := len(all) - 1
-	for ; i >= 0 && len(tail) < indexTail; i-- {
-		e, err := read(all[i])
+	err = m.walk(true, func(d directEntry) error {
+		if len(tail) == indexTail {
+			return errStop
+		}
+		e, err := read(d)
 		if err != nil {
-			return nil, errNotDirect
+			return err
 		}
 		if keep(&e) {
 			tail = append(tail, e.Lean())
 		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
 	}
 	own := make([]Entry, 0, len(tail))
-	if len(tail) == indexTail {
+	if err == errStop {
 		oldest := tail[len(tail)-1].Time
-		for k := 0; k <= i && len(own) < indexHead; k++ {
-			e, err := read(all[k])
+		err = m.walk(false, func(d directEntry) error {
+			e, err := read(d)
 			if err != nil {
-				return nil, errNotDirect
+				return err
 			}
 			if !e.Time.Before(oldest) {
-				break
+				return errStop
 			}
 			if keep(&e) {
 				own = append(own, e.Lean())
 			}
+			if len(own) == indexHead {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			return nil, err
 		}
 	}
 	for k := len(tail) - 1; k >= 0; k-- {
@@ -248,4 +375,40 @@ func (x *indexReader) eachDirect(path, payload string, since, until time.Time, f
 		return errNotDirect
 	}
 	return nil
+}
+
+// newestDirect is newest, for the entries of host ("": any) in paths
+// holding payload, read directly.
+func (x *indexReader) newestDirect(paths []string, host, payload string) (Entry, bool, error) {
+	m, err := x.matching(paths, payload)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	var found Entry
+	n := 0
+	err = m.walk(true, func(d directEntry) error {
+		if n++; n > 10000 {
+			return errStop
+		}
+		x.pace()
+		e, err := x.read.readFile(d.f, d.off)
+		if err != nil {
+			return errNotDirect
+		}
+		if !x.q.Until.IsZero() && e.Time.After(x.q.Until) || host != "" && e.Host() != host {
+			return nil
+		}
+		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+			return errStop
+		}
+		if x.q.Matches(&e) {
+			found = e
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		return Entry{}, false, err
+	}
+	return found, found.Time != (time.Time{}), nil
 }

@@ -1,41 +1,91 @@
 package journal
 
 import (
+	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 )
 
-// Runs and failures read directly (journalfile) are what libsystemd
-// reads, on the real two-host journal-remote files (one holds a second
-// host's entries too).
+// Runs, failures and each unit's newest run read directly are what
+// libsystemd reads, on real files: the two-host journal-remote files (one
+// holds a second host's entries too), and journald's own file of a trixie
+// VM (units that ran twice) beside journal-remote's of bind9's captures
+// (compressed fields) or one in the regular layout, or both: they hold
+// the same capture, and of two copies of an entry libsystemd shows one,
+// and steps through files whose clocks disagree in its own order.
 func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
-	direct, lib := openFleet(t), openFleet(t)
-	t.Cleanup(direct.direct.close)
-	lib.viaLibsystemd = true
-	direct.failures()
-	lib.failures()
-	if len(direct.runs) == 0 || !maps.Equal(direct.runs, lib.runs) {
-		t.Fatalf("failures: %d runs read directly, %d through libsystemd", len(direct.runs), len(lib.runs))
-	}
-	if len(direct.direct.open) != 2 {
-		t.Fatalf("%d files opened for direct reads, want the 2", len(direct.direct.open))
-	}
-	read := 0
-	for k, st := range direct.runs {
-		r := &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed}
-		got, err := direct.readOwnDirect(r)
-		if err != nil {
-			t.Fatalf("%s %s: %v", k.host, k.unit, err)
+	folder := func(files ...string) string {
+		dir := t.TempDir()
+		for i, f := range files {
+			b, err := os.ReadFile(filepath.Join("..", "testdata", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%d.journal", i)), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		want := lib.readOwn(r)
-		if len(got) == 0 || !slices.EqualFunc(got, want, sameEntry) {
-			t.Errorf("%s %s: %d entries read directly, %d through libsystemd", k.host, k.unit, len(got), len(want))
-		}
-		read += len(got)
+		return dir
 	}
-	t.Logf("%d runs, %d entries", len(direct.runs), read)
+	trixie := "journal-257/system@lab-trixie.journal"
+	for _, c := range []struct {
+		dir   string
+		files int
+	}{
+		{filepath.Join("..", "testdata", "journal-remote-fleet"), 2},
+		{folder(trixie, "journal-regular/remote-labvm.journal"), 2},
+		{folder(trixie, "journal-long-fields/remote-labvm.journal"), 2},
+		{folder(trixie, "journal-regular/remote-labvm.journal", "journal-long-fields/remote-labvm.journal"), 3},
+	} {
+		direct, lib := openRouted(t, c.dir, c.files), openRouted(t, c.dir, c.files)
+		t.Cleanup(direct.direct.close)
+		lib.viaLibsystemd = true
+		direct.failures()
+		lib.failures()
+		if len(direct.runs) == 0 || !maps.Equal(direct.runs, lib.runs) {
+			t.Fatalf("%s: failures: %d runs read directly, %d through libsystemd", c.dir, len(direct.runs), len(lib.runs))
+		}
+		if len(direct.direct.open) != c.files {
+			t.Fatalf("%d files opened for direct reads, want %d", len(direct.direct.open), c.files)
+		}
+		// Each unit's newest run (a service that says it was refused
+		// something: here any line).
+		failed := len(direct.runs)
+		anyLine := func(string) bool { return true }
+		direct.newestRuns(anyLine)
+		lib.newestRuns(anyLine)
+		if len(direct.runs) <= failed || !maps.Equal(direct.runs, lib.runs) {
+			t.Errorf("%s: newest runs: %d runs read directly, %d through libsystemd (%d failed)", c.dir, len(direct.runs), len(lib.runs), failed)
+			for k, v := range direct.runs {
+				if lib.runs[k] != v {
+					t.Logf("%v: %v directly, %v through libsystemd", k, v, lib.runs[k])
+				}
+			}
+			for k, v := range lib.runs {
+				if direct.runs[k] != v {
+					t.Logf("%v %v: %v through libsystemd, %v directly", k, k.inv, v, direct.runs[k])
+				}
+			}
+		}
+		read := 0
+		for k, st := range direct.runs {
+			r := &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed}
+			got, err := direct.readOwnDirect(r)
+			if err != nil {
+				t.Fatalf("%s %s: %v", k.host, k.unit, err)
+			}
+			want := lib.readOwn(r)
+			if len(got) == 0 || !slices.EqualFunc(got, want, sameEntry) {
+				t.Errorf("%s %s: %d entries read directly, %d through libsystemd", k.host, k.unit, len(got), len(want))
+			}
+			read += len(got)
+		}
+		t.Logf("%s: %d failed runs, %d runs, %d entries", c.dir, failed, len(direct.runs), read)
+	}
 }
 
 func sameEntry(a, b Entry) bool {

@@ -899,6 +899,9 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 				}
 				continue
 			}
+			if x.newestOfDirect(h, u, known, refusal) == nil {
+				continue
+			}
 			j, n := x.hostJournal(h)
 			if at, ok := known[[2]string{h, u}]; ok {
 				if jj, nn, _ := x.journalFor(h, at, time.Time{}); jj != nil {
@@ -916,6 +919,28 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 			restore()
 		}
 	}
+}
+
+// newestOfDirect looks for unit's newest run on host as newestRuns does,
+// read directly (errNotDirect: it is not).
+func (x *indexReader) newestOfDirect(host, unit string, known map[[2]string]time.Time, refusal func(string) bool) error {
+	if x.viaLibsystemd || x.jfiles == nil || !validMatch(host) {
+		return errNotDirect
+	}
+	var paths []string
+	if at, ok := known[[2]string{host, unit}]; ok {
+		paths, _ = x.pathsOf(host, at, time.Time{})
+	}
+	if paths == nil {
+		if paths, _ = x.pathsOf(host, time.Time{}, time.Time{}); paths == nil {
+			return errNotDirect
+		}
+	}
+	e, ok, err := x.newestDirect(paths, host, "_SYSTEMD_UNIT="+unit)
+	if err == nil && ok {
+		x.newestRun(e, host, unit, refusal)
+	}
+	return err
 }
 
 // newestWalk bounds the entries hostNewest reads.

@@ -17,7 +17,13 @@ import (
 // journal, routed by host as triage routes them.
 func openFleet(t *testing.T) *indexReader {
 	t.Helper()
-	dir := filepath.Join("..", "testdata", "journal-remote-fleet")
+	return openRouted(t, filepath.Join("..", "testdata", "journal-remote-fleet"), 2)
+}
+
+// openRouted opens the journal files of dir as one journal, routed as
+// triage routes them; there must be files of them.
+func openRouted(t *testing.T, dir string, files int) *indexReader {
+	t.Helper()
 	spec := JournalSpec{Dir: dir}
 	j, name, err := openJournal(spec)
 	if err != nil {
@@ -31,8 +37,8 @@ func openFleet(t *testing.T) *indexReader {
 		j.Close()
 	})
 	x.routeByHost()
-	if len(x.jfiles) != 2 {
-		t.Fatalf("routing found %d files, want 2", len(x.jfiles))
+	if len(x.jfiles) != files {
+		t.Fatalf("routing found %d files, want %d", len(x.jfiles), files)
 	}
 	return x
 }
