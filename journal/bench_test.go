@@ -101,10 +101,15 @@ func BenchmarkEntryRead(b *testing.B) {
 	// The same entries read directly from the files (journalfile), lean.
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
+		cache, err := journalfile.NewCache(directCache)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cache.Release()
 		r, entries := leanReader(), 0
 		for i := 0; i < b.N; i++ {
 			for _, p := range files {
-				f, err := journalfile.Open(p)
+				f, err := journalfile.Open(p, cache)
 				if err != nil {
 					b.Fatal(err)
 				}

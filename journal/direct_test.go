@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,7 +19,8 @@ import (
 // VM (units that ran twice) beside journal-remote's of bind9's captures
 // (compressed fields) or one in the regular layout, or both: they hold
 // the same capture, and of two copies of an entry libsystemd shows one,
-// and steps through files whose clocks disagree in its own order.
+// and steps through files whose clocks disagree in its own order; and the
+// pids controller's lines beside a service that forges them.
 func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 	folder := func(files ...string) string {
 		dir := t.TempDir()
@@ -40,6 +44,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		{folder(trixie, "journal-regular/remote-labvm.journal"), 2},
 		{folder(trixie, "journal-long-fields/remote-labvm.journal"), 2},
 		{folder(trixie, "journal-regular/remote-labvm.journal", "journal-long-fields/remote-labvm.journal"), 3},
+		{filepath.Join("..", "testdata", "journal-kernel"), 2},
 	} {
 		direct, lib := openRouted(t, c.dir, c.files), openRouted(t, c.dir, c.files)
 		t.Cleanup(direct.direct.close)
@@ -51,6 +56,24 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		}
 		if len(direct.direct.open) != c.files {
 			t.Fatalf("%d files opened for direct reads, want %d", len(direct.direct.open), c.files)
+		}
+		// The kernel's refusals (the pids controller's lines, and a
+		// service's forged ones, which are not the kernel's).
+		before := len(direct.runs)
+		pids := regexp.MustCompile(`fork rejected by pids controller in (\S+)`)
+		refused := func(msg string) string {
+			if m := pids.FindStringSubmatch(msg); m != nil {
+				return path.Base(m[1])
+			}
+			return ""
+		}
+		direct.kernel(refused)
+		lib.kernel(refused)
+		if !maps.Equal(direct.runs, lib.runs) {
+			t.Errorf("%s: kernel refusals: %d runs read directly, %d through libsystemd", c.dir, len(direct.runs), len(lib.runs))
+		}
+		if strings.HasSuffix(c.dir, "journal-kernel") && len(direct.runs) == before {
+			t.Errorf("%s: no run refused by the pids controller", c.dir)
 		}
 		// Each unit's newest run (a service that says it was refused
 		// something: here any line).
@@ -70,6 +93,24 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 					t.Logf("%v %v: %v through libsystemd, %v directly", k, k.inv, v, direct.runs[k])
 				}
 			}
+		}
+		// Processes denied something (an audit log's): every PID of the
+		// files, half with the time of one of their entries (looked up
+		// around it), and one no entry has.
+		denied := map[int]time.Time{99999: {}}
+		lib.match()
+		lib.each(time.Time{}, time.Time{}, func(e *Entry) bool {
+			if p := e.PID(); p > 1 {
+				denied[p] = time.Time{}
+				if p%2 == 0 {
+					denied[p] = e.Time
+				}
+			}
+			return true
+		})
+		ownedDirect, ownedLib := direct.deniedPIDs(denied), lib.deniedPIDs(denied)
+		if len(ownedDirect) == 0 || !maps.Equal(ownedDirect, ownedLib) || !maps.Equal(direct.runs, lib.runs) {
+			t.Errorf("%s: denied PIDs: %d owned read directly, %d through libsystemd; runs %d, %d", c.dir, len(ownedDirect), len(ownedLib), len(direct.runs), len(lib.runs))
 		}
 		read := 0
 		for k, st := range direct.runs {

@@ -68,7 +68,7 @@ func TestEntryReaderReadsWhatGetEntryReads(t *testing.T) {
 				t.Fatal("no entries")
 			}
 			// The same entries read directly, lean (triage's runs).
-			jf, err := journalfile.Open(f)
+			jf, err := journalfile.Open(f, testCache(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestEntryReaderLargeEntries(t *testing.T) {
 
 	// Read directly: the 100 KB field whole, the 9 MB one refused (past
 	// what journalfile decodes; libsystemd reads that run).
-	f, err := journalfile.Open(path)
+	f, err := journalfile.Open(path, testCache(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,4 +161,15 @@ func TestEntryReaderLargeEntries(t *testing.T) {
 	if len(direct) != 3 || direct[0] != sizes[0] || direct[1] != 100<<10 || direct[2] != -1 {
 		t.Errorf("MESSAGE sizes read directly: %v, want %d, %d, an error", direct, sizes[0], 100<<10)
 	}
+}
+
+// testCache is a cache for journalfile reads, released after the test.
+func testCache(t *testing.T) *journalfile.Cache {
+	t.Helper()
+	c, err := journalfile.NewCache(directCache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Release() })
+	return c
 }

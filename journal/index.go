@@ -354,7 +354,7 @@ func (x *indexReader) pace() {
 // boundPages releases the journal's mapped pages if they are past the
 // bounds.
 func boundPages() {
-	if all, file := resident(); file > mappedMax || all > residentMax {
+	if pastBounds(mappedMax, residentMax) {
 		releaseJournalPages()
 	}
 }
@@ -677,7 +677,21 @@ func (x *indexReader) kernel(refused func(string) string) {
 		at         time.Time
 	}
 	var found []refusal
-	x.byFile(func(string) {
+	x.byFile(func(path string) {
+		// Read directly, the kernel's lines are read whole (a few µs):
+		// through libsystemd one field of each, and the few that name a
+		// unit whole. (A walk cut by an error is walked again: a refusal
+		// found twice is looked up twice, the same run noted once.)
+		if path != "" && x.eachDirect(path, "SYSLOG_FACILITY=0", x.q.Since, x.q.Until, func(e *Entry) bool {
+			if e.IsKernel() && x.q.Matches(e) {
+				if u := refused(e.Message()); u != "" {
+					found = append(found, refusal{e.Host(), u, e.Time})
+				}
+			}
+			return true
+		}) == nil {
+			return
+		}
 		if !x.match(kernelTerms) {
 			return
 		}
@@ -707,7 +721,7 @@ func (x *indexReader) kernel(refused func(string) string) {
 // An entry found there before the files' window may have a newer one in
 // files left out, so then all of them are looked through.
 func (x *indexReader) unitAt(host, unit string, t time.Time) {
-	if !validMatch(host) {
+	if !validMatch(host) || x.unitAtDirect(host, unit, t) == nil {
 		return
 	}
 	from := t.Add(-runSpan)
@@ -808,8 +822,12 @@ func (x *indexReader) deniedPIDs(pids map[int]time.Time) map[int]bool {
 			// host, and its thousands of processes looked up in each of
 			// 50 hosts' files cost more than all the rest of the walk.
 			// (The values are read from the field's index.)
-			x.j.FlushMatches()
-			if vals, err := x.j.GetUniqueValues("_PID"); err == nil {
+			vals, err := x.hostValuesDirect(host, "_PID")
+			if err != nil {
+				x.j.FlushMatches()
+				vals, err = x.j.GetUniqueValues("_PID")
+			}
+			if err == nil {
 				here = map[string]bool{}
 				for _, v := range vals {
 					here[v] = true
@@ -818,6 +836,9 @@ func (x *indexReader) deniedPIDs(pids map[int]time.Time) map[int]bool {
 		}
 		for _, p := range list {
 			if here != nil && !here[strconv.Itoa(p)] {
+				continue
+			}
+			if x.pidDirect(host, p, pids[p], owned) == nil {
 				continue
 			}
 			restore := func() {}
@@ -866,7 +887,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 		x.fail(err)
 		return
 	}
-	hosts, _ := x.j.GetUniqueValues("_HOSTNAME")
+	hosts, _ := x.uniqueValues("_HOSTNAME")
 	if len(hosts) == 0 {
 		hosts = []string{""}
 	}
@@ -1025,7 +1046,19 @@ func (x *indexReader) uniqueValues(field string) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	var out []string
+	add := func(v string) {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
 	for _, f := range x.jfiles {
+		if vals, err := x.valuesDirect(f.path, field); err == nil {
+			for _, v := range vals {
+				add(v)
+			}
+			continue
+		}
 		j, err := sdjournal.NewJournalFromFiles(f.path)
 		if err != nil {
 			return nil, err
@@ -1036,10 +1069,7 @@ func (x *indexReader) uniqueValues(field string) ([]string, error) {
 			return nil, err
 		}
 		for _, v := range vals {
-			if !seen[v] {
-				seen[v] = true
-				out = append(out, v)
-			}
+			add(v)
 		}
 	}
 	return out, nil
@@ -1270,8 +1300,9 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 // validMatch: a value libsystemd can match on (a C string).
 func validMatch(v string) bool { return !strings.ContainsRune(v, 0) }
 
-// routeByHost learns which journal files hold which hosts and times, when
-// the journal is several files: a lookup costs some microseconds in every
+// routeByHost learns which journal files hold which hosts and times (and
+// so which files there are to read directly, see direct.go): a lookup
+// through libsystemd costs some microseconds in every
 // open file, and a journal-remote folder holds a file (or a few) per host,
 // one host's journal a file per rotation, so that a 50-host folder made
 // every run's lookups 50 times dearer. Each file is opened alone once for
@@ -1291,7 +1322,7 @@ func (x *indexReader) routeByHost() {
 			files = append(files, folderJournalFiles(d)...)
 		}
 	}
-	if len(files) < 2 {
+	if len(files) == 0 {
 		return
 	}
 	var jfs []journalFile

@@ -33,7 +33,7 @@ func watchMappedPages(max, total int64) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if all, file := resident(); file > max || all > total {
+				if pastBounds(max, total) {
 					releaseJournalPages()
 				}
 			}
@@ -79,6 +79,23 @@ func releaseJournalPages() {
 		syscall.Syscall(syscall.SYS_MADVISE, uintptr(start), uintptr(end-start), syscall.MADV_DONTNEED)
 	}
 }
+
+// pastBounds says whether the journal files' mapped pages are to be
+// released: more than max bytes of the process are file-backed and
+// resident, or more than total in all while the file-backed pages are
+// worth giving back (past releaseFloor). Without that floor, when the Go
+// heap and the direct reads' cache (journalfile.Cache) alone came near
+// total, every look released pages that were not there, and libsystemd
+// faulted back in the few it used: a 64 MB cache made the load set's
+// system time 3 → 13 s.
+func pastBounds(max, total int64) bool {
+	all, file := resident()
+	return file > max || all > total && file > releaseFloor
+}
+
+// releaseFloor is the file-backed memory that is not the journal's (the
+// binary's and libraries' pages: 10 MB at the start of a triage) and some.
+const releaseFloor = 24 << 20
 
 // resident is how much of the process's memory is resident, in all and
 // file-backed (the second and third fields of /proc/self/statm, in pages;

@@ -21,9 +21,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
-	"syscall"
 
 	"github.com/dchest/siphash"
 	"github.com/klauspost/compress/zstd"
@@ -49,6 +49,8 @@ const (
 	hArenaSize      = 96
 	hDataHashOffset = 104
 	hDataHashSize   = 112
+	hFieldHashOff   = 120
+	hFieldHashSize  = 128
 	hNObjects       = 144
 	hNEntries       = 152
 	hEntryArray     = 176
@@ -74,6 +76,7 @@ const (
 // Object types and flags.
 const (
 	objData       = 1
+	objField      = 2
 	objEntry      = 3
 	objEntryArray = 6
 
@@ -87,45 +90,55 @@ const (
 // libsystemd reads the file.
 const maxDecoded = 8 << 20
 
-// File is a journal file mapped read-only. Not safe for concurrent use.
+// File is a journal file read through a Cache. Not safe for concurrent
+// use.
 type File struct {
-	m        []byte // the mapping, cut to header + arena
+	r        io.ReaderAt
+	fd       *os.File // (nil for a file in memory, in tests)
+	c        *Cache
+	n        uint64 // its number in c
+	size     uint64 // header + arena: no offset past it is read
+	header   [hMin]byte
 	compact  bool
 	k0, k1   uint64 // the hash key (the file ID)
 	seqnumID [16]byte
+	scratch  []byte // what at returns when it spans blocks
+	items    []byte // an entry's items (Items)
 	buf      []byte // decompressed payloads
 }
 
-// Open maps path and checks its header; ErrUnsupported (wrapped) for a
-// file this package does not read.
-func Open(path string) (*File, error) {
+// Open opens path, to be read through c, and checks its header;
+// ErrUnsupported (wrapped) for a file this package does not read.
+func Open(path string, c *Cache) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer fd.Close()
 	st, err := fd.Stat()
 	if err != nil {
+		fd.Close()
 		return nil, err
 	}
-	if st.Size() < hMin || st.Size() > 1<<40 {
-		return nil, fmt.Errorf("%s: %w (size %d)", path, ErrUnsupported, st.Size())
-	}
-	m, err := syscall.Mmap(int(fd.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	f, err := newFile(fd, uint64(st.Size()), c)
 	if err != nil {
-		return nil, err
-	}
-	f, err := newFile(m)
-	if err != nil {
-		syscall.Munmap(m)
+		fd.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	f.fd = fd
 	return f, nil
 }
 
-// newFile checks m's header.
-func newFile(m []byte) (*File, error) {
-	if len(m) < hMin || string(m[:8]) != "LPKSHHRH" {
+// newFile checks the header of the file r of size bytes.
+func newFile(r io.ReaderAt, size uint64, c *Cache) (*File, error) {
+	f := &File{r: r, c: c}
+	if size < hMin || size > 1<<40 {
+		return nil, fmt.Errorf("%w: size %d", ErrUnsupported, size)
+	}
+	if n, _ := r.ReadAt(f.header[:], 0); n < hMin {
+		return nil, fmt.Errorf("%w: header unreadable", ErrUnsupported)
+	}
+	m := f.header[:]
+	if string(m[:8]) != "LPKSHHRH" {
 		return nil, fmt.Errorf("%w: not a journal file", ErrUnsupported)
 	}
 	inc := le.Uint32(m[hIncompatible:])
@@ -141,40 +154,97 @@ func newFile(m []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: being written (state %d)", ErrUnsupported, s)
 	}
 	hs, arena := le.Uint64(m[hHeaderSize:]), le.Uint64(m[hArenaSize:])
-	if hs < hMin || hs > uint64(len(m)) || arena > uint64(len(m))-hs {
-		return nil, fmt.Errorf("%w: header size %d, arena %d in %d bytes", errCorrupt, hs, arena, len(m))
+	if hs < hMin || hs > size || arena > size-hs {
+		return nil, fmt.Errorf("%w: header size %d, arena %d in %d bytes", errCorrupt, hs, arena, size)
 	}
-	f := &File{
-		m:       m[:hs+arena],
-		compact: inc&incCompact != 0,
-		k0:      le.Uint64(m[hFileID:]),
-		k1:      le.Uint64(m[hFileID+8:]),
-	}
+	c.files++
+	f.n, f.size = c.files, hs+arena
+	f.compact = inc&incCompact != 0
+	f.k0, f.k1 = le.Uint64(m[hFileID:]), le.Uint64(m[hFileID+8:])
 	copy(f.seqnumID[:], m[hSeqnumID:])
 	return f, nil
 }
 
-// Close unmaps the file.
+// Close closes the file (its blocks in the cache are left to age out).
 func (f *File) Close() error {
-	if f.m == nil {
+	if f.fd == nil {
 		return nil
 	}
-	m := f.m[:cap(f.m)]
-	f.m = nil
-	return syscall.Munmap(m)
+	fd := f.fd
+	f.fd, f.r = nil, nil
+	return fd.Close()
 }
 
-// object is the object at off of type typ, at least min bytes long: its
-// bytes (header included).
-func (f *File) object(off uint64, typ byte, min uint64) ([]byte, error) {
-	if off%8 != 0 || off < hMin || off > uint64(len(f.m))-16 {
-		return nil, fmt.Errorf("%w: object offset %d", errCorrupt, off)
+// at is the n bytes at off, valid until the next call (from the cache, or
+// a copy where they span blocks).
+func (f *File) at(off, n uint64) ([]byte, error) {
+	if f.r == nil {
+		return nil, errors.New("journal file is closed")
 	}
-	size := le.Uint64(f.m[off+8:])
-	if f.m[off] != typ || size < min || size > uint64(len(f.m))-off {
-		return nil, fmt.Errorf("%w: object at %d: type %d, size %d", errCorrupt, off, f.m[off], size)
+	if off > f.size || n > f.size-off {
+		return nil, fmt.Errorf("%w: %d bytes at %d, past its end", errCorrupt, n, off)
 	}
-	return f.m[off : off+size], nil
+	b, in := off/blockSize, off%blockSize
+	if in+n <= blockSize {
+		blk, err := f.c.block(f.n, f.r, b, f.size)
+		if err != nil {
+			return nil, err
+		}
+		return blk[in : in+n], nil
+	}
+	if n > maxObject {
+		return nil, fmt.Errorf("%w: %d bytes at %d", errCorrupt, n, off)
+	}
+	if uint64(cap(f.scratch)) < n {
+		f.scratch = make([]byte, n)
+	}
+	out := f.scratch[:n]
+	for done := uint64(0); done < n; {
+		blk, err := f.c.block(f.n, f.r, (off+done)/blockSize, f.size)
+		if err != nil {
+			return nil, err
+		}
+		done += uint64(copy(out[done:], blk[(off+done)%blockSize:]))
+	}
+	return out, nil
+}
+
+// maxObject bounds what at copies at once (an object read whole: a data
+// object's payload, an entry's items).
+const maxObject = 64 << 20
+
+// u64 and u32 read a number at off.
+func (f *File) u64(off uint64) (uint64, error) {
+	b, err := f.at(off, 8)
+	if err != nil {
+		return 0, err
+	}
+	return le.Uint64(b), nil
+}
+
+func (f *File) u32(off uint64) (uint64, error) {
+	b, err := f.at(off, 4)
+	if err != nil {
+		return 0, err
+	}
+	return uint64(le.Uint32(b)), nil
+}
+
+// object checks the object at off is of type typ and at least min bytes
+// long, and returns its size and flags.
+func (f *File) object(off uint64, typ byte, min uint64) (size uint64, flags byte, err error) {
+	if off%8 != 0 || off < hMin {
+		return 0, 0, fmt.Errorf("%w: object offset %d", errCorrupt, off)
+	}
+	h, err := f.at(off, 16)
+	if err != nil {
+		return 0, 0, err
+	}
+	size = le.Uint64(h[8:])
+	if h[0] != typ || size < min || size > f.size-off {
+		return 0, 0, fmt.Errorf("%w: object at %d: type %d, size %d", errCorrupt, off, h[0], size)
+	}
+	return size, h[1], nil
 }
 
 // dataMin is a data object's header: hash, next in bucket, next of field,
@@ -187,12 +257,15 @@ func (f *File) dataMin() uint64 {
 	return 64
 }
 
-// payload is a data object's FIELD=value, decompressed whole (as
-// libsystemd returns it to go-systemd, which sets no data threshold). The
-// result may be overwritten by the next call.
-func (f *File) payload(o []byte) ([]byte, error) {
-	p := o[f.dataMin():]
-	switch flags := o[1]; {
+// payload is the FIELD=value of the data object at off (size bytes,
+// flags), decompressed whole (as libsystemd returns it to go-systemd,
+// which sets no data threshold). It may be overwritten by the next call.
+func (f *File) payload(off, size uint64, flags byte) ([]byte, error) {
+	p, err := f.at(off+f.dataMin(), size-f.dataMin())
+	if err != nil {
+		return nil, err
+	}
+	switch {
 	case flags == 0:
 		return p, nil
 	case flags == objCompressedZstd:
@@ -224,23 +297,30 @@ func decodeZstd(src, dst []byte) ([]byte, error) {
 // Lookup finds the data object holding payload (FIELD=value) through the
 // file's data hash table: its offset, or 0 when the file has none.
 func (f *File) Lookup(payload []byte) (uint64, error) {
-	table, size := le.Uint64(f.m[hDataHashOffset:]), le.Uint64(f.m[hDataHashSize:])
-	if size < 16 || table%8 != 0 || table > uint64(len(f.m)) || size > uint64(len(f.m))-table {
+	table, size := le.Uint64(f.header[hDataHashOffset:]), le.Uint64(f.header[hDataHashSize:])
+	if size < 16 || table%8 != 0 || table > f.size || size > f.size-table {
 		return 0, fmt.Errorf("%w: data hash table at %d, %d bytes", errCorrupt, table, size)
 	}
 	h := siphash.Hash(f.k0, f.k1, payload)
-	bucket := table + h%(size/16)*16
-	steps := le.Uint64(f.m[hNObjects:]) + 1
-	for off := le.Uint64(f.m[bucket:]); off != 0; steps-- {
+	off, err := f.u64(table + h%(size/16)*16)
+	if err != nil {
+		return 0, err
+	}
+	for steps := le.Uint64(f.header[hNObjects:]) + 1; off != 0; steps-- {
 		if steps == 0 {
 			return 0, fmt.Errorf("%w: a hash chain loops", errCorrupt)
 		}
-		o, err := f.object(off, objData, f.dataMin())
+		osize, flags, err := f.object(off, objData, f.dataMin())
 		if err != nil {
 			return 0, err
 		}
-		if le.Uint64(o[16:]) == h {
-			p, err := f.payload(o)
+		d, err := f.at(off+16, 16) // hash, next in the bucket
+		if err != nil {
+			return 0, err
+		}
+		hash, next := le.Uint64(d), le.Uint64(d[8:])
+		if hash == h {
+			p, err := f.payload(off, osize, flags)
 			if err != nil {
 				return 0, err
 			}
@@ -248,19 +328,87 @@ func (f *File) Lookup(payload []byte) (uint64, error) {
 				return off, nil
 			}
 		}
-		off = le.Uint64(o[24:])
+		off = next
 	}
 	return 0, nil
+}
+
+// Values hands each FIELD=value the file holds of field (one data object
+// each) to fn, until fn returns false: the field's object, found through
+// the field hash table, chains them. The payload passed may be
+// overwritten after fn returns.
+func (f *File) Values(field string, fn func(payload []byte) bool) error {
+	table, size := le.Uint64(f.header[hFieldHashOff:]), le.Uint64(f.header[hFieldHashSize:])
+	if size < 16 || table%8 != 0 || table > f.size || size > f.size-table {
+		return fmt.Errorf("%w: field hash table at %d, %d bytes", errCorrupt, table, size)
+	}
+	h := siphash.Hash(f.k0, f.k1, []byte(field))
+	off, err := f.u64(table + h%(size/16)*16)
+	if err != nil {
+		return err
+	}
+	steps := le.Uint64(f.header[hNObjects:]) + 1
+	head := uint64(0)
+	for ; off != 0; steps-- {
+		if steps == 0 {
+			return fmt.Errorf("%w: a hash chain loops", errCorrupt)
+		}
+		osize, _, err := f.object(off, objField, 40)
+		if err != nil {
+			return err
+		}
+		d, err := f.at(off+16, 24) // hash, next in the bucket, first data
+		if err != nil {
+			return err
+		}
+		hash, next, first := le.Uint64(d), le.Uint64(d[8:]), le.Uint64(d[16:])
+		if hash == h {
+			name, err := f.at(off+40, osize-40)
+			if err != nil {
+				return err
+			}
+			if string(name) == field {
+				head = first
+				break
+			}
+		}
+		off = next
+	}
+	for d := head; d != 0; steps-- {
+		if steps == 0 {
+			return fmt.Errorf("%w: a field's data chain loops", errCorrupt)
+		}
+		size, flags, err := f.object(d, objData, f.dataMin())
+		if err != nil {
+			return err
+		}
+		next, err := f.u64(d + 32)
+		if err != nil {
+			return err
+		}
+		p, err := f.payload(d, size, flags)
+		if err != nil {
+			return err
+		}
+		if !fn(p) {
+			return nil
+		}
+		d = next
+	}
+	return nil
 }
 
 // EntriesOf hands the offsets of the entries holding the data object at
 // data to fn, in the file's order, until fn returns false.
 func (f *File) EntriesOf(data uint64, fn func(entry uint64) bool) error {
-	o, err := f.object(data, objData, f.dataMin())
+	if _, _, err := f.object(data, objData, f.dataMin()); err != nil {
+		return err
+	}
+	d, err := f.at(data+40, 24) // first entry, entry array, entries
 	if err != nil {
 		return err
 	}
-	first, array, n := le.Uint64(o[40:]), le.Uint64(o[48:]), le.Uint64(o[56:])
+	first, array, n := le.Uint64(d), le.Uint64(d[8:]), le.Uint64(d[16:])
 	if n == 0 || first == 0 {
 		return nil
 	}
@@ -273,30 +421,37 @@ func (f *File) EntriesOf(data uint64, fn func(entry uint64) bool) error {
 // Entries hands the offsets of all the file's entries to fn, in the
 // file's order, until fn returns false.
 func (f *File) Entries(fn func(entry uint64) bool) error {
-	return f.walkArrays(le.Uint64(f.m[hEntryArray:]), le.Uint64(f.m[hNEntries:]), fn)
+	return f.walkArrays(le.Uint64(f.header[hEntryArray:]), le.Uint64(f.header[hNEntries:]), fn)
 }
 
 // walkArrays hands fn the first n entry offsets of the chain of entry
-// arrays that starts at array.
+// arrays that starts at array (each item read anew: fn reads the file).
 func (f *File) walkArrays(array, n uint64, fn func(entry uint64) bool) error {
 	item := uint64(8)
 	if f.compact {
 		item = 4
 	}
-	for left := le.Uint64(f.m[hNObjects:]) + 1; array != 0 && n > 0; left-- {
+	for left := le.Uint64(f.header[hNObjects:]) + 1; array != 0 && n > 0; left-- {
 		if left == 0 {
 			return fmt.Errorf("%w: an entry array chain loops", errCorrupt)
 		}
-		a, err := f.object(array, objEntryArray, 24)
+		size, _, err := f.object(array, objEntryArray, 24)
 		if err != nil {
 			return err
 		}
-		for i := uint64(24); i+item <= uint64(len(a)) && n > 0; i += item {
+		next, err := f.u64(array + 16)
+		if err != nil {
+			return err
+		}
+		for i := uint64(24); i+item <= size && n > 0; i += item {
 			var e uint64
 			if f.compact {
-				e = uint64(le.Uint32(a[i:]))
+				e, err = f.u32(array + i)
 			} else {
-				e = le.Uint64(a[i:])
+				e, err = f.u64(array + i)
+			}
+			if err != nil {
+				return err
 			}
 			if e == 0 {
 				return nil // the array's unused rest
@@ -306,7 +461,7 @@ func (f *File) walkArrays(array, n uint64, fn func(entry uint64) bool) error {
 				return nil
 			}
 		}
-		array = le.Uint64(a[16:])
+		array = next
 	}
 	return nil
 }
@@ -324,7 +479,10 @@ type EntryHead struct {
 
 // Head reads the entry at off's header.
 func (f *File) Head(off uint64) (EntryHead, error) {
-	o, err := f.object(off, objEntry, 64)
+	if _, _, err := f.object(off, objEntry, 64); err != nil {
+		return EntryHead{}, err
+	}
+	o, err := f.at(off, 64)
 	if err != nil {
 		return EntryHead{}, err
 	}
@@ -355,20 +513,26 @@ func Before(a, b EntryHead) bool {
 // by the entries that hold the same FIELD=value: a reader may know one by
 // its offset and not read it again.)
 func (f *File) Items(off uint64, fn func(data uint64) bool) error {
-	o, err := f.object(off, objEntry, 64)
+	size, _, err := f.object(off, objEntry, 64)
 	if err != nil {
 		return err
 	}
-	item := uint64(16)
+	o, err := f.at(off+64, size-64)
+	if err != nil {
+		return err
+	}
+	// fn reads the file: the items are copied first.
+	f.items = append(f.items[:0], o...)
+	item := 16
 	if f.compact {
 		item = 4
 	}
-	for i := uint64(64); i+item <= uint64(len(o)); i += item {
+	for i := 0; i+item <= len(f.items); i += item {
 		var d uint64
 		if f.compact {
-			d = uint64(le.Uint32(o[i:]))
+			d = uint64(le.Uint32(f.items[i:]))
 		} else {
-			d = le.Uint64(o[i:])
+			d = le.Uint64(f.items[i:])
 		}
 		if !fn(d) {
 			return nil
@@ -380,11 +544,11 @@ func (f *File) Items(off uint64, fn func(data uint64) bool) error {
 // Payload is the FIELD=value of the data object at data, decompressed. It
 // may be overwritten by the next call.
 func (f *File) Payload(data uint64) ([]byte, error) {
-	o, err := f.object(data, objData, f.dataMin())
+	size, flags, err := f.object(data, objData, f.dataMin())
 	if err != nil {
 		return nil, err
 	}
-	return f.payload(o)
+	return f.payload(data, size, flags)
 }
 
 // Fields hands each FIELD=value of the entry at off to fn, in the entry's

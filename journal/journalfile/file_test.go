@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,7 @@ func nativeEntry(t *testing.T, f *File, off uint64) libEntry {
 
 func TestEntriesAgreeWithLibsystemd(t *testing.T) {
 	for _, p := range realFiles(t) {
-		f, err := Open(p)
+		f, err := Open(p, testCache(t))
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -117,7 +118,7 @@ func TestEntriesAgreeWithLibsystemd(t *testing.T) {
 func TestLookupAgreesWithMatches(t *testing.T) {
 	lookups := 0
 	for _, p := range realFiles(t) {
-		f, err := Open(p)
+		f, err := Open(p, testCache(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,6 +161,23 @@ func TestLookupAgreesWithMatches(t *testing.T) {
 	}
 }
 
+// testCache is a small cache (64 blocks: a file of the tests' is read
+// through far fewer than it has, blocks aging out all along).
+func testCache(t *testing.T) *Cache {
+	t.Helper()
+	c, err := NewCache(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Release() })
+	return c
+}
+
+// inMemory is a File of the bytes b.
+func inMemory(t *testing.T, b []byte) (*File, error) {
+	return newFile(bytes.NewReader(b), uint64(len(b)), testCache(t))
+}
+
 func readFile(t *testing.T, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
@@ -182,16 +200,16 @@ func TestRefusesWhatItDoesNotRead(t *testing.T) {
 	} {
 		b := bytes.Clone(orig)
 		alter(b)
-		if _, err := newFile(b); !errors.Is(err, ErrUnsupported) {
+		if _, err := inMemory(t, b); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: %v, want ErrUnsupported", name, err)
 		}
 	}
 	b := bytes.Clone(orig)
 	le.PutUint64(b[hArenaSize:], uint64(len(b)))
-	if _, err := newFile(b); !errors.Is(err, errCorrupt) {
+	if _, err := inMemory(t, b); !errors.Is(err, errCorrupt) {
 		t.Errorf("arena past the end: %v", err)
 	}
-	if _, err := newFile(orig[:100]); !errors.Is(err, ErrUnsupported) {
+	if _, err := inMemory(t, orig[:100]); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("truncated header: %v", err)
 	}
 }
@@ -214,7 +232,7 @@ func TestCorruptFilesGiveErrors(t *testing.T) {
 					le.PutUint64(b[at:], uint64(rng.Int63n(int64(len(b)*2))))
 				}
 			}
-			f, err := newFile(b)
+			f, err := inMemory(t, b)
 			if err != nil {
 				continue
 			}
@@ -244,5 +262,45 @@ func TestCorruptFilesGiveErrors(t *testing.T) {
 		if errs == 0 {
 			t.Errorf("%s: 150 damaged copies read without one error", p)
 		}
+	}
+}
+
+// Every field's values, read from the field's chain, are the values
+// libsystemd enumerates (sd_journal_query_unique), on every real file.
+func TestValuesAgreeWithLibsystemd(t *testing.T) {
+	fields := 0
+	for _, p := range realFiles(t) {
+		f, err := Open(p, testCache(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := sdjournal.NewJournalFromFiles(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range []string{"_SYSTEMD_UNIT", "_PID", "_HOSTNAME", "MESSAGE", "COREDUMP_UNIT", "NO_SUCH_FIELD"} {
+			var got []string
+			if err := f.Values(field, func(p []byte) bool {
+				got = append(got, strings.TrimPrefix(string(p), field+"="))
+				return true
+			}); err != nil {
+				t.Fatal(err)
+			}
+			want, err := j.GetUniqueValues(field)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %s: %d values, libsystemd %d", p, field, len(got), len(want))
+			}
+			fields += len(got)
+		}
+		j.Close()
+		f.Close()
+	}
+	if fields < 1000 {
+		t.Errorf("only %d values", fields)
 	}
 }

@@ -43,3 +43,12 @@ SYSTEMD_JOURNAL_COMPACT=0 "$remote" --compress=yes --output="$repo/testdata/jour
 	"$repo/testdata/captures/real-named-cache/journal.export"
 SYSTEMD_JOURNAL_COMPACT=1 "$remote" --compress=yes --output="$repo/testdata/journal-long-fields/remote-labvm.journal" \
 	"$repo/testdata/captures/real-named-cache/journal.export" "$repo/testdata/captures/real-named-cache-trixie/journal.export"
+
+# The kernel's lines of the pids controller (TasksMax=), and a service
+# that forges such lines into /dev/kmsg, in two files: the kernel pass of
+# triage, read directly and through libsystemd (journal/direct_test.go).
+rm -rf "$repo/testdata/journal-kernel"; mkdir -p "$repo/testdata/journal-kernel"
+"$remote" --output="$repo/testdata/journal-kernel/remote-tasksmax.journal" \
+	"$repo/testdata/captures/tasksmax/journal.export" "$repo/testdata/captures/blind5-java-tasksmax/journal.export"
+"$remote" --output="$repo/testdata/journal-kernel/remote-kmsg.journal" \
+	"$repo/testdata/captures/hostile-kmsg-forger/journal.export" "$repo/testdata/captures/blind5-node-tasksmax-trixie/journal.export"
