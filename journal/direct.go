@@ -3,6 +3,7 @@ package journal
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -151,101 +152,143 @@ func (x *indexReader) matching(paths []string, payloads ...string) (matched, err
 }
 
 // walk hands the entries to fn in the order libsystemd steps through
-// them, forward or backward, until fn returns false: at each step, of each
-// file's next entry beyond the last one handed on (journalfile.Before),
-// the first (or last), files in the order given, ties to the first; an
-// entry no further than the last one (a copy of it in another file) is
-// passed over. (Not a sort: where files have different sequence IDs and
-// boots, the comparison need not be transitive, and libsystemd's answer
-// is its steps'.)
+// them (see merger), forward or backward, until fn returns an error.
 func (m matched) walk(backward bool, fn func(directEntry) error) error {
-	if len(m) == 1 { // one file: its order
-		for i := range m[0] {
-			k := i
-			if backward {
-				k = len(m[0]) - 1 - i
-			}
-			if err := fn(m[0][k]); err != nil {
-				return err
-			}
+	srcs := make([]source, len(m))
+	for i, list := range m {
+		srcs[i] = &listSource{list: list, backward: backward}
+	}
+	mg := &merger{srcs: srcs, backward: backward}
+	for {
+		e, ok, err := mg.next()
+		if err != nil || !ok {
+			return err
 		}
-		return nil
-	}
-	type cursor struct {
-		at   int
-		head journalfile.EntryHead
-		read bool
-	}
-	cur := make([]cursor, len(m))
-	for i := range cur {
-		if backward {
-			cur[i].at = len(m[i]) - 1
+		if err := fn(e); err != nil {
+			return err
 		}
 	}
-	head := func(i int) (journalfile.EntryHead, error) {
-		c := &cur[i]
-		if !c.read {
-			e := m[i][c.at]
+}
+
+// A source is one file's entries in its order (or backward).
+type source interface {
+	cur() (directEntry, bool, error) // the entry at hand; false at the end
+	advance()
+}
+
+// listSource is a list's entries.
+type listSource struct {
+	list     []directEntry
+	i        int
+	backward bool
+}
+
+func (l *listSource) cur() (directEntry, bool, error) {
+	if l.i >= len(l.list) {
+		return directEntry{}, false, nil
+	}
+	if l.backward {
+		return l.list[len(l.list)-1-l.i], true, nil
+	}
+	return l.list[l.i], true, nil
+}
+
+func (l *listSource) advance() { l.i++ }
+
+// cursorSource is the entries holding a data object, read as they are
+// stepped to (a list too long to hold: a host's kernel lines).
+type cursorSource struct {
+	f    *journalfile.File
+	c    *journalfile.Cursor
+	at   uint64 // 0: to be read
+	done bool
+}
+
+func (c *cursorSource) cur() (directEntry, bool, error) {
+	if c.at == 0 && !c.done {
+		off, err := c.c.Next()
+		if err != nil {
+			return directEntry{}, false, errNotDirect
+		}
+		c.at, c.done = off, off == 0
+	}
+	return directEntry{c.f, c.at}, !c.done, nil
+}
+
+func (c *cursorSource) advance() { c.at = 0 }
+
+// merger steps through the entries of several files as libsystemd does:
+// at each step, of each file's next entry beyond the last one handed on
+// (journalfile.Before), the first (or last), files in the order given,
+// ties to the first; an entry no further than the last one (a copy of it
+// in another file) is passed over. (Not a sort: where files have
+// different sequence IDs and boots, the comparison need not be
+// transitive, and libsystemd's answer is its steps'.) One file's entries
+// are its order, and their heads are not read.
+type merger struct {
+	srcs     []source
+	backward bool
+	heads    []journalfile.EntryHead
+	read     []bool // heads[i] is the head of srcs[i]'s entry at hand
+	last     journalfile.EntryHead
+	started  bool
+}
+
+func (m *merger) next() (directEntry, bool, error) {
+	if len(m.srcs) == 1 {
+		e, ok, err := m.srcs[0].cur()
+		if ok {
+			m.srcs[0].advance()
+		}
+		return e, ok, err
+	}
+	if m.heads == nil {
+		m.heads, m.read = make([]journalfile.EntryHead, len(m.srcs)), make([]bool, len(m.srcs))
+	}
+	// head is the head of source i's entry at hand, or false at its end.
+	head := func(i int) (journalfile.EntryHead, bool, error) {
+		e, ok, err := m.srcs[i].cur()
+		if !ok || err != nil {
+			return journalfile.EntryHead{}, false, err
+		}
+		if !m.read[i] {
 			h, err := e.f.Head(e.off)
 			if err != nil {
-				return h, errNotDirect
+				return h, false, errNotDirect
 			}
-			c.head, c.read = h, true
+			m.heads[i], m.read[i] = h, true
 		}
-		return c.head, nil
+		return m.heads[i], true, nil
 	}
-	advance := func(i int) {
-		if backward {
-			cur[i].at--
-		} else {
-			cur[i].at++
-		}
-		cur[i].read = false
-	}
-	valid := func(i int) bool { return cur[i].at >= 0 && cur[i].at < len(m[i]) }
+	advance := func(i int) { m.srcs[i].advance(); m.read[i] = false }
 	// beyond: a is past b in the walk's direction.
 	beyond := func(a, b journalfile.EntryHead) bool {
-		if backward {
+		if m.backward {
 			return journalfile.Before(a, b)
 		}
 		return journalfile.Before(b, a)
 	}
-	var last journalfile.EntryHead
-	started := false
-	for {
-		best := -1
-		var bestHead journalfile.EntryHead
-		for i := range m {
-			for started && valid(i) {
-				h, err := head(i)
-				if err != nil {
-					return err
-				}
-				if beyond(h, last) {
-					break
-				}
-				advance(i)
-			}
-			if !valid(i) {
-				continue
-			}
-			h, err := head(i)
-			if err != nil {
-				return err
-			}
-			if best < 0 || beyond(bestHead, h) {
-				best, bestHead = i, h
-			}
+	best := -1
+	var bestHead journalfile.EntryHead
+	for i := range m.srcs {
+		h, ok, err := head(i)
+		for ; ok && m.started && !beyond(h, m.last); h, ok, err = head(i) {
+			advance(i)
 		}
-		if best < 0 {
-			return nil
+		if err != nil {
+			return directEntry{}, false, err
 		}
-		if err := fn(m[best][cur[best].at]); err != nil {
-			return err
+		if ok && (best < 0 || beyond(bestHead, h)) {
+			best, bestHead = i, h
 		}
-		last, started = bestHead, true
-		advance(best)
 	}
+	if best < 0 {
+		return directEntry{}, false, nil
+	}
+	e, _, _ := m.srcs[best].cur()
+	m.last, m.started = bestHead, true
+	advance(best)
+	return e, true, nil
 }
 
 // errStop ends a walk.
@@ -586,4 +629,230 @@ func (x *indexReader) pidDirect(host string, pid int, at time.Time, owned map[in
 		x.note(&seen[i], false)
 	}
 	return nil
+}
+
+// kernelLinesDirect steps through host's kernel lines (SYSLOG_FACILITY=0;
+// what else the kernel transport holds is userspace's, see
+// Entry.IsKernel) in its files, read directly; nil when they are not.
+func (x *indexReader) kernelLinesDirect(host string) *merger {
+	if x.viaLibsystemd || x.jfiles == nil || !validMatch(host) {
+		return nil
+	}
+	paths, _ := x.pathsOf(host, time.Time{}, time.Time{})
+	if paths == nil {
+		return nil
+	}
+	var srcs []source
+	for _, p := range paths {
+		f := x.direct.file(p)
+		if f == nil {
+			return nil
+		}
+		data, err := f.Lookup([]byte("SYSLOG_FACILITY=0"))
+		if err != nil {
+			return nil
+		}
+		if data == 0 {
+			continue
+		}
+		c, err := f.EntriesOfData(data)
+		if err != nil {
+			return nil
+		}
+		srcs = append(srcs, &cursorSource{f: f, c: c})
+	}
+	return &merger{srcs: srcs}
+}
+
+// eachOfHostDirect hands host's entries ("": every host's) that hold any
+// of payloads, from x.q.Since to x.q.Until, to fn in libsystemd's order,
+// read directly, until fn returns false. (Nothing is handed to fn before
+// all of the host's files are known to be read directly: a walk that
+// cannot be is walked through libsystemd instead.)
+func (x *indexReader) eachOfHostDirect(host string, payloads []string, fn func(*Entry) bool) error {
+	if x.viaLibsystemd || x.jfiles == nil || !validMatch(host) {
+		return errNotDirect
+	}
+	paths, _ := x.pathsOf(host, x.q.Since, x.q.Until)
+	if paths == nil {
+		if paths, _ = x.pathsOf(host, time.Time{}, time.Time{}); paths == nil {
+			return errNotDirect
+		}
+	}
+	var srcs []source
+	for _, p := range paths {
+		f := x.direct.file(p)
+		if f == nil {
+			return errNotDirect
+		}
+		var cs []*journalfile.Cursor
+		for _, m := range payloads {
+			data, err := f.Lookup([]byte(m))
+			if err != nil {
+				return errNotDirect
+			}
+			if data == 0 {
+				continue
+			}
+			c, err := f.EntriesOfData(data)
+			if err != nil {
+				return errNotDirect
+			}
+			cs = append(cs, c)
+		}
+		if len(cs) > 0 {
+			srcs = append(srcs, &unionSource{f: f, cs: cs, at: make([]uint64, len(cs))})
+		}
+	}
+	m := &merger{srcs: srcs}
+	for {
+		d, ok, err := m.next()
+		if err != nil {
+			x.fail(fmt.Errorf("stopped reading: %w", err))
+			return nil
+		}
+		if !ok {
+			return nil
+		}
+		e, err := x.read.readFile(d.f, d.off)
+		if err != nil {
+			x.warns = append(x.warns, Warning{Source: x.name, Text: "skipped an unreadable entry: " + err.Error(), Incomplete: true})
+			continue
+		}
+		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) || !x.q.Until.IsZero() && e.Time.After(x.q.Until) {
+			continue
+		}
+		if !fn(&e) {
+			return nil
+		}
+	}
+}
+
+// unionSource is the entries of one file that hold any of several data
+// objects, in the file's order, each once.
+type unionSource struct {
+	f    *journalfile.File
+	cs   []*journalfile.Cursor
+	at   []uint64 // each cursor's entry at hand (0: to be read)
+	done []bool
+}
+
+func (u *unionSource) cur() (directEntry, bool, error) {
+	if u.done == nil {
+		u.done = make([]bool, len(u.cs))
+	}
+	low := uint64(0)
+	for i, c := range u.cs {
+		if u.at[i] == 0 && !u.done[i] {
+			off, err := c.Next()
+			if err != nil {
+				return directEntry{}, false, errNotDirect
+			}
+			u.at[i], u.done[i] = off, off == 0
+		}
+		if !u.done[i] && (low == 0 || u.at[i] < low) {
+			low = u.at[i]
+		}
+	}
+	return directEntry{u.f, low}, low != 0, nil
+}
+
+// advance moves every cursor at the entry at hand (an entry holding two
+// of the objects is handed out once).
+func (u *unionSource) advance() {
+	e, ok, _ := u.cur()
+	if !ok {
+		return
+	}
+	for i := range u.cs {
+		if u.at[i] == e.off {
+			u.at[i] = 0
+		}
+	}
+}
+
+// hostNewestDirect is hostNewest, read directly: of each of the host's
+// files the last newestWalk of its entries (_HOSTNAME or _MACHINE_ID) are
+// listed (the lists go forward only), and stepped through backward.
+func (x *indexReader) hostNewestDirect(host string) (map[string]Entry, bool, error) {
+	if x.viaLibsystemd || x.jfiles == nil || !validMatch(host) {
+		return nil, false, errNotDirect
+	}
+	paths, _ := x.pathsOf(host, time.Time{}, time.Time{})
+	if paths == nil {
+		return nil, false, errNotDirect
+	}
+	var srcs []source
+	for _, p := range paths {
+		f := x.direct.file(p)
+		if f == nil {
+			return nil, false, errNotDirect
+		}
+		u := &unionSource{f: f}
+		for _, m := range []string{"_HOSTNAME=" + host, "_MACHINE_ID=" + host} {
+			data, err := f.Lookup([]byte(m))
+			if err != nil {
+				return nil, false, errNotDirect
+			}
+			if data == 0 {
+				continue
+			}
+			c, err := f.EntriesOfData(data)
+			if err != nil {
+				return nil, false, errNotDirect
+			}
+			u.cs = append(u.cs, c)
+		}
+		u.at = make([]uint64, len(u.cs))
+		// The last newestWalk, in a ring.
+		ring := make([]directEntry, 0, min(newestWalk, 1024))
+		n := 0
+		for {
+			e, ok, err := u.cur()
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				break
+			}
+			u.advance()
+			if len(ring) < newestWalk {
+				ring = append(ring, e)
+			} else {
+				ring[n%newestWalk] = e
+			}
+			n++
+		}
+		if n > newestWalk {
+			k := n % newestWalk
+			ring = slices.Concat(ring[k:], ring[:k])
+		}
+		if len(ring) > 0 {
+			srcs = append(srcs, &listSource{list: ring, backward: true})
+		}
+	}
+	m := &merger{srcs: srcs, backward: true}
+	met := map[string]Entry{}
+	for range newestWalk {
+		d, ok, err := m.next()
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return met, true, nil
+		}
+		e, err := x.read.readFile(d.f, d.off)
+		if err != nil || !x.q.Until.IsZero() && e.Time.After(x.q.Until) {
+			continue
+		}
+		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+			return met, true, nil
+		}
+		if u := e.Get("_SYSTEMD_UNIT"); u != "" && x.q.Matches(&e) && e.Host() == host {
+			if _, seen := met[u]; !seen {
+				met[u] = e
+			}
+		}
+	}
+	return met, false, nil
 }

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -36,6 +37,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		return dir
 	}
 	trixie := "journal-257/system@lab-trixie.journal"
+	audited := 0
 	for _, c := range []struct {
 		dir   string
 		files int
@@ -45,6 +47,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		{folder(trixie, "journal-long-fields/remote-labvm.journal"), 2},
 		{folder(trixie, "journal-regular/remote-labvm.journal", "journal-long-fields/remote-labvm.journal"), 3},
 		{filepath.Join("..", "testdata", "journal-kernel"), 2},
+		{filepath.Join("..", "testdata", "journal-after-run"), 1},
 	} {
 		direct, lib := openRouted(t, c.dir, c.files), openRouted(t, c.dir, c.files)
 		t.Cleanup(direct.direct.close)
@@ -57,6 +60,20 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		if len(direct.direct.open) != c.files {
 			t.Fatalf("%d files opened for direct reads, want %d", len(direct.direct.open), c.files)
 		}
+		// The journal's audit records of denials (any record here).
+		var recDirect, recLib []string
+		deniedDirect := direct.auditDenials(func(a AuditEvent) bool {
+			recDirect = append(recDirect, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID()))
+			return true
+		})
+		deniedLib := lib.auditDenials(func(a AuditEvent) bool {
+			recLib = append(recLib, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID()))
+			return true
+		})
+		if !maps.Equal(deniedDirect, deniedLib) || !slices.Equal(recDirect, recLib) {
+			t.Errorf("%s: audit records: %d read directly, %d through libsystemd", c.dir, len(recDirect), len(recLib))
+		}
+		audited += len(recDirect)
 		// The kernel's refusals (the pids controller's lines, and a
 		// service's forged ones, which are not the kernel's).
 		before := len(direct.runs)
@@ -112,20 +129,39 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		if len(ownedDirect) == 0 || !maps.Equal(ownedDirect, ownedLib) || !maps.Equal(direct.runs, lib.runs) {
 			t.Errorf("%s: denied PIDs: %d owned read directly, %d through libsystemd; runs %d, %d", c.dir, len(ownedDirect), len(ownedLib), len(direct.runs), len(lib.runs))
 		}
-		read := 0
+		// Every run, its own entries and the kernel's lines around it,
+		// host by host in time order (as Runs reads them: the kernel's
+		// lines are read forward, once).
+		var refs []*runRef
 		for k, st := range direct.runs {
-			r := &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed}
-			got, err := direct.readOwnDirect(r)
-			if err != nil {
-				t.Fatalf("%s %s: %v", k.host, k.unit, err)
-			}
-			want := lib.readOwn(r)
-			if len(got) == 0 || !slices.EqualFunc(got, want, sameEntry) {
-				t.Errorf("%s %s: %d entries read directly, %d through libsystemd", k.host, k.unit, len(got), len(want))
-			}
-			read += len(got)
+			refs = append(refs, &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed})
 		}
-		t.Logf("%s: %d failed runs, %d runs, %d entries", c.dir, failed, len(direct.runs), read)
+		slices.SortFunc(refs, func(a, b *runRef) int {
+			return cmp.Or(cmp.Compare(a.host, b.host), a.at.Compare(b.at), cmp.Compare(a.unit+a.inv.String(), b.unit+b.inv.String()))
+		})
+		read, kernel := 0, 0
+		for _, r := range refs {
+			own, err := direct.readOwnDirect(r)
+			if err != nil {
+				t.Fatalf("%s %s: %v", r.host, r.unit, err)
+			}
+			if want := lib.readOwn(r); len(own) == 0 || !slices.EqualFunc(own, want, sameEntry) {
+				t.Errorf("%s %s: %d entries read directly, %d through libsystemd", r.host, r.unit, len(own), len(want))
+			}
+			got, want := direct.readRun(r), lib.readRun(r)
+			if !slices.EqualFunc(got, want, sameEntry) {
+				t.Errorf("%s %s: the run with the kernel's lines: %d entries read directly, %d through libsystemd", r.host, r.unit, len(got), len(want))
+			}
+			read += len(own)
+			kernel += len(got) - len(own)
+		}
+		if direct.kern.d == nil && direct.kern.j != nil {
+			t.Errorf("%s: the kernel's lines were read through libsystemd", c.dir)
+		}
+		t.Logf("%s: %d failed runs, %d runs, %d entries, %d of the kernel's", c.dir, failed, len(direct.runs), read, kernel)
+	}
+	if audited < 100 {
+		t.Errorf("only %d audit records compared", audited)
 	}
 }
 

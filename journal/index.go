@@ -360,8 +360,9 @@ func boundPages() {
 }
 
 // kernelWindow is the kernel's lines of one host read so far by a second
-// reader (see kernelLines).
+// reader (see kernelLines): directly, or through libsystemd.
 type kernelWindow struct {
+	d        *merger
 	j        *sdjournal.Journal
 	host     string
 	lines    []Entry   // in time order
@@ -772,19 +773,26 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]time.Ti
 	if denial == nil {
 		return denied
 	}
-	x.byHost(func(string) {
-		if !x.match([]string{"_TRANSPORT=audit", "_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}) {
+	record := func(e *Entry) bool {
+		if !x.q.Matches(e) {
+			return true
+		}
+		if a, ok := AuditEventFromEntry(e); ok && denial(a) {
+			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
+		}
+		return true
+	}
+	types := []string{"_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}
+	x.byHost(func(host string) {
+		if x.eachOfHostDirect(host, types, func(e *Entry) bool {
+			return e.Get("_TRANSPORT") != "audit" || record(e)
+		}) == nil {
 			return
 		}
-		x.each(x.q.Since, x.q.Until, func(e *Entry) bool {
-			if !x.q.Matches(e) {
-				return true
-			}
-			if a, ok := AuditEventFromEntry(e); ok && denial(a) {
-				denied[a.PID()] = time.Time{} // the journal's: looked up in every file
-			}
-			return true
-		})
+		if !x.match(append([]string{"_TRANSPORT=audit"}, types...)) {
+			return
+		}
+		x.each(x.q.Since, x.q.Until, record)
 	})
 	return denied
 }
@@ -980,6 +988,9 @@ func (x *indexReader) hostNewest(host string) (map[string]Entry, bool) {
 	if host == "" || x.alone[host] {
 		return nil, false
 	}
+	if met, complete, err := x.hostNewestDirect(host); err == nil {
+		return met, complete
+	}
 	defer x.on(x.hostJournal(host))()
 	if !validMatch(host) || !x.match(x.onHost(host, []string{})...) {
 		return nil, false
@@ -1161,6 +1172,34 @@ func (x *indexReader) readOwn(r *runRef) []Entry {
 	return own
 }
 
+// next is the window's next line (a zero Time: one that could not be
+// read), false at the end.
+func (k *kernelWindow) next(x *indexReader) (Entry, bool, error) {
+	if k.d != nil {
+		d, ok, err := k.d.next()
+		if err != nil || !ok {
+			return Entry{}, false, err
+		}
+		e, err := x.read.readFile(d.f, d.off)
+		if err != nil || !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+			return Entry{}, true, nil
+		}
+		return e, true, nil
+	}
+	c, err := k.j.Next()
+	if err != nil || c == 0 {
+		return Entry{}, false, err
+	}
+	if x.read == nil {
+		x.read = &entryReader{}
+	}
+	e, err := x.read.read(k.j)
+	if err != nil {
+		return Entry{}, true, nil
+	}
+	return e, true, nil
+}
+
 // kernelLines are the kernel's lines of host between from and to. Runs
 // come in time order, so the kernel's lines are read once, forward, by a
 // second reader, and kept while runs may still ask for them (kernelKeep
@@ -1168,7 +1207,7 @@ func (x *indexReader) readOwn(r *runRef) []Entry {
 // that reaches further back (one that ran for hours) has the rest read by
 // index.
 func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
-	if k := x.kern; k.host != host && (k.j != nil || k.done) {
+	if k := x.kern; k.host != host && (k.j != nil || k.d != nil || k.done) {
 		// The next host's runs: a reader of its own lines.
 		if k.j != nil {
 			k.j.Close()
@@ -1176,8 +1215,11 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		x.kern = &kernelWindow{}
 	}
 	k := x.kern
-	if k.j == nil && !k.done {
+	if k.j == nil && k.d == nil && !k.done {
 		k.host = host
+		k.d = x.kernelLinesDirect(host)
+	}
+	if k.j == nil && k.d == nil && !k.done {
 		j, err := x.openHost(host)
 		if err != nil {
 			x.fail(err)
@@ -1197,20 +1239,16 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 		}
 	}
 	for !k.done && !k.readTo.After(to) {
-		c, err := k.j.Next()
-		if err != nil || c == 0 {
+		e, ok, err := k.next(x)
+		if err != nil || !ok {
 			k.done = true
 			if err != nil {
 				x.fail(fmt.Errorf("stopped reading the kernel's lines: %w", err))
 			}
 			break
 		}
-		if x.read == nil {
-			x.read = &entryReader{}
-		}
-		e, err := x.read.read(k.j)
-		if err != nil {
-			continue
+		if e.Time.IsZero() {
+			continue // unreadable
 		}
 		k.readTo = e.Time
 		if e.IsKernel() && x.q.Matches(&e) && (k.host == "" || e.Host() == k.host) {

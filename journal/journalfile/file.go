@@ -401,69 +401,120 @@ func (f *File) Values(field string, fn func(payload []byte) bool) error {
 // EntriesOf hands the offsets of the entries holding the data object at
 // data to fn, in the file's order, until fn returns false.
 func (f *File) EntriesOf(data uint64, fn func(entry uint64) bool) error {
-	if _, _, err := f.object(data, objData, f.dataMin()); err != nil {
-		return err
-	}
-	d, err := f.at(data+40, 24) // first entry, entry array, entries
+	c, err := f.EntriesOfData(data)
 	if err != nil {
 		return err
 	}
-	first, array, n := le.Uint64(d), le.Uint64(d[8:]), le.Uint64(d[16:])
-	if n == 0 || first == 0 {
-		return nil
-	}
-	if !fn(first) {
-		return nil
-	}
-	return f.walkArrays(array, n-1, fn)
+	return c.each(fn)
 }
 
 // Entries hands the offsets of all the file's entries to fn, in the
 // file's order, until fn returns false.
 func (f *File) Entries(fn func(entry uint64) bool) error {
-	return f.walkArrays(le.Uint64(f.header[hEntryArray:]), le.Uint64(f.header[hNEntries:]), fn)
+	c := &Cursor{f: f, array: le.Uint64(f.header[hEntryArray:]), left: le.Uint64(f.header[hNEntries:])}
+	return c.each(fn)
 }
 
-// walkArrays hands fn the first n entry offsets of the chain of entry
-// arrays that starts at array (each item read anew: fn reads the file).
-func (f *File) walkArrays(array, n uint64, fn func(entry uint64) bool) error {
+// Cursor steps through a list of entries in the file's order: the
+// entries holding a data object (its first, then its chain of entry
+// arrays) or all of the file's.
+type Cursor struct {
+	f           *File
+	first       uint64 // the data object's first entry, not handed out yet
+	array       uint64 // the entry array being read (0: none left)
+	next        uint64 // the array after it
+	at, size    uint64 // the next item's offset in the array, its size
+	left        uint64 // entries left to hand out
+	arraysMoved uint64 // (a chain that loops ends in an error)
+}
+
+// EntriesOfData is a cursor over the entries holding the data object at
+// data.
+func (f *File) EntriesOfData(data uint64) (*Cursor, error) {
+	if _, _, err := f.object(data, objData, f.dataMin()); err != nil {
+		return nil, err
+	}
+	d, err := f.at(data+40, 24) // first entry, entry array, entries
+	if err != nil {
+		return nil, err
+	}
+	c := &Cursor{f: f, first: le.Uint64(d), array: le.Uint64(d[8:]), left: le.Uint64(d[16:])}
+	if c.first == 0 {
+		c.left = 0
+	}
+	return c, nil
+}
+
+// Next is the next entry's offset, 0 at the end.
+func (c *Cursor) Next() (uint64, error) {
+	f := c.f
+	if c.left == 0 {
+		return 0, nil
+	}
+	if c.first != 0 {
+		e := c.first
+		c.first = 0
+		c.left--
+		return e, nil
+	}
 	item := uint64(8)
 	if f.compact {
 		item = 4
 	}
-	for left := le.Uint64(f.header[hNObjects:]) + 1; array != 0 && n > 0; left-- {
-		if left == 0 {
-			return fmt.Errorf("%w: an entry array chain loops", errCorrupt)
-		}
-		size, _, err := f.object(array, objEntryArray, 24)
-		if err != nil {
-			return err
-		}
-		next, err := f.u64(array + 16)
-		if err != nil {
-			return err
-		}
-		for i := uint64(24); i+item <= size && n > 0; i += item {
-			var e uint64
-			if f.compact {
-				e, err = f.u32(array + i)
-			} else {
-				e, err = f.u64(array + i)
+	for {
+		if c.size == 0 { // enter c.array
+			if c.array == 0 {
+				c.left = 0
+				return 0, nil
 			}
+			if c.arraysMoved++; c.arraysMoved > le.Uint64(f.header[hNObjects:]) {
+				return 0, fmt.Errorf("%w: an entry array chain loops", errCorrupt)
+			}
+			size, _, err := f.object(c.array, objEntryArray, 24)
 			if err != nil {
-				return err
+				return 0, err
 			}
-			if e == 0 {
-				return nil // the array's unused rest
+			next, err := f.u64(c.array + 16)
+			if err != nil {
+				return 0, err
 			}
-			n--
-			if !fn(e) {
-				return nil
-			}
+			c.next, c.at, c.size = next, 24, size
 		}
-		array = next
+		if c.at+item > c.size {
+			c.array, c.size = c.next, 0
+			continue
+		}
+		var e uint64
+		var err error
+		if f.compact {
+			e, err = f.u32(c.array + c.at)
+		} else {
+			e, err = f.u64(c.array + c.at)
+		}
+		if err != nil {
+			return 0, err
+		}
+		c.at += item
+		if e == 0 { // the array's unused rest: the list's end
+			c.left = 0
+			return 0, nil
+		}
+		c.left--
+		return e, nil
 	}
-	return nil
+}
+
+// each hands the cursor's entries to fn until fn returns false.
+func (c *Cursor) each(fn func(entry uint64) bool) error {
+	for {
+		e, err := c.Next()
+		if err != nil || e == 0 {
+			return err
+		}
+		if !fn(e) {
+			return nil
+		}
+	}
 }
 
 // EntryHead is what orders an entry among other files' (libsystemd's
