@@ -85,3 +85,29 @@ func TestPrefilterForEveryWording(t *testing.T) {
 		}
 	}
 }
+
+// kernelWords turns no line away that a kernel pattern matches: every
+// captured line, and the lines that matched among them counted.
+func TestKernelWordsKeepEveryMatch(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
+	matched := 0
+	for _, f := range files {
+		es, _, err := journal.ReadExportFile(f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			msg := e.Message()
+			if rePidsRejected.MatchString(msg) || reSegfault.MatchString(msg) || reOOMKilled.MatchString(msg) {
+				matched++
+				if !kernelWords(msg) {
+					t.Errorf("%s: kernelWords turns away %q", f, msg)
+				}
+			}
+		}
+	}
+	if matched < 3 {
+		t.Fatalf("only %d captured lines match a kernel pattern", matched)
+	}
+	t.Logf("%d lines", matched)
+}
