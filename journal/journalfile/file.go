@@ -12,8 +12,11 @@
 // the reader), with keyed hash tables (systemd ≥ 246's default) and either
 // no compression or zstd (Debian's default). Open says ErrUnsupported for
 // any other file, and the caller reads it with libsystemd. Every offset
-// read from the file is checked against the mapping before it is used: a
-// corrupt or hostile file gives an error, never a fault.
+// read from the file is checked against its size before it is used, and
+// every chain must go the one way journald writes it (a hash bucket's and
+// an entry array's to objects appended later, a field's values to ones
+// appended earlier), which also ends any loop: a corrupt or hostile file
+// gives an error, never a fault or a hang.
 package journalfile
 
 import (
@@ -328,6 +331,9 @@ func (f *File) Lookup(payload []byte) (uint64, error) {
 				return off, nil
 			}
 		}
+		if next != 0 && next <= off {
+			return 0, fmt.Errorf("%w: a hash chain goes back", errCorrupt)
+		}
 		off = next
 	}
 	return 0, nil
@@ -372,6 +378,9 @@ func (f *File) Values(field string, fn func(payload []byte) bool) error {
 				break
 			}
 		}
+		if next != 0 && next <= off {
+			return fmt.Errorf("%w: a hash chain goes back", errCorrupt)
+		}
 		off = next
 	}
 	for d := head; d != 0; steps-- {
@@ -392,6 +401,9 @@ func (f *File) Values(field string, fn func(payload []byte) bool) error {
 		}
 		if !fn(p) {
 			return nil
+		}
+		if next >= d {
+			return fmt.Errorf("%w: a field's data chain goes forward", errCorrupt)
 		}
 		d = next
 	}
@@ -477,6 +489,9 @@ func (c *Cursor) Next() (uint64, error) {
 			next, err := f.u64(c.array + 16)
 			if err != nil {
 				return 0, err
+			}
+			if next != 0 && next <= c.array {
+				return 0, fmt.Errorf("%w: an entry array chain goes back", errCorrupt)
 			}
 			c.next, c.at, c.size = next, 24, size
 		}
@@ -568,6 +583,9 @@ func (f *File) Items(off uint64, fn func(data uint64) bool) error {
 	if err != nil {
 		return err
 	}
+	if size-64 > maxItems*16 {
+		return fmt.Errorf("%w: an entry of %d bytes", errCorrupt, size)
+	}
 	o, err := f.at(off+64, size-64)
 	if err != nil {
 		return err
@@ -591,6 +609,11 @@ func (f *File) Items(off uint64, fn func(data uint64) bool) error {
 	}
 	return nil
 }
+
+// maxItems bounds an entry's fields: journald and journal-remote take at
+// most 1024 (ENTRY_FIELD_COUNT_MAX); a damaged entry claiming millions
+// made reading every entry quadratic in the file's size.
+const maxItems = 4096
 
 // Payload is the FIELD=value of the data object at data, decompressed. It
 // may be overwritten by the next call.
