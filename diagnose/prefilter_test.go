@@ -15,47 +15,36 @@ import (
 // message of every real capture is tried against every wording.
 func TestPrefilterKeepsEveryMatch(t *testing.T) {
 	textOnce.Do(buildTextTables)
-	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
-	if len(files) < 100 {
-		t.Fatalf("%d captures", len(files))
-	}
 	pats := append(append([]prefiltered{}, consequences...), nnpTexts...)
 	matched, skipped := 0, 0
-	for _, f := range files {
-		es, _, err := journal.ReadExportFile(f, nil)
-		if err != nil {
-			t.Fatal(err)
+	eachCapturedMessage(t, func(f, msg string) {
+		lower := strings.ToLower(msg)
+		// The errno forms' literal guards (ParseErrnoText) and the port's
+		// digit guard (ParsePort) turn away no line their patterns match.
+		if m := reErrnoRust.FindStringSubmatchIndex(msg); !slices.Equal(m, rustErrno(msg)) {
+			t.Errorf("%q: Rust errno %v, guarded %v", msg, m, rustErrno(msg))
 		}
-		for _, e := range es {
-			msg := e.Message()
-			lower := strings.ToLower(msg)
-			// The errno forms' literal guards (ParseErrnoText) and the port's
-			// digit guard (ParsePort) turn away no line their patterns match.
-			if m := reErrnoRust.FindStringSubmatchIndex(msg); !slices.Equal(m, rustErrno(msg)) {
-				t.Errorf("%q: Rust errno %v, guarded %v", msg, m, rustErrno(msg))
-			}
-			if m := reErrnoNum.FindStringSubmatchIndex(msg); !slices.Equal(m, errnoNum(msg)) {
-				t.Errorf("%q: errno=N %v, guarded %v", msg, m, errnoNum(msg))
-			}
-			if !strings.ContainsAny(msg, "0123456789") {
-				for _, re := range []*regexp.Regexp{rePyAddr, reAddrPort, reProtoPort, reWordPort} {
-					if re.MatchString(msg) {
-						t.Errorf("%q has no digit but matches %s", msg, re)
-					}
-				}
-			}
-			for _, p := range pats {
-				switch m := p.re.MatchString(msg); {
-				case m && !p.mayMatch(lower):
-					t.Errorf("%s: %q matches %s, but the prefilter (%q) turns it away", f, msg, p.re, p.any)
-				case m:
-					matched++
-				case !p.mayMatch(lower):
-					skipped++
+		if m := reErrnoNum.FindStringSubmatchIndex(msg); !slices.Equal(m, errnoNum(msg)) {
+			t.Errorf("%q: errno=N %v, guarded %v", msg, m, errnoNum(msg))
+		}
+		if !strings.ContainsAny(msg, "0123456789") {
+			for _, re := range []*regexp.Regexp{rePyAddr, reAddrPort, reProtoPort, reWordPort} {
+				if re.MatchString(msg) {
+					t.Errorf("%q has no digit but matches %s", msg, re)
 				}
 			}
 		}
-	}
+		for _, p := range pats {
+			switch m := p.re.MatchString(msg); {
+			case m && !p.mayMatch(lower):
+				t.Errorf("%s: %q matches %s, but the prefilter (%q) turns it away", f, msg, p.re, p.any)
+			case m:
+				matched++
+			case !p.mayMatch(lower):
+				skipped++
+			}
+		}
+	})
 	// The real programs' wordings are in the captures, and most lines
 	// are turned away without the regexp.
 	if matched < 10 || skipped < 100*matched {
@@ -89,25 +78,36 @@ func TestPrefilterForEveryWording(t *testing.T) {
 // kernelWords turns no line away that a kernel pattern matches: every
 // captured line, and the lines that matched among them counted.
 func TestKernelWordsKeepEveryMatch(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
 	matched := 0
+	eachCapturedMessage(t, func(f, msg string) {
+		if rePidsRejected.MatchString(msg) || reSegfault.MatchString(msg) || reOOMKilled.MatchString(msg) {
+			matched++
+			if !kernelWords(msg) {
+				t.Errorf("%s: kernelWords turns away %q", f, msg)
+			}
+		}
+	})
+	if matched < 3 {
+		t.Fatalf("only %d captured lines match a kernel pattern", matched)
+	}
+	t.Logf("%d lines", matched)
+}
+
+// eachCapturedMessage hands every message of every real capture to fn,
+// with its capture's file.
+func eachCapturedMessage(t *testing.T, fn func(file, msg string)) {
+	t.Helper()
+	files, _ := filepath.Glob("../testdata/captures/*/journal.export")
+	if len(files) < 100 {
+		t.Fatalf("%d captures", len(files))
+	}
 	for _, f := range files {
 		es, _, err := journal.ReadExportFile(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range es {
-			msg := e.Message()
-			if rePidsRejected.MatchString(msg) || reSegfault.MatchString(msg) || reOOMKilled.MatchString(msg) {
-				matched++
-				if !kernelWords(msg) {
-					t.Errorf("%s: kernelWords turns away %q", f, msg)
-				}
-			}
+			fn(f, e.Message())
 		}
 	}
-	if matched < 3 {
-		t.Fatalf("only %d captured lines match a kernel pattern", matched)
-	}
-	t.Logf("%d lines", matched)
 }

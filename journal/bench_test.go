@@ -109,7 +109,11 @@ func BenchmarkEntryRead(b *testing.B) {
 		r, entries := leanReader(), 0
 		for i := 0; i < b.N; i++ {
 			for _, p := range files {
-				f, err := journalfile.Open(p, cache)
+				fd, err := openRegular(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f, err := journalfile.Open(fd, cache)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -81,9 +80,11 @@ func (d *directFiles) file(path string) *journalfile.File {
 		delete(d.open, oldest)
 		delete(d.used, oldest)
 	}
-	f, err := journalfile.Open(path, d.cache)
-	if err != nil {
-		f = nil // (libsystemd reads it, and says what is wrong with it if anything)
+	var f *journalfile.File
+	if fd, err := openRegular(path); err == nil {
+		if f, err = journalfile.Open(fd, d.cache); err != nil {
+			f = nil // (libsystemd reads it, and says what is wrong with it if anything)
+		}
 	}
 	d.open[path], d.used[path] = f, d.use
 	return f
@@ -112,41 +113,33 @@ type directEntry struct {
 type matched [][]directEntry
 
 // matching are the entries of paths that hold any of payloads
-// (FIELD=value); errNotDirect when a file is not read directly or they are
+// (FIELD=value), a list per file in its order, an entry holding two of
+// them once; errNotDirect when a file is not read directly or they are
 // more than maxDirectEntries.
 func (x *indexReader) matching(paths []string, payloads ...string) (matched, error) {
+	srcs, err := x.sources(paths, payloads...)
+	if err != nil {
+		return nil, err
+	}
 	var lists matched
 	n := 0
-	for _, p := range paths {
-		f := x.direct.file(p)
-		if f == nil {
-			return nil, errNotDirect
-		}
+	for _, src := range srcs {
 		var list []directEntry
-		for _, m := range payloads {
-			data, err := f.Lookup([]byte(m))
+		for {
+			e, ok, err := src.cur()
 			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			src.advance()
+			if n++; n > maxDirectEntries {
 				return nil, errNotDirect
 			}
-			if data == 0 {
-				continue
-			}
-			if err := f.EntriesOf(data, func(off uint64) bool {
-				list = append(list, directEntry{f, off})
-				n++
-				return n <= maxDirectEntries
-			}); err != nil || n > maxDirectEntries {
-				return nil, errNotDirect
-			}
+			list = append(list, e)
 		}
-		if len(payloads) > 1 {
-			// An entry may hold two of them: once, in the file's order.
-			slices.SortFunc(list, func(a, b directEntry) int { return cmp.Compare(a.off, b.off) })
-			list = slices.CompactFunc(list, func(a, b directEntry) bool { return a.off == b.off })
-		}
-		if len(list) > 0 {
-			lists = append(lists, list)
-		}
+		lists = append(lists, list)
 	}
 	return lists, nil
 }
@@ -194,28 +187,6 @@ func (l *listSource) cur() (directEntry, bool, error) {
 }
 
 func (l *listSource) advance() { l.i++ }
-
-// cursorSource is the entries holding a data object, read as they are
-// stepped to (a list too long to hold: a host's kernel lines).
-type cursorSource struct {
-	f    *journalfile.File
-	c    *journalfile.Cursor
-	at   uint64 // 0: to be read
-	done bool
-}
-
-func (c *cursorSource) cur() (directEntry, bool, error) {
-	if c.at == 0 && !c.done {
-		off, err := c.c.Next()
-		if err != nil {
-			return directEntry{}, false, errNotDirect
-		}
-		c.at, c.done = off, off == 0
-	}
-	return directEntry{c.f, c.at}, !c.done, nil
-}
-
-func (c *cursorSource) advance() { c.at = 0 }
 
 // merger steps through the entries of several files as libsystemd does:
 // at each step, of each file's next entry beyond the last one handed on
@@ -444,24 +415,46 @@ func (x *indexReader) newestDirect(paths []string, host, payload string) (Entry,
 	if err != nil {
 		return Entry{}, false, err
 	}
+	return x.newestOf(m, 10000, 0, func(e *Entry) (found, stop bool) {
+		if !x.q.Until.IsZero() && e.Time.After(x.q.Until) || host != "" && e.Host() != host {
+			return false, false
+		}
+		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+			return false, true
+		}
+		return x.q.Matches(e), false
+	})
+}
+
+// newestOf steps back through m's entries from the newest, passing over
+// those after until (µs; 0: none), and reads at most max of them: the
+// first judge finds, unless judge stops the look first.
+func (x *indexReader) newestOf(m matched, max int, until uint64, judge func(*Entry) (found, stop bool)) (Entry, bool, error) {
 	var found Entry
-	n := 0
-	err = m.walk(true, func(d directEntry) error {
-		if n++; n > 10000 {
+	ok, n := false, 0
+	err := m.walk(true, func(d directEntry) error {
+		if until != 0 {
+			h, err := d.f.Head(d.off)
+			if err != nil {
+				return errNotDirect
+			}
+			if h.Realtime > until {
+				return nil
+			}
+		}
+		if n++; n > max {
 			return errStop
 		}
 		e, err := x.read.readFile(d.f, d.off)
 		if err != nil {
 			return errNotDirect
 		}
-		if !x.q.Until.IsZero() && e.Time.After(x.q.Until) || host != "" && e.Host() != host {
-			return nil
-		}
-		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
+		f, stop := judge(&e)
+		if f {
+			found, ok = e, true
 			return errStop
 		}
-		if x.q.Matches(&e) {
-			found = e
+		if stop {
 			return errStop
 		}
 		return nil
@@ -469,7 +462,7 @@ func (x *indexReader) newestDirect(paths []string, host, payload string) (Entry,
 	if err != nil && err != errStop {
 		return Entry{}, false, err
 	}
-	return found, found.Time != (time.Time{}), nil
+	return found, ok, nil
 }
 
 // unitAtDirect is unitAt, read directly (errNotDirect: it is not).
@@ -515,34 +508,9 @@ func (x *indexReader) unitBeforeDirect(paths []string, host, unit string, t time
 	if err != nil {
 		return Entry{}, false, err
 	}
-	at := uint64(t.UnixMicro())
-	var found Entry
-	n := 0
-	err = m.walk(true, func(d directEntry) error {
-		h, err := d.f.Head(d.off)
-		if err != nil {
-			return errNotDirect
-		}
-		if h.Realtime > at {
-			return nil
-		}
-		if n++; n > 1000 {
-			return errStop
-		}
-		e, err := x.read.readFile(d.f, d.off)
-		if err != nil {
-			return errNotDirect
-		}
-		if e.Host() == host && e.Unit() == unit {
-			found = e
-			return errStop
-		}
-		return nil
+	return x.newestOf(m, 1000, uint64(t.UnixMicro()), func(e *Entry) (bool, bool) {
+		return e.Host() == host && e.Unit() == unit, false
 	})
-	if err != nil && err != errStop {
-		return Entry{}, false, err
-	}
-	return found, found.Time != (time.Time{}), nil
 }
 
 // valuesDirect are the values of field in the file at path, read directly
@@ -642,24 +610,9 @@ func (x *indexReader) kernelLinesDirect(host string) *merger {
 	if paths == nil {
 		return nil
 	}
-	var srcs []source
-	for _, p := range paths {
-		f := x.direct.file(p)
-		if f == nil {
-			return nil
-		}
-		data, err := f.Lookup([]byte("SYSLOG_FACILITY=0"))
-		if err != nil {
-			return nil
-		}
-		if data == 0 {
-			continue
-		}
-		c, err := f.EntriesOfData(data)
-		if err != nil {
-			return nil
-		}
-		srcs = append(srcs, &cursorSource{f: f, c: c})
+	srcs, err := x.sources(paths, "SYSLOG_FACILITY=0")
+	if err != nil {
+		return nil
 	}
 	return &merger{srcs: srcs}
 }
@@ -679,30 +632,9 @@ func (x *indexReader) eachOfHostDirect(host string, payloads []string, fn func(*
 			return errNotDirect
 		}
 	}
-	var srcs []source
-	for _, p := range paths {
-		f := x.direct.file(p)
-		if f == nil {
-			return errNotDirect
-		}
-		var cs []*journalfile.Cursor
-		for _, m := range payloads {
-			data, err := f.Lookup([]byte(m))
-			if err != nil {
-				return errNotDirect
-			}
-			if data == 0 {
-				continue
-			}
-			c, err := f.EntriesOfData(data)
-			if err != nil {
-				return errNotDirect
-			}
-			cs = append(cs, c)
-		}
-		if len(cs) > 0 {
-			srcs = append(srcs, &unionSource{f: f, cs: cs, at: make([]uint64, len(cs))})
-		}
+	srcs, err := x.sources(paths, payloads...)
+	if err != nil {
+		return err
 	}
 	m := &merger{srcs: srcs}
 	for {
@@ -788,22 +720,11 @@ func (x *indexReader) hostNewestDirect(host string) (map[string]Entry, bool, err
 		if f == nil {
 			return nil, false, errNotDirect
 		}
-		u := &unionSource{f: f}
-		for _, m := range []string{"_HOSTNAME=" + host, "_MACHINE_ID=" + host} {
-			data, err := f.Lookup([]byte(m))
-			if err != nil {
-				return nil, false, errNotDirect
-			}
-			if data == 0 {
-				continue
-			}
-			c, err := f.EntriesOfData(data)
-			if err != nil {
-				return nil, false, errNotDirect
-			}
-			u.cs = append(u.cs, c)
+		cs, err := cursors(f, "_HOSTNAME="+host, "_MACHINE_ID="+host)
+		if err != nil {
+			return nil, false, err
 		}
-		u.at = make([]uint64, len(u.cs))
+		u := &unionSource{f: f, cs: cs, at: make([]uint64, len(cs))}
 		// The last newestWalk, in a ring.
 		ring := make([]directEntry, 0, min(newestWalk, 1024))
 		n := 0
@@ -855,4 +776,46 @@ func (x *indexReader) hostNewestDirect(host string) (map[string]Entry, bool, err
 		}
 	}
 	return met, false, nil
+}
+
+// sources are, of each of paths, the entries that hold any of payloads,
+// read as they are stepped to (lists too long to hold: a host's kernel
+// lines, its audit records); errNotDirect when a file is not read so.
+func (x *indexReader) sources(paths []string, payloads ...string) ([]source, error) {
+	var srcs []source
+	for _, p := range paths {
+		f := x.direct.file(p)
+		if f == nil {
+			return nil, errNotDirect
+		}
+		cs, err := cursors(f, payloads...)
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) > 0 {
+			srcs = append(srcs, &unionSource{f: f, cs: cs, at: make([]uint64, len(cs))})
+		}
+	}
+	return srcs, nil
+}
+
+// cursors are cursors over f's entries that hold each of payloads (those
+// f has); errNotDirect when f cannot be read so.
+func cursors(f *journalfile.File, payloads ...string) ([]*journalfile.Cursor, error) {
+	var cs []*journalfile.Cursor
+	for _, m := range payloads {
+		data, err := f.Lookup([]byte(m))
+		if err != nil {
+			return nil, errNotDirect
+		}
+		if data == 0 {
+			continue
+		}
+		c, err := f.EntriesOfData(data)
+		if err != nil {
+			return nil, errNotDirect
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
 }

@@ -68,7 +68,7 @@ func TestEntryReaderReadsWhatGetEntryReads(t *testing.T) {
 				t.Fatal("no entries")
 			}
 			// The same entries read directly, lean (triage's runs).
-			jf, err := journalfile.Open(f, testCache(t))
+			jf, err := openDirect(t, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestEntryReaderLargeEntries(t *testing.T) {
 
 	// Read directly: the 100 KB field whole, the 9 MB one refused (past
 	// what journalfile decodes; libsystemd reads that run).
-	f, err := journalfile.Open(path, testCache(t))
+	f, err := openDirect(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +161,15 @@ func TestEntryReaderLargeEntries(t *testing.T) {
 	if len(direct) != 3 || direct[0] != sizes[0] || direct[1] != 100<<10 || direct[2] != -1 {
 		t.Errorf("MESSAGE sizes read directly: %v, want %d, %d, an error", direct, sizes[0], 100<<10)
 	}
+}
+
+// openDirect opens the journal file at path for direct reads.
+func openDirect(t *testing.T, path string) (*journalfile.File, error) {
+	fd, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	return journalfile.Open(fd, testCache(t))
 }
 
 // testCache is a cache for journalfile reads, released after the test.

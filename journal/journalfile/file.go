@@ -110,13 +110,11 @@ type File struct {
 	buf      []byte // decompressed payloads
 }
 
-// Open opens path, to be read through c, and checks its header;
-// ErrUnsupported (wrapped) for a file this package does not read.
-func Open(path string, c *Cache) (*File, error) {
-	fd, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
+// Open reads the journal file fd through c, and checks its header;
+// ErrUnsupported (wrapped) for a file this package does not read. fd is
+// the caller's to open (a regular file: a FIFO would block) and the
+// File's to close, even when Open fails.
+func Open(fd *os.File, c *Cache) (*File, error) {
 	st, err := fd.Stat()
 	if err != nil {
 		fd.Close()
@@ -125,7 +123,7 @@ func Open(path string, c *Cache) (*File, error) {
 	f, err := newFile(fd, uint64(st.Size()), c)
 	if err != nil {
 		fd.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", fd.Name(), err)
 	}
 	f.fd = fd
 	return f, nil

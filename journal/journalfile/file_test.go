@@ -88,7 +88,7 @@ func nativeEntry(t *testing.T, f *File, off uint64) libEntry {
 
 func TestEntriesAgreeWithLibsystemd(t *testing.T) {
 	for _, p := range realFiles(t) {
-		f, err := Open(p, testCache(t))
+		f, err := openPath(t, p)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -118,7 +118,7 @@ func TestEntriesAgreeWithLibsystemd(t *testing.T) {
 func TestLookupAgreesWithMatches(t *testing.T) {
 	lookups := 0
 	for _, p := range realFiles(t) {
-		f, err := Open(p, testCache(t))
+		f, err := openPath(t, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,6 +171,15 @@ func testCache(t *testing.T) *Cache {
 	}
 	t.Cleanup(func() { c.Release() })
 	return c
+}
+
+// openPath opens the journal file at p.
+func openPath(t *testing.T, p string) (*File, error) {
+	fd, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	return Open(fd, testCache(t))
 }
 
 // inMemory is a File of the bytes b.
@@ -270,7 +279,7 @@ func TestCorruptFilesGiveErrors(t *testing.T) {
 func TestValuesAgreeWithLibsystemd(t *testing.T) {
 	fields := 0
 	for _, p := range realFiles(t) {
-		f, err := Open(p, testCache(t))
+		f, err := openPath(t, p)
 		if err != nil {
 			t.Fatal(err)
 		}
