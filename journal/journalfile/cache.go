@@ -114,7 +114,8 @@ func (c *Cache) block(file uint64, r io.ReaderAt, b, limit uint64) ([]byte, erro
 // page cache takes a few µs): the file is not in the page cache. Blocks
 // read one at a time are then 4 KiB reads of the disk each, where a
 // mapped read faults in 64–128 KiB around the page: a cold 1.9 GB journal
-// (healthy95, 4 GB of export) took 10.4–12.8 s where libsystemd took 9.3.
+// (healthy95, 4 GB of export) took 10.4–12.8 s where libsystemd took
+// 8.9–9.4.
 // The kernel is asked to read the 128 KiB around such a block ahead
 // (POSIX_FADV_WILLNEED, which does not wait): 7.5–9.3 s. (At 200 µs, few
 // reads were slow enough: 10.8–10.9 s.)
