@@ -371,12 +371,9 @@ func (x *indexReader) eachDirect(path, payload string, since, until time.Time, f
 	if f == nil {
 		return errNotDirect
 	}
-	data, err := f.Lookup([]byte(payload))
+	cs, err := cursors(f, payload)
 	if err != nil {
-		return errNotDirect
-	}
-	if data == 0 {
-		return nil
+		return err
 	}
 	from, to := uint64(0), uint64(1<<63)
 	if !since.IsZero() {
@@ -385,25 +382,30 @@ func (x *indexReader) eachDirect(path, payload string, since, until time.Time, f
 	if !until.IsZero() {
 		to = uint64(until.UnixMicro())
 	}
-	var bad error
-	err = f.EntriesOf(data, func(off uint64) bool {
-		h, err := f.Head(off)
-		if err != nil {
-			bad = err
-			return false
+	for _, c := range cs {
+		for {
+			off, err := c.Next()
+			if err != nil {
+				return errNotDirect
+			}
+			if off == 0 {
+				break
+			}
+			h, err := f.Head(off)
+			if err != nil {
+				return errNotDirect
+			}
+			if h.Realtime < from || h.Realtime > to {
+				continue
+			}
+			e, err := x.read.readFile(f, off)
+			if err != nil {
+				return errNotDirect
+			}
+			if !fn(&e) {
+				return nil
+			}
 		}
-		if h.Realtime < from || h.Realtime > to {
-			return true
-		}
-		e, err := x.read.readFile(f, off)
-		if err != nil {
-			bad = err
-			return false
-		}
-		return fn(&e)
-	})
-	if err != nil || bad != nil {
-		return errNotDirect
 	}
 	return nil
 }
@@ -670,9 +672,6 @@ type unionSource struct {
 }
 
 func (u *unionSource) cur() (directEntry, bool, error) {
-	if u.done == nil {
-		u.done = make([]bool, len(u.cs))
-	}
 	low := uint64(0)
 	for i, c := range u.cs {
 		if u.at[i] == 0 && !u.done[i] {
@@ -714,17 +713,12 @@ func (x *indexReader) hostNewestDirect(host string) (map[string]Entry, bool, err
 	if paths == nil {
 		return nil, false, errNotDirect
 	}
+	all, err := x.sources(paths, "_HOSTNAME="+host, "_MACHINE_ID="+host)
+	if err != nil {
+		return nil, false, err
+	}
 	var srcs []source
-	for _, p := range paths {
-		f := x.direct.file(p)
-		if f == nil {
-			return nil, false, errNotDirect
-		}
-		cs, err := cursors(f, "_HOSTNAME="+host, "_MACHINE_ID="+host)
-		if err != nil {
-			return nil, false, err
-		}
-		u := &unionSource{f: f, cs: cs, at: make([]uint64, len(cs))}
+	for _, u := range all {
 		// The last newestWalk, in a ring.
 		ring := make([]directEntry, 0, min(newestWalk, 1024))
 		n := 0
@@ -748,9 +742,7 @@ func (x *indexReader) hostNewestDirect(host string) (map[string]Entry, bool, err
 			k := n % newestWalk
 			ring = slices.Concat(ring[k:], ring[:k])
 		}
-		if len(ring) > 0 {
-			srcs = append(srcs, &listSource{list: ring, backward: true})
-		}
+		srcs = append(srcs, &listSource{list: ring, backward: true})
 	}
 	m := &merger{srcs: srcs, backward: true}
 	met := map[string]Entry{}
@@ -793,7 +785,7 @@ func (x *indexReader) sources(paths []string, payloads ...string) ([]source, err
 			return nil, err
 		}
 		if len(cs) > 0 {
-			srcs = append(srcs, &unionSource{f: f, cs: cs, at: make([]uint64, len(cs))})
+			srcs = append(srcs, &unionSource{f: f, cs: cs, at: make([]uint64, len(cs)), done: make([]bool, len(cs))})
 		}
 	}
 	return srcs, nil

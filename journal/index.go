@@ -547,16 +547,14 @@ func (x *indexReader) failures() {
 		}
 		return true
 	}
-	x.byFile(func(path string) {
+	x.byFile(func(path string) bool {
 		// (A walk cut by an error is walked again through libsystemd:
 		// noting a failure twice is noting it once.)
-		if path != "" && x.eachDirect(path, "MESSAGE_ID="+MsgUnitFailureResult, x.q.Since, x.q.Until, failure) == nil {
-			return
+		return x.eachDirect(path, "MESSAGE_ID="+MsgUnitFailureResult, x.q.Since, x.q.Until, failure) == nil
+	}, func() {
+		if x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
+			x.each(x.q.Since, x.q.Until, failure)
 		}
-		if !x.match([]string{"MESSAGE_ID=" + MsgUnitFailureResult}) {
-			return
-		}
-		x.each(x.q.Since, x.q.Until, failure)
 	})
 }
 
@@ -613,16 +611,18 @@ func id128(s string) bool {
 	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
-// byFile runs walk on each journal file alone (x.j is then that file, its
-// path is walk's argument), in the order of their first entries, when
-// routing knows the files; else once on all of them (path ""). At each step of a walk libsystemd looks for the
+// byFile walks each journal file alone, in the order of their first
+// entries, when routing knows the files: directly (direct, given the
+// file's path, says whether it could), else through libsystemd (walk,
+// x.j then that file); when routing does not, walk once on all of them.
+// At each step of a walk libsystemd looks for the
 // next entry in every open file: over the 38 files of journald's 4 GiB cap
 // a step of the failures' walk cost 37 µs an entry. Only for walks whose
 // finds do not depend on the order across files (the failures, the
 // kernel's refusals); the others go host by host (byHost).
-func (x *indexReader) byFile(walk func(path string)) {
+func (x *indexReader) byFile(direct func(path string) bool, walk func()) {
 	if x.jfiles == nil {
-		walk("")
+		walk()
 		return
 	}
 	files := slices.Clone(x.jfiles)
@@ -631,14 +631,17 @@ func (x *indexReader) byFile(walk func(path string)) {
 		if !x.q.Until.IsZero() && f.head.After(x.q.Until) || !x.q.Since.IsZero() && f.tail.Before(x.q.Since) {
 			continue
 		}
+		if direct(f.path) {
+			continue // (no journal of libsystemd's opened for it)
+		}
 		j := x.subset([]string{f.path})
 		if j == nil {
 			// Not to be opened alone now (rotated away): all together.
-			walk("")
+			walk()
 			return
 		}
 		restore := x.on(j, 1)
-		walk(f.path)
+		walk()
 		restore()
 		boundPages()
 	}
@@ -678,21 +681,20 @@ func (x *indexReader) kernel(refused func(string) string) {
 		at         time.Time
 	}
 	var found []refusal
-	x.byFile(func(path string) {
+	x.byFile(func(path string) bool {
 		// Read directly, the kernel's lines are read whole (a few µs):
 		// through libsystemd one field of each, and the few that name a
 		// unit whole. (A walk cut by an error is walked again: a refusal
 		// found twice is looked up twice, the same run noted once.)
-		if path != "" && x.eachDirect(path, "SYSLOG_FACILITY=0", x.q.Since, x.q.Until, func(e *Entry) bool {
+		return x.eachDirect(path, "SYSLOG_FACILITY=0", x.q.Since, x.q.Until, func(e *Entry) bool {
 			if e.IsKernel() && x.q.Matches(e) {
 				if u := refused(e.Message()); u != "" {
 					found = append(found, refusal{e.Host(), u, e.Time})
 				}
 			}
 			return true
-		}) == nil {
-			return
-		}
+		}) == nil
+	}, func() {
 		if !x.match(kernelTerms) {
 			return
 		}
