@@ -39,8 +39,8 @@ type TriageStream struct {
 	host    journal.HostInfo
 	runs    map[triageKey]*run
 	kernel  map[string][]journal.Entry // per host, rolling
-	denials map[string]map[int][]journal.AuditEvent
-	anyHost map[int][]journal.AuditEvent // audit.log events: no host named
+	denials map[string]map[int][]journal.HeldAuditEvent
+	anyHost map[int][]journal.HeldAuditEvent // audit.log events: no host named
 	pidUnit map[string]map[int]string
 	answers []answer
 	// latest holds, per unit, host and answer, the index of its newest
@@ -71,7 +71,7 @@ const (
 // NewTriageStream starts a triage; audit holds the audit log's events.
 func NewTriageStream(audit []journal.AuditEvent, configs UnitConfigs, host journal.HostInfo) *TriageStream {
 	t := &TriageStream{configs: configs, host: host, runs: map[triageKey]*run{}, kernel: map[string][]journal.Entry{},
-		denials: map[string]map[int][]journal.AuditEvent{}, anyHost: map[int][]journal.AuditEvent{}, pidUnit: map[string]map[int]string{},
+		denials: map[string]map[int][]journal.HeldAuditEvent{}, anyHost: map[int][]journal.HeldAuditEvent{}, pidUnit: map[string]map[int]string{},
 		latest: map[string]int{}}
 	for _, a := range audit {
 		if isDenial(&a) {
@@ -120,13 +120,13 @@ func isDenial(a *journal.AuditEvent) bool {
 func (t *TriageStream) addDenial(a journal.AuditEvent) {
 	p := a.PID()
 	if a.Host == "" {
-		t.anyHost[p] = append(t.anyHost[p], a)
+		t.anyHost[p] = append(t.anyHost[p], a.Hold())
 		return
 	}
 	if t.denials[a.Host] == nil {
-		t.denials[a.Host] = map[int][]journal.AuditEvent{}
+		t.denials[a.Host] = map[int][]journal.HeldAuditEvent{}
 	}
-	t.denials[a.Host][p] = append(t.denials[a.Host][p], a)
+	t.denials[a.Host][p] = append(t.denials[a.Host][p], a.Hold())
 }
 
 // Add takes the next journal entry (entries must come in time order).
@@ -299,8 +299,11 @@ func (t *TriageStream) explain(key triageKey, entries []journal.Entry, running b
 		}
 	}
 	for p := range pids {
-		sub.Audit = append(sub.Audit, t.denials[key.host][p]...)
-		sub.Audit = append(sub.Audit, t.anyHost[p]...)
+		for _, held := range [][]journal.HeldAuditEvent{t.denials[key.host][p], t.anyHost[p]} {
+			for _, h := range held {
+				sub.Audit = append(sub.Audit, h.Event())
+			}
+		}
 	}
 	if t.configs != nil {
 		sub.Unit = t.configs(key.host, key.unit)

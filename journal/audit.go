@@ -404,6 +404,42 @@ func recordOf(m *auparse.AuditMessage) AuditRecord {
 	return rec
 }
 
+// HeldAuditEvent is an audit event as a triage holds it until a run of
+// its process is explained: its records' text, parsed again when the
+// event is asked for (Event). The load set's 4,000 denials held parsed
+// were 10 MB of a 30 MB live heap, for 1 MB of text.
+type HeldAuditEvent struct{ ev AuditEvent }
+
+// Hold is ev as it is held: a record that is parsed from its text
+// (recordOf) lets go of its fields.
+func (ev AuditEvent) Hold() HeldAuditEvent {
+	held := ev
+	held.Records = make([]AuditRecord, len(ev.Records))
+	for i, r := range ev.Records {
+		if _, err := auparse.GetAuditMessageType(r.Type); err == nil && r.Text != "" {
+			r.Fields, r.Raw = nil, nil
+		}
+		held.Records[i] = r
+	}
+	return HeldAuditEvent{held}
+}
+
+// Event is the event held, its records parsed again.
+func (h HeldAuditEvent) Event() AuditEvent {
+	ev := h.ev
+	ev.Records = make([]AuditRecord, len(h.ev.Records))
+	for i, r := range h.ev.Records {
+		if r.Raw == nil {
+			typ, _ := auparse.GetAuditMessageType(r.Type)
+			if m, err := auparse.Parse(typ, r.Text); err == nil {
+				r = recordOf(m)
+			}
+		}
+		ev.Records[i] = r
+	}
+	return ev
+}
+
 func rawFields(text string) map[string]string {
 	if i := strings.Index(text, "): "); i >= 0 {
 		text = text[i+3:]

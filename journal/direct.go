@@ -269,7 +269,7 @@ var errStop = errors.New("stop")
 // indexTail entries and, when there were more, its first indexHead) from
 // paths directly; errNotDirect when one of them is not read so.
 func (x *indexReader) readInvocationDirect(r *runRef, paths []string) ([]Entry, error) {
-	inv := r.inv.String()
+	inv := r.inv
 	m, err := x.matching(paths, "_SYSTEMD_INVOCATION_ID="+inv, "INVOCATION_ID="+inv)
 	if err != nil {
 		return nil, err
@@ -334,7 +334,7 @@ func (x *indexReader) readInvocationDirect(r *runRef, paths []string) ([]Entry, 
 // off (one file, or files it could not describe), the run has no
 // invocation ID, or a file is not read so.
 func (x *indexReader) readOwnDirect(r *runRef) ([]Entry, error) {
-	if x.jfiles == nil || r.inv == (invocation{}) || x.viaLibsystemd {
+	if x.jfiles == nil || r.inv == "" || x.viaLibsystemd {
 		return nil, errNotDirect
 	}
 	paths, first := x.pathsOf(r.host, r.at.Add(-runSpan), r.at.Add(time.Minute))

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -54,7 +53,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		lib.viaLibsystemd = true
 		direct.failures()
 		lib.failures()
-		if len(direct.runs) == 0 || !maps.Equal(direct.runs, lib.runs) {
+		if len(direct.runs) == 0 || !maps.Equal(runsByName(direct), runsByName(lib)) {
 			t.Fatalf("%s: failures: %d runs read directly, %d through libsystemd", c.dir, len(direct.runs), len(lib.runs))
 		}
 		if len(direct.direct.open) != c.files {
@@ -86,7 +85,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		}
 		direct.kernel(refused)
 		lib.kernel(refused)
-		if !maps.Equal(direct.runs, lib.runs) {
+		if !maps.Equal(runsByName(direct), runsByName(lib)) {
 			t.Errorf("%s: kernel refusals: %d runs read directly, %d through libsystemd", c.dir, len(direct.runs), len(lib.runs))
 		}
 		if strings.HasSuffix(c.dir, "journal-kernel") && len(direct.runs) == before {
@@ -98,16 +97,17 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		anyLine := func(string) bool { return true }
 		direct.newestRuns(anyLine)
 		lib.newestRuns(anyLine)
-		if len(direct.runs) <= failed || !maps.Equal(direct.runs, lib.runs) {
+		if len(direct.runs) <= failed || !maps.Equal(runsByName(direct), runsByName(lib)) {
 			t.Errorf("%s: newest runs: %d runs read directly, %d through libsystemd (%d failed)", c.dir, len(direct.runs), len(lib.runs), failed)
-			for k, v := range direct.runs {
-				if lib.runs[k] != v {
-					t.Logf("%v: %v directly, %v through libsystemd", k, v, lib.runs[k])
+			d, l := runsByName(direct), runsByName(lib)
+			for k, v := range d {
+				if l[k] != v {
+					t.Logf("%v: %v directly, %v through libsystemd", k, v, l[k])
 				}
 			}
-			for k, v := range lib.runs {
-				if direct.runs[k] != v {
-					t.Logf("%v %v: %v through libsystemd, %v directly", k, k.inv, v, direct.runs[k])
+			for k, v := range l {
+				if d[k] != v {
+					t.Logf("%v: %v through libsystemd, %v directly", k, v, d[k])
 				}
 			}
 		}
@@ -126,21 +126,16 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 			return true
 		})
 		ownedDirect, ownedLib := direct.deniedPIDs(denied), lib.deniedPIDs(denied)
-		if len(ownedDirect) == 0 || !maps.Equal(ownedDirect, ownedLib) || !maps.Equal(direct.runs, lib.runs) {
+		if len(ownedDirect) == 0 || !maps.Equal(ownedDirect, ownedLib) || !maps.Equal(runsByName(direct), runsByName(lib)) {
 			t.Errorf("%s: denied PIDs: %d owned read directly, %d through libsystemd; runs %d, %d", c.dir, len(ownedDirect), len(ownedLib), len(direct.runs), len(lib.runs))
 		}
 		// Every run, its own entries and the kernel's lines around it,
 		// host by host in time order (as Runs reads them: the kernel's
 		// lines are read forward, once).
-		var refs []*runRef
-		for k, st := range direct.runs {
-			refs = append(refs, &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed})
-		}
-		slices.SortFunc(refs, func(a, b *runRef) int {
-			return cmp.Or(cmp.Compare(a.host, b.host), a.at.Compare(b.at), cmp.Compare(a.unit+a.inv.String(), b.unit+b.inv.String()))
-		})
+		runs := len(direct.runs)
 		read, kernel := 0, 0
-		for _, r := range refs {
+		for _, h := range direct.toRead() {
+			r := direct.ref(h)
 			own, err := direct.readOwnDirect(r)
 			if err != nil {
 				t.Fatalf("%s %s: %v", r.host, r.unit, err)
@@ -158,7 +153,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		if direct.kern.d == nil && direct.kern.j != nil {
 			t.Errorf("%s: the kernel's lines were read through libsystemd", c.dir)
 		}
-		t.Logf("%s: %d failed runs, %d runs, %d entries, %d of the kernel's", c.dir, failed, len(direct.runs), read, kernel)
+		t.Logf("%s: %d failed runs, %d runs, %d entries, %d of the kernel's", c.dir, failed, runs, read, kernel)
 	}
 	if audited < 100 {
 		t.Errorf("only %d audit records compared", audited)

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -63,53 +62,6 @@ const (
 	kernelKeep   = 10 * time.Minute
 	kernelBuffer = 50000
 )
-
-type runKey struct {
-	host, unit string
-	inv        invocation
-}
-
-type runRef struct {
-	runKey
-	at     time.Time
-	failed bool
-}
-
-// runState is what is held of a run to explain until it is read (the
-// runs map's values: 109,000 runs of the load set held as pointers to
-// runRefs, with their invocation IDs as strings, were 22 MB of a 37 MB
-// live heap, and the heap sits at its soft limit).
-type runState struct {
-	at     int64 // µs since the epoch
-	failed bool
-}
-
-// invocation is an invocation ID: 16 bytes when it has the form journald
-// gives them (32 lowercase hex digits), else the string as it is.
-type invocation struct {
-	id    [16]byte
-	isID  bool
-	other string
-}
-
-func invocationOf(s string) invocation {
-	var v invocation
-	if id128(s) {
-		if _, err := hex.Decode(v.id[:], []byte(s)); err == nil {
-			v.isID = true
-			return v
-		}
-	}
-	v.other = strings.Clone(s)
-	return v
-}
-
-func (v invocation) String() string {
-	if v.isID {
-		return hex.EncodeToString(v.id[:])
-	}
-	return v.other
-}
 
 // indexSpec is the journal to open through libsystemd when every journal
 // source of the triage is indexed (journal files, folders, the live
@@ -194,7 +146,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	}
 	defer j.Close()
 	defer watchMappedPages(mappedMax, residentMax)()
-	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+	x := &indexReader{j: j, spec: spec, name: name, q: t.in.Query, runs: map[runKey]runState{}, names: newHeldNames(), kern: &kernelWindow{}, files: 1, read: leanReader()}
 	defer func() {
 		if x.kern.j != nil {
 			x.kern.j.Close()
@@ -271,34 +223,17 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 			x.dumped[u] = true
 		}
 	}
-	refs := make([]*runRef, 0, len(x.runs))
-	for k, st := range x.runs {
-		refs = append(refs, &runRef{runKey: k, at: time.UnixMicro(st.at).UTC(), failed: st.failed})
-	}
 	// What is known of a run is let go once it is read: 100,000 failed
 	// runs were a quarter of the live heap, held to the end.
-	x.runs = nil
-	// Host by host, each host's oldest first: a host's files and its
-	// kernel's lines are then read in one stretch (runs in time order
-	// across a fleet's 50 hosts touched every host's files in turn, and
-	// their mapped pages were released and read again all along).
-	sort.Slice(refs, func(i, k int) bool {
-		if refs[i].host != refs[k].host {
-			return refs[i].host < refs[k].host
-		}
-		if !refs[i].at.Equal(refs[k].at) {
-			return refs[i].at.Before(refs[k].at)
-		}
-		return refs[i].unit+refs[i].inv.String() < refs[k].unit+refs[k].inv.String()
-	})
-	host := ""
-	for i, r := range refs {
-		if i > 0 && r.host != host {
+	held := x.toRead()
+	host := heldName(0)
+	for i, h := range held {
+		if i > 0 && h.host != host {
 			releaseJournalPages() // as byHost does
 		}
-		host = r.host
-		refs[i] = nil
-		fn(&IndexedRun{Host: r.host, Unit: r.unit, Invocation: r.inv.String(), Failed: r.failed, Entries: x.readRun(r)})
+		host = h.host
+		r := x.ref(h)
+		fn(&IndexedRun{Host: r.host, Unit: r.unit, Invocation: r.inv, Failed: r.failed, Entries: x.readRun(r)})
 	}
 	return x.warns
 }
@@ -309,7 +244,7 @@ type indexReader struct {
 	name  string
 	q     Query
 	runs  map[runKey]runState
-	names map[string]string // see intern
+	names *heldNames // the runs' hosts, units and odd invocation IDs
 	kern  *kernelWindow
 	// dumped are the units systemd-coredump wrote of (one read of the
 	// field's values in all files, so that the others cost no lookup).
@@ -512,9 +447,7 @@ func (x *indexReader) note(e *Entry, failed bool) {
 	if u == "" {
 		return
 	}
-	// Copies: the entry's values share their memory with the whole
-	// entry's, and a run is held until it is read.
-	k := runKey{x.intern(e.Host()), x.intern(u), invocationOf(e.InvocationID())}
+	k, _ := x.key(e.Host(), u, e.InvocationID(), true)
 	at := e.Time.UnixMicro()
 	r, ok := x.runs[k]
 	if !ok {
@@ -527,16 +460,6 @@ func (x *indexReader) note(e *Entry, failed bool) {
 		r.at = at
 	}
 	x.runs[k] = r
-}
-
-// intern is s, held once however many runs name it (hosts, units).
-func (x *indexReader) intern(s string) string {
-	if v, ok := x.names[s]; ok {
-		return v
-	}
-	s = strings.Clone(s)
-	x.names[s] = s
-	return s
 }
 
 // failures: PID 1's "Failed with result" messages.
@@ -908,7 +831,7 @@ func (x *indexReader) newestRuns(refusal func(string) bool) {
 	// lookup steps back from the tail of every file it is given).
 	known := map[[2]string]time.Time{}
 	for k, r := range x.runs {
-		if hu, at := [2]string{k.host, k.unit}, time.UnixMicro(r.at).UTC(); at.After(known[hu]) {
+		if hu, at := [2]string{x.names.name(k.host), x.names.name(k.unit)}, time.UnixMicro(r.at).UTC(); at.After(known[hu]) {
 			known[hu] = at
 		}
 	}
@@ -1032,10 +955,12 @@ func (x *indexReader) newestRun(e Entry, host, unit string, refusal func(string)
 	if e.Unit() != unit || e.InvocationID() == "" || host != "" && e.Host() != host {
 		return
 	}
-	r := &runRef{runKey: runKey{e.Host(), unit, invocationOf(e.InvocationID())}, at: e.Time}
-	if _, ok := x.runs[r.runKey]; ok { // explained anyway
-		return
+	if k, ok := x.key(e.Host(), unit, e.InvocationID(), false); ok {
+		if _, ok := x.runs[k]; ok { // explained anyway
+			return
+		}
 	}
+	r := &runRef{host: e.Host(), unit: unit, inv: e.InvocationID(), at: e.Time}
 	// Read as a run to explain is, from the files around it: over all of
 	// a host's files (38 at journald's 4 GiB cap) each step touched
 	// every file.
@@ -1119,11 +1044,11 @@ func (x *indexReader) newest() (Entry, bool) {
 // invocation on its lines about a unit from its start until the next one.)
 func (x *indexReader) readRun(r *runRef) []Entry {
 	var own []Entry
-	if r.inv != (invocation{}) {
+	if r.inv != "" {
 		own = x.readOwn(r)
 	}
 	defer x.on(x.hostJournal(r.host))()
-	if r.inv == (invocation{}) {
+	if r.inv == "" {
 		// No invocation ID (rare: a process journald could not place):
 		// the unit's lines in the minutes before.
 		if x.match([]string{"_SYSTEMD_UNIT=" + r.unit}, []string{"UNIT=" + r.unit}) {
@@ -1288,7 +1213,7 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 // indexTail backwards from the end and, when there were more, the first
 // indexHead.
 func (x *indexReader) readInvocation(r *runRef) []Entry {
-	inv := r.inv.String()
+	inv := r.inv
 	if !x.match([]string{"_SYSTEMD_INVOCATION_ID=" + inv}, []string{"INVOCATION_ID=" + inv}) {
 		return nil
 	}

@@ -29,7 +29,7 @@ func openRouted(t *testing.T, dir string, files int) *indexReader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+	x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]runState{}, names: newHeldNames(), kern: &kernelWindow{}, files: 1, read: leanReader()}
 	t.Cleanup(func() {
 		for _, sj := range x.subsets {
 			sj.j.Close()
@@ -210,7 +210,7 @@ func TestUnitAtAgreesWithAllFiles(t *testing.T) {
 		routed.unitAt(a.host, a.unit, a.at)
 		whole.unitAt(a.host, a.unit, a.at)
 	}
-	if len(routed.runs) == 0 || !maps.Equal(routed.runs, whole.runs) {
+	if len(routed.runs) == 0 || !maps.Equal(runsByName(routed), runsByName(whole)) {
 		t.Errorf("routed: %d runs, all files: %d runs", len(routed.runs), len(whole.runs))
 	}
 	t.Logf("%d lookups, %d runs", len(asks), len(routed.runs))
@@ -228,7 +228,7 @@ func TestHostAskedByMachineID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := &indexReader{j: j, spec: spec, name: name, q: Query{Hosts: []string{asked}}, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+		x := &indexReader{j: j, spec: spec, name: name, q: Query{Hosts: []string{asked}}, runs: map[runKey]runState{}, names: newHeldNames(), kern: &kernelWindow{}, files: 1, read: leanReader()}
 		x.routeByHost()
 		if hosts := x.fileHosts(); !slices.Equal(hosts, []string{"web2", "web3"}) {
 			t.Fatalf("hosts %v", hosts)
@@ -241,9 +241,9 @@ func TestHostAskedByMachineID(t *testing.T) {
 		if len(x.runs) == 0 {
 			t.Errorf("--host %s: no failed run found", asked)
 		}
-		for k := range x.runs {
-			if k.host != "web3" {
-				t.Errorf("--host %s: a run of %s", asked, k.host)
+		for k := range runsByName(x) {
+			if k[0] != "web3" {
+				t.Errorf("--host %s: a run of %s", asked, k[0])
 			}
 		}
 	}
@@ -286,7 +286,7 @@ func TestWalkWhenAFileIsGone(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer j.Close()
-		x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]runState{}, names: map[string]string{}, kern: &kernelWindow{}, files: 1, read: leanReader()}
+		x := &indexReader{j: j, spec: spec, name: name, runs: map[runKey]runState{}, names: newHeldNames(), kern: &kernelWindow{}, files: 1, read: leanReader()}
 		x.routeByHost()
 		if len(x.jfiles) != 2 {
 			t.Fatalf("%d files routed", len(x.jfiles))
@@ -337,16 +337,30 @@ func copyFleet(t *testing.T, dir string) []string {
 // of another form (a hostile or damaged field: upper case, short) is kept
 // as it is: the lookups by invocation match the journal's exact text.
 func TestInvocationReadsBackAsWritten(t *testing.T) {
+	n := newHeldNames()
 	for _, s := range []string{"", "5b94593f5ed74823bc6cb15f7ca7d1c9", "5B94593F5ED74823BC6CB15F7CA7D1C9", "short", "00000000000000000000000000000000", "5b94593f5ed74823bc6cb15f7ca7d1c9\x00"} {
-		v := invocationOf(s)
-		if v.String() != s {
-			t.Errorf("%q read back as %q", s, v.String())
+		if _, ok := n.invocation(s, false); ok != (s == "" || id128(s)) {
+			t.Errorf("%q: found before it was held: %v", s, ok)
+		}
+		v, _ := n.invocation(s, true)
+		if got := n.invocationID(v); got != s {
+			t.Errorf("%q read back as %q", s, got)
 		}
 		if (v == invocation{}) != (s == "") {
 			t.Errorf("%q: held as no invocation: %v", s, v == invocation{})
 		}
+		if w, ok := n.invocation(strings.Clone(s), false); !ok || w != v {
+			t.Errorf("%q: the same ID held twice as different keys", s)
+		}
 	}
-	if invocationOf("5b94593f5ed74823bc6cb15f7ca7d1c9") != invocationOf(strings.Clone("5b94593f5ed74823bc6cb15f7ca7d1c9")) {
-		t.Error("the same ID held twice as different keys")
+}
+
+// runsByName are x's runs to explain by name: two readers number the
+// names in the order each met them.
+func runsByName(x *indexReader) map[[3]string]runState {
+	out := map[[3]string]runState{}
+	for k, st := range x.runs {
+		out[[3]string{x.names.name(k.host), x.names.name(k.unit), x.names.invocationID(k.inv)}] = st
 	}
+	return out
 }
