@@ -134,7 +134,7 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 		// lines are read forward, once).
 		runs := len(direct.runs)
 		read, kernel := 0, 0
-		for _, h := range direct.toRead() {
+		for _, h := range slices.Concat(direct.toRead()...) {
 			r := direct.ref(h)
 			own, err := direct.readOwnDirect(r)
 			if err != nil {

@@ -128,25 +128,46 @@ func (x *indexReader) key(host, unit, inv string, add bool) (runKey, bool) {
 // are read: host by host, each host's oldest first. A host's files and
 // its kernel's lines are then read in one stretch (runs in time order
 // across a fleet's 50 hosts touched every host's files in turn, and their
-// mapped pages were released and read again all along).
-func (x *indexReader) toRead() []heldRun {
-	held := make([]heldRun, 0, len(x.runs))
+// mapped pages were released and read again all along). They come in
+// batches of heldBatch runs, so that each batch can be let go once read:
+// the answers grow as the runs are read, and the runs still to read then
+// shrink (109,000 runs are 5 MB).
+func (x *indexReader) toRead() [][]heldRun {
+	runs := heldRuns{n: x.names}
 	for k, st := range x.runs {
-		held = append(held, heldRun{k, st})
+		if len(runs.batches) == 0 || len(runs.batches[len(runs.batches)-1]) == heldBatch {
+			runs.batches = append(runs.batches, make([]heldRun, 0, min(heldBatch, len(x.runs)-runs.size)))
+		}
+		last := &runs.batches[len(runs.batches)-1]
+		*last = append(*last, heldRun{k, st})
+		runs.size++
 	}
 	x.runs = nil
-	n := x.names
-	sort.Slice(held, func(i, k int) bool {
-		a, b := &held[i], &held[k]
-		if a.host != b.host {
-			return n.name(a.host) < n.name(b.host)
-		}
-		if a.at != b.at {
-			return a.at < b.at
-		}
-		return n.name(a.unit)+n.invocationID(a.inv) < n.name(b.unit)+n.invocationID(b.inv)
-	})
-	return held
+	sort.Sort(runs)
+	return runs.batches
+}
+
+const heldBatch = 4096
+
+// heldRuns sorts runs across their batches.
+type heldRuns struct {
+	batches [][]heldRun
+	size    int
+	n       *heldNames
+}
+
+func (h heldRuns) Len() int           { return h.size }
+func (h heldRuns) run(i int) *heldRun { return &h.batches[i/heldBatch][i%heldBatch] }
+func (h heldRuns) Swap(i, k int)      { a, b := h.run(i), h.run(k); *a, *b = *b, *a }
+func (h heldRuns) Less(i, k int) bool {
+	a, b, n := h.run(i), h.run(k), h.n
+	if a.host != b.host {
+		return n.name(a.host) < n.name(b.host)
+	}
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return n.name(a.unit)+n.invocationID(a.inv) < n.name(b.unit)+n.invocationID(b.inv)
 }
 
 // ref is a held run by name, to be read.
