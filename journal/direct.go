@@ -109,8 +109,12 @@ type directEntry struct {
 }
 
 // matched are the entries of some files that hold a field value, a list
-// per file in the file's order.
-type matched [][]directEntry
+// per file in the file's order; of a file whose list is cut, only its
+// newest entries (listed).
+type matched struct {
+	lists [][]directEntry
+	cut   []bool
+}
 
 // matching are the entries of paths that hold any of payloads
 // (FIELD=value), a list per file in its order, an entry holding two of
@@ -119,37 +123,69 @@ type matched [][]directEntry
 func (x *indexReader) matching(paths []string, payloads ...string) (matched, error) {
 	srcs, err := x.sources(paths, payloads...)
 	if err != nil {
-		return nil, err
+		return matched{}, err
 	}
-	var lists matched
+	return listed(srcs, 0)
+}
+
+// listed lists the entries of srcs (a file each): all of them (tail 0),
+// at most maxDirectEntries in all; or, for a walk backward, the newest
+// tail of each file however many it has (a walk that needs an older one
+// ends in errCut). A unit that logs without end has more than can be
+// listed whole, where a look for its newest entries needs a few of each
+// file's.
+func listed(srcs []source, tail int) (matched, error) {
+	m := matched{cut: make([]bool, len(srcs))}
 	n := 0
-	for _, src := range srcs {
+	for i, src := range srcs {
 		var list []directEntry
+		if tail > 0 {
+			list = make([]directEntry, 0, min(tail, 256))
+		}
+		k := 0
 		for {
 			e, ok, err := src.cur()
 			if err != nil {
-				return nil, err
+				return matched{}, err
 			}
 			if !ok {
 				break
 			}
 			src.advance()
-			if n++; n > maxDirectEntries {
-				return nil, errNotDirect
+			switch {
+			case tail == 0:
+				if n++; n > maxDirectEntries {
+					return matched{}, errNotDirect
+				}
+				list = append(list, e)
+			case len(list) < tail:
+				list = append(list, e)
+			default:
+				list[k%tail] = e
 			}
-			list = append(list, e)
+			k++
 		}
-		lists = append(lists, list)
+		if tail > 0 && k > tail {
+			list = slices.Concat(list[k%tail:], list[:k%tail])
+			m.cut[i] = true
+		}
+		m.lists = append(m.lists, list)
 	}
-	return lists, nil
+	return m, nil
 }
+
+// errCut: a walk went past the entries listed of a file (listed).
+var errCut = errors.New("past the entries listed")
 
 // walk hands the entries to fn in the order libsystemd steps through
 // them (see merger), forward or backward, until fn returns an error.
 func (m matched) walk(backward bool, fn func(directEntry) error) error {
-	srcs := make([]source, len(m))
-	for i, list := range m {
-		srcs[i] = &listSource{list: list, backward: backward}
+	srcs := make([]source, len(m.lists))
+	for i, list := range m.lists {
+		if m.cut[i] && !backward {
+			return errNotDirect // its oldest entries are not listed
+		}
+		srcs[i] = &listSource{list: list, backward: backward, cut: m.cut[i]}
 	}
 	mg := &merger{srcs: srcs, backward: backward}
 	for {
@@ -174,10 +210,14 @@ type listSource struct {
 	list     []directEntry
 	i        int
 	backward bool
+	cut      bool // the file has older entries than the list's
 }
 
 func (l *listSource) cur() (directEntry, bool, error) {
 	if l.i >= len(l.list) {
+		if l.cut {
+			return directEntry{}, false, errCut
+		}
 		return directEntry{}, false, nil
 	}
 	if l.backward {
@@ -413,11 +453,7 @@ func (x *indexReader) eachDirect(path, payload string, since, until time.Time, f
 // newestDirect is newest, for the entries of host ("": any) in paths
 // holding payload, read directly.
 func (x *indexReader) newestDirect(paths []string, host, payload string) (Entry, bool, error) {
-	m, err := x.matching(paths, payload)
-	if err != nil {
-		return Entry{}, false, err
-	}
-	return x.newestOf(m, 10000, 0, func(e *Entry) (found, stop bool) {
+	return x.newestOf(func() ([]source, error) { return x.sourcesOn(paths, host, payload) }, 10000, 0, func(e *Entry) (found, stop bool) {
 		if !x.q.Until.IsZero() && e.Time.After(x.q.Until) || host != "" && e.Host() != host {
 			return false, false
 		}
@@ -428,10 +464,40 @@ func (x *indexReader) newestDirect(paths []string, host, payload string) (Entry,
 	})
 }
 
-// newestOf steps back through m's entries from the newest, passing over
-// those after until (µs; 0: none), and reads at most max of them: the
-// first judge finds, unless judge stops the look first.
-func (x *indexReader) newestOf(m matched, max int, until uint64, judge func(*Entry) (found, stop bool)) (Entry, bool, error) {
+// tails are how many of each file's newest entries newestOf lists, one
+// try after another, before it lists them all (a look back mostly ends
+// within a few entries; a unit's entries across the 38 files of
+// journald's 4 GiB cap are too many to list, and were looked up through
+// libsystemd: 45 ms and 1.5 MB of mapped pages each).
+var tails = []int{256, 4096}
+
+// newestOf steps back through the entries of the sources open gives,
+// from the newest, passing over those after until (µs; 0: none), and
+// reads at most max of them: the first judge finds, unless judge stops
+// the look first.
+func (x *indexReader) newestOf(open func() ([]source, error), max int, until uint64, judge func(*Entry) (found, stop bool)) (Entry, bool, error) {
+	for try := 0; ; try++ {
+		srcs, err := open()
+		if err != nil {
+			return Entry{}, false, err
+		}
+		tail := 0 // the last try lists them all
+		if try < len(tails) {
+			tail = tails[try]
+		}
+		m, err := listed(srcs, tail)
+		if err != nil {
+			return Entry{}, false, err
+		}
+		found, ok, err := x.newestIn(m, max, until, judge)
+		if err != errCut {
+			return found, ok, err
+		}
+	}
+}
+
+// newestIn is newestOf's look through the entries listed.
+func (x *indexReader) newestIn(m matched, max int, until uint64, judge func(*Entry) (found, stop bool)) (Entry, bool, error) {
 	var found Entry
 	ok, n := false, 0
 	err := m.walk(true, func(d directEntry) error {
@@ -506,11 +572,8 @@ func (x *indexReader) unitAtDirect(host, unit string, t time.Time) error {
 // only goes forward the two are the same (TestDirectReadsAgreeWithLibsystemd
 // on the pids controller's refusals).
 func (x *indexReader) unitBeforeDirect(paths []string, host, unit string, t time.Time) (Entry, bool, error) {
-	m, err := x.matching(paths, "_SYSTEMD_UNIT="+unit, "UNIT="+unit)
-	if err != nil {
-		return Entry{}, false, err
-	}
-	return x.newestOf(m, 1000, uint64(t.UnixMicro()), func(e *Entry) (bool, bool) {
+	open := func() ([]source, error) { return x.sourcesOn(paths, host, "_SYSTEMD_UNIT="+unit, "UNIT="+unit) }
+	return x.newestOf(open, 1000, uint64(t.UnixMicro()), func(e *Entry) (bool, bool) {
 		return e.Host() == host && e.Unit() == unit, false
 	})
 }
@@ -690,6 +753,15 @@ func (u *unionSource) cur() (directEntry, bool, error) {
 
 // advance moves every cursor at the entry at hand (an entry holding two
 // of the objects is handed out once).
+// left is at most how many entries the source has left.
+func (u *unionSource) left() uint64 {
+	n := uint64(0)
+	for _, c := range u.cs {
+		n += c.Left()
+	}
+	return n
+}
+
 func (u *unionSource) advance() {
 	e, ok, _ := u.cur()
 	if !ok {
@@ -713,61 +785,48 @@ func (x *indexReader) hostNewestDirect(host string) (map[string]Entry, bool, err
 	if paths == nil {
 		return nil, false, errNotDirect
 	}
-	all, err := x.sources(paths, "_HOSTNAME="+host, "_MACHINE_ID="+host)
+	// The last newestWalk of each file's (listed forward only, walked
+	// backward): the walk takes at most as many.
+	srcs, err := x.sources(paths, "_HOSTNAME="+host, "_MACHINE_ID="+host)
 	if err != nil {
 		return nil, false, err
 	}
-	var srcs []source
-	for _, u := range all {
-		// The last newestWalk, in a ring.
-		ring := make([]directEntry, 0, min(newestWalk, 1024))
-		n := 0
-		for {
-			e, ok, err := u.cur()
-			if err != nil {
-				return nil, false, err
-			}
-			if !ok {
-				break
-			}
-			u.advance()
-			if len(ring) < newestWalk {
-				ring = append(ring, e)
-			} else {
-				ring[n%newestWalk] = e
-			}
-			n++
-		}
-		if n > newestWalk {
-			k := n % newestWalk
-			ring = slices.Concat(ring[k:], ring[:k])
-		}
-		srcs = append(srcs, &listSource{list: ring, backward: true})
+	m, err := listed(srcs, newestWalk)
+	if err != nil {
+		return nil, false, err
 	}
-	m := &merger{srcs: srcs, backward: true}
 	met := map[string]Entry{}
-	for range newestWalk {
-		d, ok, err := m.next()
-		if err != nil {
-			return nil, false, err
-		}
-		if !ok {
-			return met, true, nil
-		}
+	// look notes d's unit, or says the window's start is passed.
+	look := func(d directEntry) (start bool) {
 		e, err := x.read.readFile(d.f, d.off)
 		if err != nil || !x.q.Until.IsZero() && e.Time.After(x.q.Until) {
-			continue
+			return false
 		}
 		if !x.q.Since.IsZero() && e.Time.Before(x.q.Since) {
-			return met, true, nil
+			return true
 		}
 		if u := e.Get("_SYSTEMD_UNIT"); u != "" && x.q.Matches(&e) && e.Host() == host {
 			if _, seen := met[u]; !seen {
 				met[u] = e
 			}
 		}
+		return false
 	}
-	return met, false, nil
+	steps, complete := 0, true
+	err = m.walk(true, func(d directEntry) error {
+		if look(d) {
+			return errStop
+		}
+		if steps++; steps == newestWalk {
+			complete = false
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, false, err
+	}
+	return met, complete, nil
 }
 
 // sources are, of each of paths, the entries that hold any of payloads,
@@ -790,6 +849,71 @@ func (x *indexReader) sources(paths []string, payloads ...string) ([]source, err
 	}
 	return srcs, nil
 }
+
+// sourcesOn are sources of paths' entries that hold any of payloads and
+// are host's (_HOSTNAME or _MACHINE_ID), as libsystemd's matches on the
+// host are (onHost): the two lists of each file are stepped through
+// together, and only the entries in both are read. A unit's entries on a
+// second host of shared files were read one by one to find that host's
+// (on journald's 4 GiB cap, 10,000 a unit).
+func (x *indexReader) sourcesOn(paths []string, host string, payloads ...string) ([]source, error) {
+	if host == "" || x.alone[host] {
+		return x.sources(paths, payloads...)
+	}
+	var srcs []source
+	for _, p := range paths {
+		of, err := x.sources([]string{p}, payloads...)
+		if err != nil {
+			return nil, err
+		}
+		on, err := x.sources([]string{p}, "_HOSTNAME="+host, "_MACHINE_ID="+host)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(of) == 0 || len(on) == 0:
+		case on[0].(*unionSource).left() > hostShare*of[0].(*unionSource).left():
+			// The host's are most of the file's: the payloads'
+			// alone, the host told by each entry read (stepping
+			// through two lists costs both whole; reading an entry,
+			// some fifty steps).
+			srcs = append(srcs, of[0])
+		default:
+			srcs = append(srcs, &bothSource{of[0], on[0]})
+		}
+	}
+	return srcs, nil
+}
+
+// hostShare is how many times the payloads' entries a host's may be for
+// the two lists to be stepped through together (sourcesOn).
+var hostShare uint64 = 32
+
+// bothSource is the entries of one file in both a and b.
+type bothSource struct{ a, b source }
+
+func (s *bothSource) cur() (directEntry, bool, error) {
+	for {
+		a, ok, err := s.a.cur()
+		if !ok || err != nil {
+			return a, ok, err
+		}
+		b, ok, err := s.b.cur()
+		if !ok || err != nil {
+			return b, ok, err
+		}
+		switch {
+		case a.off == b.off:
+			return a, true, nil
+		case a.off < b.off:
+			s.a.advance()
+		default:
+			s.b.advance()
+		}
+	}
+}
+
+func (s *bothSource) advance() { s.a.advance(); s.b.advance() }
 
 // cursors are cursors over f's entries that hold each of payloads (those
 // f has); errNotDirect when f cannot be read so.

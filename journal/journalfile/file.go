@@ -455,6 +455,10 @@ func (f *File) EntriesOfData(data uint64) (*Cursor, error) {
 	return c, nil
 }
 
+// Left is how many entries the cursor has left to hand out, as the data
+// object counts them (at most: a damaged list may end before).
+func (c *Cursor) Left() uint64 { return c.left }
+
 // Next is the next entry's offset, 0 at the end.
 func (c *Cursor) Next() (uint64, error) {
 	f := c.f
