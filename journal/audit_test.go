@@ -2,6 +2,8 @@ package journal
 
 import (
 	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"testing"
@@ -68,4 +70,44 @@ func keys(m map[int][]AuditEvent) []int {
 		out = append(out, k)
 	}
 	return out
+}
+
+// A denial held as text (HeldAuditEvent) reads back as it was parsed: every
+// event of every capture's audit log and every audit record of its
+// journal.
+func TestHeldAuditEventReadsBackAsParsed(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(captures, "*"))
+	events, types := 0, map[string]int{}
+	for _, dir := range dirs {
+		var evs []AuditEvent
+		if logs, _ := filepath.Glob(filepath.Join(dir, "audit", "audit.log*")); len(logs) > 0 {
+			evs, _ = ReadAuditLogs(logs, AuditWindow{})
+		}
+		if es, _, err := ReadExportFile(filepath.Join(dir, "journal.export"), nil); err == nil {
+			for i := range es {
+				if ev, ok := AuditEventFromEntry(&es[i]); ok {
+					evs = append(evs, ev)
+				}
+			}
+		}
+		for _, ev := range evs {
+			held := ev.Hold()
+			for _, r := range held.ev.Records {
+				if r.Raw != nil || r.Fields != nil {
+					t.Fatalf("%s: a record held parsed: %s", dir, r.Text)
+				}
+			}
+			if got := held.Event(); !reflect.DeepEqual(got, ev) {
+				t.Fatalf("%s: held %+v, read back %+v", dir, ev, got)
+			}
+			for _, r := range ev.Records {
+				types[r.Type]++
+			}
+			events++
+		}
+	}
+	if events < 90 || types["SECCOMP"] == 0 || types["AVC"] == 0 || types["SYSCALL"] == 0 {
+		t.Fatalf("%d audit events compared, records %v: too few to tell", events, types)
+	}
+	t.Logf("%d events, records %v", events, types)
 }
