@@ -42,6 +42,7 @@ type TriageStream struct {
 	kernel  map[string][]journal.Entry // per host, rolling
 	denials map[string]map[int][]journal.HeldAuditEvent
 	anyHost map[int][]journal.HeldAuditEvent // audit.log events: no host named
+	dropped int                              // denials beyond journal.MaxDenialsPerPID
 	pidUnit map[string]map[int]string
 	answers []answer
 	// latest holds, per host and answer (its signature names the unit),
@@ -124,17 +125,29 @@ func isDenial(a *journal.AuditEvent) bool {
 	return r != nil && r.Raw["success"] == "no"
 }
 
+// addDenial holds a denial until a run of its process is explained: at
+// most journal.MaxDenialsPerPID of a process, as the audit logs' reader
+// keeps (the first few say what was refused; a process denied in a loop,
+// or SELinux in permissive mode, writes millions), the rest counted
+// (Dropped).
 func (t *TriageStream) addDenial(a journal.AuditEvent) {
 	p := a.PID()
-	if a.Host == "" {
-		t.anyHost[p] = append(t.anyHost[p], a.Hold())
+	byPID := t.anyHost
+	if a.Host != "" {
+		if t.denials[a.Host] == nil {
+			t.denials[a.Host] = map[int][]journal.HeldAuditEvent{}
+		}
+		byPID = t.denials[a.Host]
+	}
+	if len(byPID[p]) >= journal.MaxDenialsPerPID {
+		t.dropped++
 		return
 	}
-	if t.denials[a.Host] == nil {
-		t.denials[a.Host] = map[int][]journal.HeldAuditEvent{}
-	}
-	t.denials[a.Host][p] = append(t.denials[a.Host][p], a.Hold())
+	byPID[p] = append(byPID[p], a.Hold())
 }
+
+// Dropped is how many denials were counted, not held (see addDenial).
+func (t *TriageStream) Dropped() int { return t.dropped }
 
 // Add takes the next journal entry (entries must come in time order).
 func (t *TriageStream) Add(e *journal.Entry) {

@@ -111,3 +111,34 @@ func BenchmarkAnswersOutput(b *testing.B) {
 		}
 	}
 }
+
+// A process denied in a loop has its first journal.MaxDenialsPerPID
+// denials held, the rest counted: a real SECCOMP record, given again and
+// again as the kernel's audit stream would give a looping process's.
+func TestDenialsHeldPerProcessAreBounded(t *testing.T) {
+	evs, _ := journal.ReadAuditLogs([]string{"../testdata/captures/blind5-c-denylist-kill/audit/audit.log"}, journal.AuditWindow{})
+	var seccomp journal.AuditEvent
+	for _, ev := range evs {
+		if ev.Record("SECCOMP") != nil {
+			seccomp = ev
+		}
+	}
+	if seccomp.PID() == 0 {
+		t.Fatal("no SECCOMP record in the capture")
+	}
+	s := NewTriageStream(nil, nil, journal.HostInfo{})
+	const n = 3 * journal.MaxDenialsPerPID
+	for range n {
+		s.AddAudit(seccomp)
+	}
+	if held := len(s.anyHost[seccomp.PID()]); held != journal.MaxDenialsPerPID || s.Dropped() != n-held {
+		t.Errorf("%d denials of one process: %d held, %d counted as dropped", n, held, s.Dropped())
+	}
+	seccomp.Host = "web1" // a journal's record names its host
+	for range n {
+		s.AddAudit(seccomp)
+	}
+	if held := len(s.denials["web1"][seccomp.PID()]); held != journal.MaxDenialsPerPID || s.Dropped() != 2*(n-held) {
+		t.Errorf("%d denials of one process on a host: %d held, %d counted as dropped", n, held, s.Dropped())
+	}
+}

@@ -125,8 +125,8 @@ func triageRun(opts *TriageOptions) error {
 		return withHints(errors.New("no journal entries and no audit records in the window"), append(missing, "widen it with --since, or check the sources' paths and permissions")...)
 	}
 	answers := t.Finish()
-	if ev.Dropped > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", ev.Dropped, journal.MaxDenialsPerPID)
+	if dropped := ev.Dropped + t.Dropped(); dropped > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", dropped, journal.MaxDenialsPerPID)
 	}
 	if ev.Foreign > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: %d audit records of processes no unit in the journal owns were skipped\n", ev.Foreign)
