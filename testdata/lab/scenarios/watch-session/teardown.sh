@@ -1,3 +1,10 @@
+# The watcher explains a run once PID 1 says it failed; under emulation
+# (TCG) that took up to 9 s after watched-api's failure, and a fixed wait
+# cut it off once: it is given up to a minute to print both.
+for i in $(seq 1 60); do
+	grep -q "watched-api.service failed" /run/harden-watch.txt && break
+	sleep 1
+done
 sleep 2
 kill -INT "$(cat /run/harden-watch.pid)"
 sleep 2
