@@ -156,7 +156,7 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	case e.Get("_TRANSPORT") == "audit":
 		switch e.Get("_AUDIT_TYPE_NAME") {
 		case "SECCOMP", "AVC", "SYSCALL":
-			if a, ok := journal.AuditEventFromEntry(e); ok && isDenial(&a) {
+			if a, ok := journal.RawAuditEventFromEntry(e); ok && isDenial(&a) {
 				t.addDenial(a)
 			}
 		}

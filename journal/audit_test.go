@@ -111,3 +111,38 @@ func TestHeldAuditEventReadsBackAsParsed(t *testing.T) {
 	}
 	t.Logf("%d events, records %v", events, types)
 }
+
+// A journal's audit record read with its raw fields only, as triage reads
+// the journal's audit stream, is held and read back as the record parsed
+// whole: every audit record of every capture's journal.
+func TestRawAuditEventHeldReadsBackWhole(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(captures, "*"))
+	n := 0
+	for _, dir := range dirs {
+		es, _, err := ReadExportFile(filepath.Join(dir, "journal.export"), nil)
+		if err != nil {
+			continue
+		}
+		for i := range es {
+			whole, ok := AuditEventFromEntry(&es[i])
+			raw, rawOK := RawAuditEventFromEntry(&es[i])
+			if ok != rawOK {
+				t.Fatalf("%s: an audit record whole %v, raw %v", dir, ok, rawOK)
+			}
+			if !ok {
+				continue
+			}
+			if raw.PID() != whole.PID() || !reflect.DeepEqual(raw.Records[0].Raw, whole.Records[0].Raw) {
+				t.Fatalf("%s: raw fields %v, whole %v", dir, raw.Records[0].Raw, whole.Records[0].Raw)
+			}
+			if got := raw.Hold().Event(); !reflect.DeepEqual(got, whole) {
+				t.Fatalf("%s: held raw, read back %+v, whole %+v", dir, got, whole)
+			}
+			n++
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d audit records in the captures' journals", n)
+	}
+	t.Logf("%d records", n)
+}

@@ -30,7 +30,8 @@ import (
 // engine what to look for.
 type Triggers struct {
 	// Denial is given each SECCOMP, AVC and SYSCALL record of the
-	// journal's audit stream and says whether it is a denial (which the
+	// journal's audit stream, its fields as written (Raw; see
+	// RawAuditEventFromEntry), and says whether it is a denial (which the
 	// engine then keeps, as it keeps the audit log's).
 	Denial func(AuditEvent) bool
 	// Kernel is given each kernel line and returns the unit it says was
@@ -715,7 +716,7 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]time.Ti
 		if !x.q.Matches(e) {
 			return true
 		}
-		if a, ok := AuditEventFromEntry(e); ok && denial(a) {
+		if a, ok := RawAuditEventFromEntry(e); ok && denial(a) {
 			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
 		}
 		return true
