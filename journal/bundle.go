@@ -77,6 +77,27 @@ func OpenBundle(p string) (dir string, cleanup func(), warns []Warning, err erro
 	return tmp, cleanup, warns, nil
 }
 
+// bundleNames names a bundle's files in what harden says of them, in
+// place of the private view's they were read through (OpenBundle), which
+// is gone when harden exits.
+type bundleNames struct{ view, bundle string }
+
+func (b bundleNames) warnings(ws []Warning) {
+	for i := range ws {
+		if rest, ok := strings.CutPrefix(ws[i].Source, b.view); ok && b.view != "" {
+			ws[i].Source = filepath.Join(b.bundle, rest)
+		}
+	}
+}
+
+func (b bundleNames) texts(ts []string) {
+	for i := range ts {
+		if b.view != "" {
+			ts[i] = strings.ReplaceAll(ts[i], b.view+"/", strings.TrimSuffix(b.bundle, "/")+"/")
+		}
+	}
+}
+
 // maxViewEntries bounds the walk of a folder bundle.
 const maxViewEntries = 10000
 

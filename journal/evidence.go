@@ -161,15 +161,10 @@ func collectBundle(ev *Evidence, bundle string, q Query) error {
 		return err
 	}
 	defer cleanup()
-	defer func() { // name the bundle's files, not the private view's
-		for i := range ev.Warnings {
-			if rest, ok := strings.CutPrefix(ev.Warnings[i].Source, dir); ok {
-				ev.Warnings[i].Source = filepath.Join(bundle, rest)
-			}
-		}
-		for i := range ev.Missing {
-			ev.Missing[i] = strings.ReplaceAll(ev.Missing[i], dir+"/", strings.TrimSuffix(bundle, "/")+"/")
-		}
+	defer func() {
+		names := bundleNames{dir, bundle}
+		names.warnings(ev.Warnings)
+		names.texts(ev.Missing)
 	}()
 	ev.Warnings = append(ev.Warnings, warns...)
 	found := false

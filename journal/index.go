@@ -145,6 +145,8 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		if r := recover(); r != nil {
 			warns = append(warns, Warning{Source: "journal", Text: fmt.Sprintf("libsystemd failed while reading the journal: %v", r), Incomplete: true})
 		}
+		t.names.warnings(warns)
+		t.names.texts(t.Missing)
 	}()
 	spec, _ := t.indexSpec()
 	j, name, err := openJournal(spec)

@@ -52,7 +52,11 @@ func skippedFiles(j *sdjournal.Journal, spec JournalSpec) []Warning {
 }
 
 // folderJournalFiles are the journal files libsystemd opens in dir: its own
-// and those of machine-ID folders in it.
+// and those of machine-ID folders in it. Links are followed, as libsystemd
+// follows them: a --bundle folder is read through a view of links to its
+// files (viewFolder), and a view whose files were passed over here was
+// read without routing or direct reads (29 s against 5 s on the load set)
+// and without naming a damaged file.
 func folderJournalFiles(dir string) []string {
 	var out []string
 	ents, err := os.ReadDir(dir)
@@ -62,18 +66,28 @@ func folderJournalFiles(dir string) []string {
 	for _, e := range ents {
 		n := e.Name()
 		switch {
-		case e.Type().IsRegular() && journalFileName(n):
+		case journalFileName(n) && isKind(dir, e, os.FileMode.IsRegular):
 			out = append(out, filepath.Join(dir, n))
-		case e.IsDir() && id128(n):
+		case id128(n) && isKind(dir, e, os.FileMode.IsDir):
 			sub, _ := os.ReadDir(filepath.Join(dir, n))
 			for _, s := range sub {
-				if s.Type().IsRegular() && journalFileName(s.Name()) {
+				if journalFileName(s.Name()) && isKind(filepath.Join(dir, n), s, os.FileMode.IsRegular) {
 					out = append(out, filepath.Join(dir, n, s.Name()))
 				}
 			}
 		}
 	}
 	return out
+}
+
+// isKind tells whether the folder entry e of dir is of the kind is asks
+// for, a link by what it leads to.
+func isKind(dir string, e os.DirEntry, is func(os.FileMode) bool) bool {
+	if e.Type()&os.ModeSymlink == 0 {
+		return is(e.Type())
+	}
+	st, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && is(st.Mode())
 }
 
 // journalFileName: a name libsystemd takes for a journal file (an active

@@ -42,6 +42,7 @@ type TriageEvidence struct {
 	auditFiles []string
 	unitDir    string
 	cleanup    func()
+	names      bundleNames // what is said names the bundle's files
 	configs    configCache
 }
 
@@ -80,6 +81,7 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 		}
 		t.cleanup = cleanup
 		t.src.Bundle = dir
+		t.names = bundleNames{dir, in.Sources.Bundle}
 		layout = Layout(dir)
 		if t.unitDir == "" {
 			t.unitDir = layout.UnitsDir()
@@ -165,7 +167,10 @@ func (t *TriageEvidence) denialWindow(unitPID map[int]bool, perPID map[int]int, 
 // Scan streams the journal's entries of the window, in time order, and
 // returns what could not be read.
 func (t *TriageEvidence) Scan(fn func(*Entry)) []Warning {
-	return Scan(t.src, t.in.Query, t.in.Live, fn)
+	ws := Scan(t.src, t.in.Query, t.in.Live, fn)
+	t.names.warnings(ws)
+	t.names.texts(t.Missing)
+	return ws
 }
 
 // Config is a unit's configuration on a host (see UnitConfigs).

@@ -60,7 +60,9 @@ measure() { # measure NAME DIR: one row
 	cat "$d"/journal/* "$d"/audit/* > /dev/null
 	t0=$(date +%s%N)
 	local rc=0
-	/usr/bin/time -f %M -o "$tmp/rss" "$bin" triage --directory "$d/journal" --audit-log "$d/audit" --unit-dir "$d/units" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	# As the user ran it: each set is a bundle folder (journal/,
+	# audit/, units/, host.txt), read through its view of links.
+	/usr/bin/time -f %M -o "$tmp/rss" "$bin" triage --bundle "$d" > "$tmp/out" 2> "$tmp/err" || rc=$?
 	# Every data set holds sandbox failures: exit 1 (findings), nothing else.
 	[ "$rc" = 1 ] || { echo "triage exited $rc on $d:" >&2; cat "$tmp/err" >&2; exit 1; }
 	t1=$(date +%s%N)
