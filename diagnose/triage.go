@@ -26,7 +26,9 @@ func Triage(ev *journal.Evidence, configs UnitConfigs) []*Report {
 	for i := range ev.Entries {
 		t.Add(&ev.Entries[i])
 	}
-	return slices.Collect(t.Finish().All())
+	answers := t.Finish()
+	defer answers.Close()
+	return slices.Collect(answers.All())
 }
 
 // TriageStream explains units as their journal entries go by, in time
@@ -45,6 +47,7 @@ type TriageStream struct {
 	dropped int                              // denials beyond journal.MaxDenialsPerPID
 	pidUnit map[string]map[int]string
 	answers []answer
+	reports *heldReports // their reports, for JSON (nil: LinesOnly)
 	// latest holds, per host and answer (its signature names the unit),
 	// the index of its newest report: repeated failures fold as they
 	// happen.
@@ -90,8 +93,8 @@ func NewTriageStream(audit []journal.AuditEvent, configs UnitConfigs, host journ
 }
 
 // LinesOnly keeps of each answer only what its text line needs: the
-// report is not encoded (on the load set, 19,000 answers were 14 MB of
-// JSON held to the end, for a text output that prints none of it).
+// report is not encoded (on the load set, 105,000 runs were encoded for
+// 19,000 answers, for a text output that prints none of it).
 // Answers.All then yields each answer's unit, time and hosts alone.
 func (t *TriageStream) LinesOnly() { t.linesOnly = true }
 
@@ -104,6 +107,7 @@ func (t *TriageStream) Watch(units []string, report func(*Report)) {
 		t.only[u] = true
 	}
 	t.onReport = report
+	t.linesOnly = true // each report is handed out as it is made, none held
 }
 
 // AddAudit takes an audit event as it arrives (the kernel's audit
@@ -339,12 +343,22 @@ func (t *TriageStream) explain(key triageKey, entries []journal.Entry, running b
 		rep.Hosts = []string{key.host}
 	}
 	rep.MissingEvidence = nil // said once for the whole triage
-	a, err := newAnswer(rep, !t.linesOnly)
-	if err != nil {
-		return // a report is plain data: it always encodes
-	}
+	a := newAnswer(rep)
 	k := hostAnswer{key.host, a.sig}
-	if i, ok := t.latest[k]; ok {
+	i, seen := t.latest[k]
+	if !t.linesOnly {
+		if t.reports == nil {
+			t.reports = newHeldReports()
+		}
+		var old heldReport
+		if seen {
+			old = t.answers[i].report
+		}
+		if err := a.hold(rep, t.reports, old); err != nil {
+			return // a report is plain data: it always encodes
+		}
+	}
+	if seen {
 		t.answers[i] = a // the newest run with the same answer stands for all
 		return
 	}
@@ -353,27 +367,31 @@ func (t *TriageStream) explain(key triageKey, entries []journal.Entry, running b
 }
 
 // answer is one answer held until the end of a triage: what folding and
-// ordering read, and the report itself as JSON. A triage of 100,000 failed
-// runs holds some 20,000 answers; as Go structures they were half the live
-// heap, which the collector went through at every cycle, where an encoded
-// report is one block it need not look into.
+// ordering read, and where the report itself is held as JSON (see
+// heldReports). A triage of 100,000 failed runs holds some 20,000
+// answers; as Go structures they were half the live heap, which the
+// collector went through at every cycle.
 type answer struct {
 	sig        signature
 	unit, time string
 	severity   int
 	hosts      []string
-	line       string // its text line but for the hosts (triageLine)
-	report     []byte
+	line       string     // its text line but for the hosts (triageLine)
+	report     heldReport // none: LinesOnly
 }
 
-func newAnswer(r *Report, encode bool) (answer, error) {
-	a := answer{sig: signatureOf(r), unit: r.Unit, time: r.Time, severity: severity(r), hosts: r.Hosts, line: triageLine(r)}
-	if !encode {
-		return a, nil
+func newAnswer(r *Report) answer {
+	return answer{sig: signatureOf(r), unit: r.Unit, time: r.Time, severity: severity(r), hosts: r.Hosts, line: triageLine(r)}
+}
+
+// hold encodes r into reports, in old's place if it fits.
+func (a *answer) hold(r *Report, reports *heldReports, old heldReport) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
 	}
-	var err error
-	a.report, err = json.Marshal(r)
-	return a, err
+	a.report = reports.put(old, b)
+	return nil
 }
 
 // signature is what makes two reports the same answer: the unit, the
@@ -406,12 +424,23 @@ func (t *TriageStream) Finish() *Answers {
 		}
 	}
 	t.latest = nil
-	return foldAnswers(t.answers)
+	return foldAnswers(t.answers, t.reports)
 }
 
 // Answers are a triage's answers in the order they are printed; each
-// report is decoded as it is handed out (All).
-type Answers struct{ rows []answer }
+// report is read back and decoded as it is handed out (All). Close lets
+// the held reports go.
+type Answers struct {
+	rows    []answer
+	reports *heldReports
+}
+
+// Close lets the reports held for All go.
+func (a *Answers) Close() {
+	if a.reports != nil {
+		a.reports.close()
+	}
+}
 
 // Len is the number of answers.
 func (a *Answers) Len() int { return len(a.rows) }
@@ -432,8 +461,12 @@ func (a *Answers) All() iter.Seq[*Report] {
 	return func(yield func(*Report) bool) {
 		for _, row := range a.rows {
 			r := &Report{Unit: row.unit, Time: row.time}
-			if row.report != nil { // nil: not kept (LinesOnly)
-				if err := json.Unmarshal(row.report, r); err != nil {
+			if row.report.n > 0 { // none: not kept (LinesOnly)
+				b, err := a.reports.get(row.report)
+				if err == nil {
+					err = json.Unmarshal(b, r)
+				}
+				if err != nil {
 					r = &Report{Unit: row.unit, Time: row.time, Verdict: VerdictUnknown, Cause: "harden could not read back its answer: " + err.Error()}
 				}
 			}
@@ -451,7 +484,7 @@ func (a *Answers) All() iter.Seq[*Report] {
 // answers' only copy). The newest stands for the others whole, so that
 // the line's time, invocation and words are one run's whatever order the
 // hosts were read in.
-func foldAnswers(rows []answer) *Answers {
+func foldAnswers(rows []answer, reports *heldReports) *Answers {
 	at := map[signature]int{}
 	out := rows[:0]
 	for _, r := range rows {
@@ -484,7 +517,7 @@ func foldAnswers(rows []answer) *Answers {
 		}
 		return out[i].unit < out[j].unit
 	})
-	return &Answers{rows: out}
+	return &Answers{rows: out, reports: reports}
 }
 
 // severitySandbox and above: the sandbox is blamed.

@@ -28,6 +28,8 @@ func captureReport(t testing.TB) *Report {
 // the hosts came in; answers come worst first, then newest.
 func TestFoldAnswers(t *testing.T) {
 	rep := captureReport(t)
+	reports := newHeldReports()
+	defer reports.close()
 	encode := true
 	at := func(host, time, inv string, v Verdict, cause string) answer {
 		r := *rep
@@ -35,9 +37,11 @@ func TestFoldAnswers(t *testing.T) {
 		if v != VerdictSandbox {
 			r.Findings = nil
 		}
-		a, err := newAnswer(&r, encode)
-		if err != nil {
-			t.Fatal(err)
+		a := newAnswer(&r)
+		if encode {
+			if err := a.hold(&r, reports, heldReport{}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return a
 	}
@@ -45,7 +49,7 @@ func TestFoldAnswers(t *testing.T) {
 	newer := at("web2", "2026-11-18T11:00:00Z", "bbb", VerdictUnknown, "newer words")
 	worse := at("web1", "2026-11-18T09:00:00Z", "ccc", VerdictSandbox, "")
 	for _, rows := range [][]answer{{older, newer, worse}, {newer, worse, older}} {
-		got := slices.Collect(foldAnswers(slices.Clone(rows)).All())
+		got := slices.Collect(foldAnswers(slices.Clone(rows), reports).All())
 		if len(got) != 2 {
 			t.Fatalf("%d answers", len(got))
 		}
@@ -58,7 +62,7 @@ func TestFoldAnswers(t *testing.T) {
 		}
 	}
 	// The lines kept beside the encoded reports are the reports' lines.
-	a := foldAnswers([]answer{older, newer, worse})
+	a := foldAnswers([]answer{older, newer, worse}, reports)
 	var kept, decoded strings.Builder
 	if err := a.WriteText(&kept, Colors{}); err != nil {
 		t.Fatal(err)
@@ -69,13 +73,13 @@ func TestFoldAnswers(t *testing.T) {
 	if kept.String() != decoded.String() || strings.Count(kept.String(), "\n") != 2 {
 		t.Errorf("kept lines:\n%s\ndecoded:\n%s", kept.String(), decoded.String())
 	}
-	if a := foldAnswers([]answer{older}); a.Sandbox() || a.Len() != 1 {
+	if a := foldAnswers([]answer{older}, reports); a.Sandbox() || a.Len() != 1 {
 		t.Errorf("one unknown answer: sandbox %v, %d", a.Sandbox(), a.Len())
 	}
 	// Answers kept as lines only (LinesOnly: text output) print the same.
 	encode = false
 	lines := foldAnswers([]answer{at("web1", "2026-11-18T10:00:00Z", "aaa", VerdictUnknown, "older words"),
-		at("web2", "2026-11-18T11:00:00Z", "bbb", VerdictUnknown, "newer words"), at("web1", "2026-11-18T09:00:00Z", "ccc", VerdictSandbox, "")})
+		at("web2", "2026-11-18T11:00:00Z", "bbb", VerdictUnknown, "newer words"), at("web1", "2026-11-18T09:00:00Z", "ccc", VerdictSandbox, "")}, nil)
 	var only strings.Builder
 	if err := lines.WriteText(&only, Colors{}); err != nil {
 		t.Fatal(err)
@@ -98,15 +102,11 @@ func BenchmarkAnswersOutput(b *testing.B) {
 	for i := range rows {
 		r := *rep
 		r.Unit = fmt.Sprintf("svc-%05d.service", i)
-		a, err := newAnswer(&r, true)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rows[i] = a
+		rows[i] = newAnswer(&r)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := foldAnswers(slices.Clone(rows)).WriteText(io.Discard, Colors{}); err != nil {
+		if err := foldAnswers(slices.Clone(rows), nil).WriteText(io.Discard, Colors{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -226,6 +226,13 @@ func TestArchiveLeavesNoTemporaryFolder(t *testing.T) {
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
 		t.Errorf("left behind in TMPDIR: %v", ents)
 	}
+	// triage's JSON answers are held in a temporary file until printed.
+	if code, out, errOut := run(t, "triage", "--bundle", arch, "--output", "json"); code != ExitFindings || !bytes.Contains(out, []byte(exp.unit)) {
+		t.Fatalf("triage exit %d: %s", code, errOut)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("triage left behind in TMPDIR: %v", ents)
+	}
 }
 
 // A SECCOMP record that kills the main process cannot explain a run PID 1

@@ -127,6 +127,7 @@ func triageRun(opts *TriageOptions) error {
 		return withHints(errors.New("no journal entries and no audit records in the window"), append(missing, "widen it with --since, or check the sources' paths and permissions")...)
 	}
 	answers := t.Finish()
+	defer answers.Close()
 	if dropped := ev.Dropped + t.Dropped(); dropped > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "harden: %d further audit records of processes already denied %d times were counted, not kept\n", dropped, journal.MaxDenialsPerPID)
 	}
