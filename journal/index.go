@@ -1291,7 +1291,7 @@ func validMatch(v string) bool { return !strings.ContainsRune(v, 0) }
 func (x *indexReader) routeByHost() {
 	var files []string
 	switch {
-	case len(x.spec.Files) > 1:
+	case len(x.spec.Files) > 0:
 		files = x.spec.Files
 	case x.spec.Dir != "":
 		files = folderJournalFiles(x.spec.Dir)
