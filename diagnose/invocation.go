@@ -19,6 +19,7 @@ type Invocation struct {
 	ExitLine   *journal.Entry
 	PIDs       map[int]bool
 	Entries    []*journal.Entry // the unit's own, PID 1's and the executor's entries
+	Boot       string           // _BOOT_ID, "" when its entries do not say
 }
 
 func invocationOf(e *journal.Entry) string { return e.InvocationID() }
@@ -51,6 +52,9 @@ func Invocations(entries []journal.Entry, unit string) []*Invocation {
 			inv.End = e.Time
 		}
 		inv.Entries = append(inv.Entries, e)
+		if inv.Boot == "" {
+			inv.Boot = e.Get("_BOOT_ID")
+		}
 		prov := e.Provenance()
 		switch {
 		case prov == journal.FromService:

@@ -15,16 +15,22 @@ import (
 // logging.
 
 // configWarnings are PID 1's complaints about the unit's files: a setting
-// it ignored is a protection that is not in force.
-func configWarnings(entries []journal.Entry, unit string, until time.Time) []string {
+// it ignored is a protection that is not in force. Those of the run's boot
+// before its end count (boot: the run's _BOOT_ID, "" when not known): the
+// unit was loaded, and its files read, in that boot; an older boot's may
+// have been fixed since.
+func configWarnings(entries []journal.Entry, unit string, until time.Time, boot string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for i := range entries {
 		e := &entries[i]
-		if e.Get("MESSAGE_ID") != rules.ConfigWarningMessageID || e.Get("UNIT") != unit || e.Provenance() != journal.FromManager {
+		if e.Get("MESSAGE_ID") != journal.MsgUnitConfigWarning || e.Get("UNIT") != unit || e.Provenance() != journal.FromManager {
 			continue
 		}
 		if !until.IsZero() && e.Time.After(until) {
+			continue
+		}
+		if b := e.Get("_BOOT_ID"); b != "" && boot != "" && b != boot {
 			continue
 		}
 		m := e.Message()
@@ -72,7 +78,7 @@ func syscallLogNote(names []string) string {
 // failure: settings systemd ignored or cannot enforce, and the calls a
 // SystemCallLog= tuning run recorded (logged).
 func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[string]string, logged []string) []string {
-	notes := configWarnings(ev.Entries, unit, inv.End)
+	notes := configWarnings(ev.Entries, unit, inv.End, inv.Boot)
 	notes = append(notes, unenforcedNotes(ev.Host, props, ev.Unit)...)
 	if n := syscallLogNote(logged); n != "" {
 		notes = append(notes, n)

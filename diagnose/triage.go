@@ -46,8 +46,12 @@ type TriageStream struct {
 	anyHost map[int][]journal.HeldAuditEvent // audit.log events: no host named
 	dropped int                              // denials beyond journal.MaxDenialsPerPID
 	pidUnit map[string]map[int]string
-	answers []answer
-	reports *heldReports // their reports, for JSON (nil: LinesOnly)
+	// configWarnings are PID 1's complaints about units' files, by host,
+	// unit and boot: logged when a unit is loaded, before its runs, and
+	// read with each run of that boot (see holdConfigWarning).
+	configWarnings map[[3]string][]journal.Entry
+	answers        []answer
+	reports        *heldReports // their reports, for JSON (nil: LinesOnly)
 	// latest holds, per host and answer (its signature names the unit),
 	// the index of its newest report: repeated failures fold as they
 	// happen.
@@ -83,7 +87,7 @@ const (
 func NewTriageStream(audit []journal.AuditEvent, configs UnitConfigs, host journal.HostInfo) *TriageStream {
 	t := &TriageStream{configs: configs, host: host, runs: map[triageKey]*run{}, kernel: map[string][]journal.Entry{},
 		denials: map[string]map[int][]journal.HeldAuditEvent{}, anyHost: map[int][]journal.HeldAuditEvent{}, pidUnit: map[string]map[int]string{},
-		latest: map[hostAnswer]int{}}
+		latest: map[hostAnswer]int{}, configWarnings: map[[3]string][]journal.Entry{}}
 	for _, a := range audit {
 		if isDenial(&a) {
 			t.addDenial(a)
@@ -186,6 +190,10 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	}
 	key := triageKey{h, u}
 	inv := e.InvocationID()
+	if inv == "" && journal.IsManagerLine(e, u, journal.MsgUnitConfigWarning) {
+		t.holdConfigWarning(key, e)
+		return
+	}
 	r := t.runs[key]
 	if r == nil || (inv != "" && r.inv != "" && inv != r.inv) {
 		if r != nil && r.denied && !r.reported {
@@ -215,6 +223,26 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	}
 	if journal.IsManagerLine(e, u, journal.MsgUnitFailureResult) && !r.reported {
 		t.diagnoseRun(key, r, false)
+	}
+}
+
+// maxConfigWarnings bounds the complaints held of one unit in one boot: a
+// unit file with a hundred bad lines is said to be so by the first.
+const maxConfigWarnings = 16
+
+// holdConfigWarning holds PID 1's complaint about a unit's files, each
+// message once per boot: it was added to the run in flight, and the
+// unit's later runs, a restart after it say, were explained without it.
+func (t *TriageStream) holdConfigWarning(key triageKey, e *journal.Entry) {
+	k := [3]string{key.host, key.unit, e.Get("_BOOT_ID")}
+	held := t.configWarnings[k]
+	for _, h := range held {
+		if h.Message() == e.Message() {
+			return // (the stream is in time order: the first stands)
+		}
+	}
+	if len(held) < maxConfigWarnings {
+		t.configWarnings[k] = append(held, e.Lean())
 	}
 }
 
@@ -258,6 +286,9 @@ func (t *TriageStream) diagnoseRun(key triageKey, r *run, running bool) {
 		}
 	}
 	entries := append(append([]journal.Entry{}, r.entries...), near...)
+	if len(r.entries) > 0 {
+		entries = append(entries, t.configWarnings[[3]string{key.host, key.unit, r.entries[0].Get("_BOOT_ID")}]...)
+	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Time.Before(entries[j].Time) })
 	t.explain(key, entries, running)
 }

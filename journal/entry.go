@@ -222,7 +222,7 @@ var leanFields = []string{"MESSAGE", "MESSAGE_ID", "PRIORITY", "_PID", "_UID", "
 	"_SYSTEMD_UNIT", "UNIT", "OBJECT_SYSTEMD_UNIT", "COREDUMP_UNIT", "COREDUMP_PID", "_SYSTEMD_INVOCATION_ID",
 	"INVOCATION_ID", "EXIT_CODE", "EXIT_STATUS", "UNIT_RESULT", "COMMAND", "_HOSTNAME", "_MACHINE_ID",
 	"_AUDIT_TYPE_NAME", "_AUDIT_TYPE", "_AUDIT_ID", "_SOURCE_REALTIME_TIMESTAMP", "CONFIG_FILE", "CONFIG_LINE",
-	"SYSLOG_IDENTIFIER", "_SYSTEMD_CGROUP", "SYSLOG_FACILITY"}
+	"SYSLOG_IDENTIFIER", "_SYSTEMD_CGROUP", "SYSLOG_FACILITY", "_BOOT_ID"}
 
 // Lean returns a copy of the entry with only the fields the diagnosis
 // reads, to be held (an entry read lean already is one).

@@ -72,6 +72,13 @@ const (
 	MsgCoredump          = "fc2e22bc6ee647b6b90729ab34a250b1"
 )
 
+// MsgUnitConfigWarning is PID 1's MESSAGE_ID for problems in a unit's files
+// ("Unknown key", "Failed to parse …, ignoring"): logged when the unit is
+// loaded (at boot, at each daemon-reload), outside any run, with UNIT= and
+// no INVOCATION_ID. A setting it names is not in force in the runs of that
+// boot.
+const MsgUnitConfigWarning = "c772d24e9a884cbeb9ea12625c306c01"
+
 // IsManagerLine reports whether e is PID 1's (or its executor's) message
 // about unit with the given MESSAGE_ID ("" = any).
 func IsManagerLine(e *Entry, unit, messageID string) bool {

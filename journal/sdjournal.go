@@ -93,6 +93,9 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		})
 		slices.SortStableFunc(entries, func(a, b Entry) int { return a.Time.Compare(b.Time) }) // the run's own first on a tie
 	}
+	if q.Unit != "" && len(entries) > 0 {
+		entries = x.withConfigWarnings(entries, q)
+	}
 	warns = append(skippedFiles(j, spec), x.warns...)
 	if q.Unit != "" && !slices.ContainsFunc(entries, func(e Entry) bool { return !e.IsKernel() }) {
 		msg := fmt.Sprintf("no entries of %s in this journal", q.Unit)
@@ -102,6 +105,50 @@ func ReadJournal(spec JournalSpec, q Query) (entries []Entry, warns []Warning, e
 		warns = append(warns, Warning{Source: name, Text: msg})
 	}
 	return entries, warns, nil
+}
+
+// maxConfigWarningsRead bounds the complaints about a unit's files read in
+// one boot: a unit reloaded in a loop logs them at every reload.
+const maxConfigWarningsRead = 1000
+
+// withConfigWarnings adds to the unit's entries PID 1's complaints about
+// its files (MsgUnitConfigWarning) logged in their boots before their
+// end, by the field index. They are logged when the unit is loaded, at
+// boot or at a daemon-reload: the walk back stops two minutes before the
+// run, so a unit restarted later than that after a reload ran without the
+// setting they name, and why said nothing of it.
+func (x *indexReader) withConfigWarnings(entries []Entry, q Query) []Entry {
+	var boots []string
+	have := map[string]bool{}
+	for i := range entries {
+		e := &entries[i]
+		if b := e.Get("_BOOT_ID"); b != "" && !e.IsKernel() && e.Unit() == q.Unit && !slices.Contains(boots, b) {
+			boots = append(boots, b)
+		}
+		if e.Get("MESSAGE_ID") == MsgUnitConfigWarning {
+			have[e.Time.String()+e.Message()] = true
+		}
+	}
+	end := entries[len(entries)-1].Time
+	added := false
+	for _, b := range boots {
+		if !x.match([]string{"MESSAGE_ID=" + MsgUnitConfigWarning, "UNIT=" + q.Unit, "_BOOT_ID=" + b}) {
+			break
+		}
+		n := 0
+		x.each(time.Time{}, end, func(e *Entry) bool {
+			if k := e.Time.String() + e.Message(); !have[k] && (len(q.Hosts) == 0 || q.hostMatches(e)) {
+				have[k], added = true, true
+				entries = append(entries, *e)
+			}
+			n++
+			return n < maxConfigWarningsRead
+		})
+	}
+	if added {
+		slices.SortStableFunc(entries, func(a, b Entry) int { return a.Time.Compare(b.Time) })
+	}
+	return entries
 }
 
 // setTerms makes the journal's matches: any of terms (none: every entry),

@@ -65,7 +65,3 @@ var SetupMessages = []SetupMessage{
 // UnitRootPrefix is where systemd assembles the namespace; it prefixes
 // paths in "Failed to set up mount namespacing" messages.
 const UnitRootPrefix = "/run/systemd/unit-root"
-
-// ConfigWarningMessageID is PID 1's MESSAGE_ID for problems in unit files
-// ("Unknown key", "Failed to parse …, ignoring").
-const ConfigWarningMessageID = "c772d24e9a884cbeb9ea12625c306c01"
