@@ -2,8 +2,10 @@ package diagnose
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +137,12 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 	unit := invUnit(inv)
 	var out []*journal.AuditEvent
 	var ties []string
+	// The SIGSYS kills of processes no journal line places, at the moment
+	// PID 1 reports this run's: one of them is this run's; two or more
+	// processes' are no answer (a host where something is refused in a
+	// loop), and the first of them named a call this run never made.
+	var atDeath []*journal.AuditEvent
+	deathPIDs := map[int]bool{}
 	for i := range ev.Audit {
 		a := &ev.Audit[i]
 		if a.Time.Before(from) || a.Time.After(to) {
@@ -147,13 +155,36 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
 			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
 		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit):
-			ties = append(ties, fmt.Sprintf("the SECCOMP record of PID %d was tied to this run by PID 1's report of a SIGSYS death at the same moment", a.PID()))
+			atDeath = append(atDeath, a)
+			deathPIDs[a.PID()] = true
+			continue
 		default:
 			continue
 		}
 		out = append(out, a)
 	}
+	switch {
+	case len(deathPIDs) == 1:
+		ties = append(ties, fmt.Sprintf("the SECCOMP record of PID %d was tied to this run by PID 1's report of a SIGSYS death at the same moment", atDeath[0].PID()))
+		out = append(out, atDeath...)
+		slices.SortStableFunc(out, func(a, b *journal.AuditEvent) int { return a.Time.Compare(b.Time) })
+	case len(deathPIDs) > 1:
+		ties = append(ties, fmt.Sprintf("%d processes no journal line places were killed by SIGSYS within 2 s of this run's death (PIDs %s): none is tied to it by the moment alone", len(deathPIDs), pidList(deathPIDs, 5)))
+	}
 	return out, ties
+}
+
+// pidList is up to max of pids, in order, and how many more.
+func pidList(pids map[int]bool, max int) string {
+	list := slices.Sorted(maps.Keys(pids))
+	var s []string
+	for _, p := range list[:min(max, len(list))] {
+		s = append(s, strconv.Itoa(p))
+	}
+	if len(list) > max {
+		s = append(s, fmt.Sprintf("and %d more", len(list)-max))
+	}
+	return strings.Join(s, ", ")
 }
 
 func auditComm(a *journal.AuditEvent) string {
