@@ -47,6 +47,10 @@ func addFindings(findings []Finding, sym *Symptom, i int, causes []cause, sb *Sa
 			// Every certain finding says what to do, or why nothing here.
 			f.Withheld = []string{fmt.Sprintf("no drop-in is offered: nothing narrower than undoing %s removes this symptom in the model, and the reason above says what the fix is instead", f.Setting)}
 		}
+		if sym.AtDeath && f.Confidence == High {
+			f.Confidence = Medium
+			f.Reason += " (the kernel's record is tied to this run only by the moment of its death)"
+		}
 		if why != "" {
 			// The kernel was watching and saw another failure: the
 			// service's claim stays as evidence, not as an answer.

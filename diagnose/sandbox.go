@@ -145,25 +145,32 @@ func NewSandbox(props map[string]string, version int) *Sandbox {
 		}
 	}
 
-	// System call filter.
-	if f := strings.TrimSpace(get("SystemCallFilter")); f != "" {
-		sf := &SyscallFilter{Allow: !strings.HasPrefix(f, "~"), Names: map[string]bool{}}
-		for _, n := range strings.Fields(strings.TrimPrefix(f, "~")) {
-			n, _, _ = strings.Cut(n, ":")
-			sf.Names[n] = true
-		}
-		if e := get("SystemCallErrorNumber"); e != "" && e != rules.SeccompKillErrorNumber && e != "kill" && e != "0" {
-			if n, err := strconv.Atoi(e); err == nil {
-				if en, ok := rules.ErrnoByNum(n); ok {
-					sf.Errno = en.Name
-				}
-			} else {
-				sf.Errno = e
-			}
-		}
-		s.Filter = sf
-	}
+	s.Filter = syscallFilterOf(props)
 	return s
+}
+
+// syscallFilterOf is the unit's SystemCallFilter= as systemd reports it
+// (nil: none).
+func syscallFilterOf(props map[string]string) *SyscallFilter {
+	f := strings.TrimSpace(props["SystemCallFilter"])
+	if f == "" {
+		return nil
+	}
+	sf := &SyscallFilter{Allow: !strings.HasPrefix(f, "~"), Names: map[string]bool{}}
+	for _, n := range strings.Fields(strings.TrimPrefix(f, "~")) {
+		n, _, _ = strings.Cut(n, ":")
+		sf.Names[n] = true
+	}
+	if e := props["SystemCallErrorNumber"]; e != "" && e != rules.SeccompKillErrorNumber && e != "kill" && e != "0" {
+		if n, err := strconv.Atoi(e); err == nil {
+			if en, ok := rules.ErrnoByNum(n); ok {
+				sf.Errno = en.Name
+			}
+		} else {
+			sf.Errno = e
+		}
+	}
+	return sf
 }
 
 // impliedValue is the value a setting takes from another that implies it

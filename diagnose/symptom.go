@@ -68,6 +68,10 @@ type Symptom struct {
 	// ParentOnly: the kernel's record named only the folder the call
 	// worked in, not the file or folder it was creating.
 	ParentOnly bool
+	// AtDeath: the kernel's record was tied to the run only by the moment
+	// PID 1 reports its SIGSYS death (no journal line gives its PID): a
+	// finding from it is at most of medium confidence.
+	AtDeath bool
 	// Access is how the kernel's record shows a file was opened: "r",
 	// "w" or "rw" ("" unknown). A device allow-list entry grants each
 	// separately (DeviceAllow=/dev/console r refuses a write-only open).

@@ -97,7 +97,7 @@ func commOf(path string) string {
 // runAudit is the audit trail of the run's processes: events of its PIDs
 // (or, when no PID is known, of its executable) within its time.
 func runAudit(inv *Invocation, ev *journal.Evidence, props map[string]string) []*journal.AuditEvent {
-	evs, _ := runAuditTied(inv, ev, props)
+	evs, _, _ := runAuditTied(inv, ev, props)
 	return evs
 }
 
@@ -109,7 +109,8 @@ func runAudit(inv *Invocation, ev *journal.Evidence, props map[string]string) []
 // belongs to the run when its command name is the program's and its time
 // is the run's, or when it is the SIGSYS kill PID 1 reports at the same
 // moment.
-func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string) ([]*journal.AuditEvent, []string) {
+// atDeath is the process tied by the moment alone, if any.
+func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string) (evs []*journal.AuditEvent, ties []string, atDeathPID int) {
 	from, to := inv.Start.Add(-2*time.Second), inv.End.Add(2*time.Second)
 	running := inv.ExitLine == nil && !inv.Failed
 	if running {
@@ -136,13 +137,21 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 	killedBySys := (inv.ExitCode == "killed" || inv.ExitCode == "dumped") && inv.ExitStatus == 31
 	unit := invUnit(inv)
 	var out []*journal.AuditEvent
-	var ties []string
 	// The SIGSYS kills of processes no journal line places, at the moment
-	// PID 1 reports this run's: one of them is this run's; two or more
+	// PID 1 reports this run's, of a call the unit's filter refuses (or
+	// through an ABI it refuses): one of them is this run's; two or more
 	// processes' are no answer (a host where something is refused in a
-	// loop), and the first of them named a call this run never made.
+	// loop), and the first of them named a call this run never made. A
+	// kill of a call the unit's filter allows is another process's: on the
+	// dense bench log, one such at the moment had brk, which
+	// @system-service allows, named as the call to allow.
 	var atDeath []*journal.AuditEvent
 	deathPIDs := map[int]bool{}
+	filter := syscallFilterOf(props)
+	refused := func(a *journal.AuditEvent) bool {
+		r := a.Record("SECCOMP")
+		return filter.Denies(syscallName(r)) || props["SystemCallArchitectures"] != "" && !archAllowed(&Sandbox{Props: props}, r.Fields["arch"])
+	}
 	for i := range ev.Audit {
 		a := &ev.Audit[i]
 		if a.Time.Before(from) || a.Time.After(to) {
@@ -154,7 +163,7 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
 		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
 			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
-		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit):
+		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit) && (len(props) == 0 || refused(a)):
 			atDeath = append(atDeath, a)
 			deathPIDs[a.PID()] = true
 			continue
@@ -164,14 +173,20 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		out = append(out, a)
 	}
 	switch {
+	case len(deathPIDs) == 1 && len(props) == 0:
+		// Without the unit's configuration the call cannot be checked
+		// against its filter: a candidate, not an answer.
+		r := atDeath[0].Record("SECCOMP")
+		ties = append(ties, fmt.Sprintf("PID %d, which no journal line places, was killed by SIGSYS for calling %s within 2 s of this run's death: it may be this run's process, but without the unit's configuration harden cannot tell whether its filter refuses that call (collect the unit's configuration: harden collect, or --unit-dir)", atDeath[0].PID(), syscallName(r)))
 	case len(deathPIDs) == 1:
 		ties = append(ties, fmt.Sprintf("the SECCOMP record of PID %d was tied to this run by PID 1's report of a SIGSYS death at the same moment", atDeath[0].PID()))
 		out = append(out, atDeath...)
 		slices.SortStableFunc(out, func(a, b *journal.AuditEvent) int { return a.Time.Compare(b.Time) })
+		atDeathPID = atDeath[0].PID()
 	case len(deathPIDs) > 1:
 		ties = append(ties, fmt.Sprintf("%d processes no journal line places were killed by SIGSYS within 2 s of this run's death (PIDs %s): none is tied to it by the moment alone", len(deathPIDs), pidList(deathPIDs, 5)))
 	}
-	return out, ties
+	return out, ties, atDeathPID
 }
 
 // pidList is up to max of pids, in order, and how many more.

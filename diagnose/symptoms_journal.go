@@ -111,10 +111,11 @@ func collectSymptoms(inv *Invocation, ev *journal.Evidence, props map[string]str
 		}
 		syms = mergeSymptom(syms, k)
 	}
-	audit, ties := runAuditTied(inv, ev, props)
+	audit, ties, atDeath := runAuditTied(inv, ev, props)
 	tiedNotes = ties
 	for _, a := range audit {
 		if s, ok := auditSymptom(a); ok && !managerLogOpen(a, &s) {
+			s.AtDeath = atDeath != 0 && a.PID() == atDeath
 			if len(syms) >= 2*maxSymptoms {
 				folded++
 				continue

@@ -45,7 +45,14 @@ type TriageStream struct {
 	denials map[string]map[int][]journal.HeldAuditEvent
 	anyHost map[int][]journal.HeldAuditEvent // audit.log events: no host named
 	dropped int                              // denials beyond journal.MaxDenialsPerPID
-	pidUnit map[string]map[int]string
+	// auditEvents puts the journal's audit records of an event together.
+	auditEvents journal.AuditGrouper
+	// kills are the denials held that are SIGSYS kills, whatever their
+	// process: a run PID 1 saw killed by SIGSYS is given those of that
+	// moment (see sigsysKillsAt).
+	kills       []heldKill
+	killsSorted bool
+	pidUnit     map[string]map[int]string
 	// configWarnings are PID 1's complaints about units' files, by host,
 	// unit and boot: logged when a unit is loaded, before its runs, and
 	// read with each run of that boot (see holdConfigWarning).
@@ -117,6 +124,11 @@ func (t *TriageStream) Watch(units []string, report func(*Report)) {
 // AddAudit takes an audit event as it arrives (the kernel's audit
 // stream); events of a process are matched to its unit by PID.
 func (t *TriageStream) AddAudit(a journal.AuditEvent) {
+	t.addAuditEvent(a)
+}
+
+// addAuditEvent holds a denial (any other event is let go).
+func (t *TriageStream) addAuditEvent(a journal.AuditEvent) {
 	if isDenial(&a) {
 		t.addDenial(a)
 	}
@@ -151,7 +163,58 @@ func (t *TriageStream) addDenial(a journal.AuditEvent) {
 		t.dropped++
 		return
 	}
-	byPID[p] = append(byPID[p], a.Hold())
+	held := a.Hold()
+	byPID[p] = append(byPID[p], held)
+	if u, ok := t.pidUnit[a.Host][p]; ok && a.Host != "" {
+		if r := t.runs[triageKey{a.Host, u}]; r != nil {
+			r.denied = true // (its lines may all have come before the event was complete)
+		}
+	}
+	if r := a.Record("SECCOMP"); r != nil && r.Raw["sig"] == "31" {
+		t.kills = append(t.kills, heldKill{at: a.Time, pid: p, host: a.Host, ev: held})
+		t.killsSorted = false
+	}
+}
+
+// heldKill is a SIGSYS kill held, with what finding it by time needs.
+type heldKill struct {
+	at   time.Time
+	pid  int
+	host string // "" for the audit logs'
+	ev   journal.HeldAuditEvent
+}
+
+// killSlack is how far from PID 1's report of a SIGSYS death the kernel's
+// record may be (the tie in runAuditTied uses the same).
+const killSlack = 2 * time.Second
+
+// sigsysKillsAt are the SIGSYS kills of any process on host within
+// killSlack of PID 1's reports of the run's SIGSYS deaths among entries,
+// but those of pids (the run's, given already). A process killed at its
+// first refused call often wrote nothing, so no journal line gives its
+// PID: triage named no call where why, which reads every record of the
+// run's time, named it. The diagnosis ties one to the run only when it is
+// the one such kill then.
+func (t *TriageStream) sigsysKillsAt(host, unit string, entries []journal.Entry, pids map[int]bool) []journal.AuditEvent {
+	var out []journal.AuditEvent
+	for i := range entries {
+		e := &entries[i]
+		if e.Unit() != unit || !journal.IsSigsysDeath(e) {
+			continue
+		}
+		if !t.killsSorted {
+			slices.SortStableFunc(t.kills, func(a, b heldKill) int { return a.at.Compare(b.at) })
+			t.killsSorted = true
+		}
+		k, _ := slices.BinarySearchFunc(t.kills, e.Time.Add(-killSlack), func(k heldKill, at time.Time) int { return k.at.Compare(at) })
+		for ; k < len(t.kills) && !t.kills[k].at.After(e.Time.Add(killSlack)); k++ {
+			if h := t.kills[k]; !pids[h.pid] && (h.host == "" || h.host == host) {
+				pids[h.pid] = true // (once, if two deaths are that close)
+				out = append(out, h.ev.Event())
+			}
+		}
+	}
+	return out
 }
 
 // Dropped is how many denials were counted, not held (see addDenial).
@@ -163,10 +226,8 @@ func (t *TriageStream) Add(e *journal.Entry) {
 	switch {
 	case e.Get("_TRANSPORT") == "audit":
 		switch e.Get("_AUDIT_TYPE_NAME") {
-		case "SECCOMP", "AVC", "SYSCALL":
-			if a, ok := journal.RawAuditEventFromEntry(e); ok && isDenial(&a) {
-				t.addDenial(a)
-			}
+		case "SECCOMP", "AVC", "SYSCALL", "CWD", "PATH", "SOCKADDR":
+			t.auditEvents.Add(e, t.addAuditEvent)
 		}
 		return
 	case e.IsKernel():
@@ -274,6 +335,7 @@ func consequenceWords(msg string) bool {
 // the audit denials of its processes.
 func (t *TriageStream) diagnoseRun(key triageKey, r *run, running bool) {
 	r.reported = true
+	t.auditEvents.Flush(t.addAuditEvent) // (the run's records came before its end)
 	// Only the kernel lines near the run: the buffer is in time order.
 	kern := t.kernel[key.host]
 	var near []journal.Entry
@@ -360,6 +422,7 @@ func (t *TriageStream) explain(key triageKey, entries []journal.Entry, running b
 			}
 		}
 	}
+	sub.Audit = append(sub.Audit, t.sigsysKillsAt(key.host, key.unit, entries, pids)...)
 	if t.configs != nil {
 		sub.Unit = t.configs(key.host, key.unit)
 	}
@@ -449,6 +512,7 @@ func signatureOf(r *Report) signature {
 // Finish explains the runs still in flight that the kernel refused
 // something, and returns the answers, folded across hosts, worst first.
 func (t *TriageStream) Finish() *Answers {
+	t.auditEvents.Flush(t.addAuditEvent)
 	for key, r := range t.runs {
 		if r.denied && !r.reported {
 			t.diagnoseRun(key, r, true)

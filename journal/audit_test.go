@@ -1,12 +1,16 @@
 package journal
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // seccompRecord reads the PID and serial of the first SECCOMP record of a
@@ -34,7 +38,7 @@ func TestReadAuditLogsPIDFilter(t *testing.T) {
 		"../testdata/captures/audited-protectsystem/audit/audit.log", // failed open, pid 298, with PATH
 		"../testdata/captures/syscallfilter-kill/audit/audit.log",    // a SECCOMP kill
 	}
-	read := func(want func(int) bool) map[int][]AuditEvent {
+	read := func(want func(int, []byte) bool) map[int][]AuditEvent {
 		byPID := map[int][]AuditEvent{}
 		ReadAuditLogsFunc(files, AuditWindow{PID: want}, func(ev AuditEvent) {
 			byPID[ev.PID()] = append(byPID[ev.PID()], ev)
@@ -46,10 +50,19 @@ func TestReadAuditLogsPIDFilter(t *testing.T) {
 	if len(all[298]) == 0 || len(all[killed]) == 0 {
 		t.Fatalf("without a filter: events of 298 and %d expected, got PIDs %v", killed, keys(all))
 	}
-	asked := map[int]bool{}
-	only := read(func(p int) bool { asked[p] = true; return p == 298 })
-	if !asked[killed] || !asked[298] {
+	asked := map[int][]time.Time{}
+	only := read(func(p int, line []byte) bool {
+		at, _ := lineTime(line)
+		asked[p] = append(asked[p], at)
+		return p == 298
+	})
+	if len(asked[killed]) == 0 || len(asked[298]) == 0 {
 		t.Errorf("filter asked about %v, want 298 and %d", asked, killed)
+	}
+	for _, ev := range all[killed] { // (to the millisecond, as logged)
+		if !slices.ContainsFunc(asked[killed], ev.Time.Equal) {
+			t.Errorf("filter was not told the time of %d's event at %v: %v", killed, ev.Time, asked[killed])
+		}
 	}
 	if len(only[killed]) != 0 {
 		t.Errorf("refused PID %d still produced %d events", killed, len(only[killed]))
@@ -145,4 +158,60 @@ func TestRawAuditEventHeldReadsBackWhole(t *testing.T) {
 		t.Fatalf("only %d audit records in the captures' journals", n)
 	}
 	t.Logf("%d records", n)
+}
+
+// The journal's audit records, put back together by AuditGrouper as triage
+// reads them, are the events why's reader makes of them (AuditFromJournal,
+// go-libaudit's reassembler): the same serials, times and records, on every
+// capture's journal; and a record given twice (a file given twice) is one.
+func TestAuditGrouperMakesWhysEvents(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(captures, "*"))
+	trials, _ := filepath.Glob(filepath.Join("..", "testdata", "live-trials", "*"))
+	dirs = append(dirs, trials...)
+	key := func(a AuditEvent) string {
+		var types []string
+		for _, r := range a.Records {
+			types = append(types, r.Type)
+		}
+		slices.Sort(types)
+		return fmt.Sprint(a.Time.UnixMilli(), a.Serial, a.Host, a.PID(), types)
+	}
+	events, withPath := 0, 0
+	for _, dir := range dirs {
+		es, _, err := ReadExportFile(filepath.Join(dir, "journal.export"), nil)
+		if err != nil {
+			continue
+		}
+		var want []string
+		for _, a := range AuditFromJournal(es) {
+			want = append(want, key(a))
+		}
+		for _, twice := range []bool{false, true} {
+			var got []string
+			var g AuditGrouper
+			emit := func(a AuditEvent) { got = append(got, key(a)) }
+			for i := range es {
+				g.Add(&es[i], emit)
+				if twice {
+					g.Add(&es[i], emit)
+				}
+			}
+			g.Flush(emit)
+			slices.Sort(got)
+			w := slices.Sorted(slices.Values(want))
+			if !slices.Equal(got, w) {
+				t.Fatalf("%s (each record twice: %v):\ngrouped %q\nwhy's   %q", filepath.Base(dir), twice, got, w)
+			}
+		}
+		for _, k := range want {
+			events++
+			if strings.Contains(k, "PATH") && strings.Contains(k, "SYSCALL") {
+				withPath++
+			}
+		}
+	}
+	if events < 30 || withPath < 3 {
+		t.Fatalf("%d events, %d failed calls with their PATH records: too few to tell", events, withPath)
+	}
+	t.Logf("%d events, %d with SYSCALL and PATH records", events, withPath)
 }

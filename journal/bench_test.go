@@ -24,7 +24,7 @@ func BenchmarkAuditPassForeign(b *testing.B) {
 	p := benchAuditLog(b)
 	n := 0
 	for i := 0; i < b.N; i++ {
-		ReadAuditLogsFunc([]string{p}, AuditWindow{PID: func(int) bool { return false }}, func(AuditEvent) { n++ })
+		ReadAuditLogsFunc([]string{p}, AuditWindow{PID: func(int, []byte) bool { return false }}, func(AuditEvent) { n++ })
 	}
 	// Only events without a process (none in the captures) get through.
 	b.ReportMetric(float64(n)/float64(b.N), "events/op")

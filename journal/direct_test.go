@@ -73,12 +73,12 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 				}
 				// The journal's audit records of denials (any record here).
 				var recDirect, recLib []string
-				deniedDirect := direct.auditDenials(func(a AuditEvent) bool {
-					recDirect = append(recDirect, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID()))
+				deniedDirect, _ := direct.auditDenials(func(a AuditEvent) bool {
+					recDirect = append(recDirect, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID(), len(a.Records)))
 					return true
 				})
-				deniedLib := lib.auditDenials(func(a AuditEvent) bool {
-					recLib = append(recLib, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID()))
+				deniedLib, _ := lib.auditDenials(func(a AuditEvent) bool {
+					recLib = append(recLib, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID(), len(a.Records)))
 					return true
 				})
 				if !maps.Equal(deniedDirect, deniedLib) || !slices.Equal(recDirect, recLib) {

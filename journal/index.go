@@ -194,7 +194,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	releaseJournalPages()
 	x.failures()
 	x.kernel(tr.Kernel)
-	denied := x.auditDenials(tr.Denial)
+	denied, journalDenials := x.auditDenials(tr.Denial)
 	// Before the audit logs' pass is waited for (it is what a host's log
 	// waits on: 1.8 s for a gigabyte, the journal's passes 0.4 s): a run
 	// found again later is noted once (note), whichever pass finds it first.
@@ -207,9 +207,23 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	}
 	owned := x.deniedPIDs(denied)
 	if len(t.auditFiles) > 0 && tr.Denial != nil {
-		// Only from the first denial of a unit's process on: the rotated
-		// files before it are not opened.
+		// The deaths no unit's process was denied anything at (none of
+		// its records was logged then): a process killed at its first
+		// refused call and no other is denied at the moment it dies. At
+		// the others the run's own record is read already.
+		denials := journalDenials
+		for p, d := range logged {
+			if owned[p] {
+				denials = append(denials, d.firstAt(), d.lastAt())
+			}
+		}
+		deaths := x.sigsysDeaths(t.seccompFiltered).without(denials)
+		// Only from the first denial of a unit's process (or its first
+		// such death) on: the rotated files before it are not opened.
 		var from time.Time
+		if len(deaths) > 0 {
+			from = deaths[0].Add(-deathSlack)
+		}
 		foreign := 0
 		for p, d := range logged {
 			switch {
@@ -219,14 +233,15 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 				from = d.firstAt()
 			}
 		}
-		if len(owned) > 0 {
+		if len(owned) > 0 || len(deaths) > 0 {
 			if !from.IsZero() {
 				from = from.Add(-time.Minute)
 			}
 			if from.Before(t.in.Query.Since) {
 				from = t.in.Query.Since
 			}
-			t.readDenials(owned, from, func(a AuditEvent) { tr.Denial(a) })
+			atDeaths := t.readDenials(owned, deaths, from, func(a AuditEvent) { tr.Denial(a) })
+			foreign = max(0, foreign-atDeaths) // (read, not skipped)
 		}
 		t.Foreign = foreign
 	}
@@ -544,6 +559,32 @@ func (x *indexReader) readConfigWarnings() {
 	})
 }
 
+// sigsysDeaths are PID 1's reports of units' processes killed by SIGSYS
+// (see the type), by the field index: EXIT_STATUS=31 is on few entries.
+// Only the deaths of units seccomp kills under (filtered): a kill at the
+// moment of another's is tied to it only when its call is one the unit's
+// filter refuses, which needs its configuration (and reading the audit
+// logs from the first death on cost the load set, whose 2,500 deaths are
+// of units without one, a second and 7 MB).
+func (x *indexReader) sigsysDeaths(filtered func(host, unit string) bool) sigsysDeaths {
+	var d sigsysDeaths
+	death := func(e *Entry) bool {
+		if IsSigsysDeath(e) && x.q.Matches(e) && filtered(e.Host(), e.Get("UNIT")) {
+			d = append(d, e.Time)
+		}
+		return true
+	}
+	x.byFile(func(path string) bool {
+		return x.eachDirect(path, "EXIT_STATUS=31", x.q.Since, x.q.Until, death) == nil
+	}, func() {
+		if x.match([]string{"EXIT_STATUS=31"}) {
+			x.each(x.q.Since, x.q.Until, death)
+		}
+	})
+	d.sort()
+	return slices.Compact(d) // (a file walked twice is noted twice)
+}
+
 // byHost runs walk on each host's files in turn (x.j is then that host's
 // journal) when every file holds one host's entries, as journal-remote
 // writes them; else once on all files (host ""). libsystemd steps through
@@ -755,34 +796,43 @@ func (x *indexReader) unitBefore(host, unit string, t time.Time) (Entry, bool) {
 }
 
 // auditDenials hands the journal's audit records that can be denials to
-// the engine and returns the processes denied.
-func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]time.Time {
-	denied := map[int]time.Time{}
+// the engine and returns the processes denied, and when.
+func (x *indexReader) auditDenials(denial func(AuditEvent) bool) (denied map[int]time.Time, times []time.Time) {
+	denied = map[int]time.Time{}
 	if denial == nil {
-		return denied
+		return denied, nil
+	}
+	var events AuditGrouper
+	emit := func(a AuditEvent) {
+		if denial(a) {
+			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
+			times = append(times, a.Time)
+		}
 	}
 	record := func(e *Entry) bool {
-		if !x.q.Matches(e) {
-			return true
-		}
-		if a, ok := RawAuditEventFromEntry(e); ok && denial(a) {
-			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
+		if x.q.Matches(e) {
+			events.Add(e, emit)
 		}
 		return true
 	}
-	types := []string{"_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL"}
+	// The denials' records, and the records that complete a failed call's
+	// (its CWD, PATH and SOCKADDR records: what it was refused).
+	types := []string{"_AUDIT_TYPE_NAME=SECCOMP", "_AUDIT_TYPE_NAME=AVC", "_AUDIT_TYPE_NAME=SYSCALL",
+		"_AUDIT_TYPE_NAME=CWD", "_AUDIT_TYPE_NAME=PATH", "_AUDIT_TYPE_NAME=SOCKADDR"}
 	x.byHost(func(host string) {
+		defer events.Flush(emit)
 		if x.eachOfHostDirect(host, types, func(e *Entry) bool {
 			return e.Get("_TRANSPORT") != "audit" || record(e)
 		}) == nil {
 			return
 		}
+		events = AuditGrouper{} // (read again, whole, through libsystemd)
 		if !x.match(append([]string{"_TRANSPORT=audit"}, types...)) {
 			return
 		}
 		x.each(x.q.Since, x.q.Until, record)
 	})
-	return denied
+	return denied, times
 }
 
 // deniedPIDs notes the runs of the units whose processes were denied
