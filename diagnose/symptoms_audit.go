@@ -162,7 +162,9 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		case mainPID > 1 && a.PID() == mainPID:
 		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
 		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
-			ties = append(ties, fmt.Sprintf("the audit record of PID %d was tied to this run by its command name (%s, the program of ExecStart=, run as %s) and its time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")))
+			if n := fmt.Sprintf("the audit records of PID %d were tied to this run by its command name (%s, the program of ExecStart=, run as %s) and their time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")); !slices.Contains(ties, n) {
+				ties = append(ties, n) // (once for all the process's records)
+			}
 		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit) && (len(props) == 0 || refused(a)):
 			atDeath = append(atDeath, a)
 			deathPIDs[a.PID()] = true
