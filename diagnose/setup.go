@@ -125,8 +125,12 @@ func attributeSetup(sym *Symptom, sb *Sandbox) []cause {
 			name, _, _ = strings.Cut(name, ":")
 			paths = append(paths, path.Join(sym.Path, name))
 		}
+		where := strings.Join(paths, " ")
+		if where == "" { // (the unit's configuration is not known)
+			where = "its directory under " + sym.Path
+		}
 		reason = fmt.Sprintf("%s: systemd creates %s, but something that is not a directory is in the way there (%s); move it aside and systemd creates the directory — this is the host's state, not a setting to relax",
-			setting, strings.Join(paths, " "), sym.Errno)
+			setting, where, sym.Errno)
 	case dir == "AmbientCapabilities":
 		var missing []string
 		for c := range sb.Ambient {

@@ -246,6 +246,13 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		return
 	}
 	u := e.Unit()
+	if u == "" && e.Get("_SYSTEMD_UNIT") == "" && e.Get("INVOCATION_ID") != "" {
+		// A line journald could not place, naming its unit: the
+		// executor's pre-exec fork logs its reason and dies before
+		// journald reads its /proc. The engine judges it
+		// (orphanSetupLine), as why's read gives it.
+		u = e.Get("UNIT")
+	}
 	if u == "" || e.Get("_TRANSPORT") == "kernel" || t.only != nil && !t.only[u] {
 		return
 	}

@@ -315,7 +315,7 @@ func (x *indexReader) readInvocationDirect(r *runRef, paths []string) ([]Entry, 
 		return nil, err
 	}
 	keep := func(e *Entry) bool {
-		return x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == inv
+		return x.q.Matches(e) && e.Host() == r.host && ownLine(e, r.unit, inv)
 	}
 	read := func(d directEntry) (Entry, error) {
 		e, err := x.read.readFile(d.f, d.off)

@@ -1327,6 +1327,20 @@ func (x *indexReader) kernelLines(host string, from, to time.Time) []Entry {
 	return out
 }
 
+// ownLine: e is one of the run's own lines (unit, invocation) by trusted
+// fields; or a line journald could not place (no _SYSTEMD_UNIT: the
+// executor's pre-exec fork logs its reason and dies before journald reads
+// its /proc) that names them, which the engine judges (orphanSetupLine),
+// as why's read gives it: triage left out why a run's state directory could
+// not be made ("Failed to set up special execution directory in /var/lib:
+// Not a directory").
+func ownLine(e *Entry, unit, inv string) bool {
+	if e.Unit() == unit && e.InvocationID() == inv {
+		return true
+	}
+	return e.Get("_SYSTEMD_UNIT") == "" && e.Get("UNIT") == unit && e.Get("INVOCATION_ID") == inv
+}
+
 // readInvocation reads a run's entries by its invocation ID: the newest
 // indexTail backwards from the end and, when there were more, the first
 // indexHead.
@@ -1336,7 +1350,7 @@ func (x *indexReader) readInvocation(r *runRef) []Entry {
 		return nil
 	}
 	keep := func(e *Entry) bool {
-		return x.q.Matches(e) && e.Host() == r.host && e.Unit() == r.unit && e.InvocationID() == inv
+		return x.q.Matches(e) && e.Host() == r.host && ownLine(e, r.unit, inv)
 	}
 	if err := x.j.SeekTail(); err != nil {
 		x.fail(err)

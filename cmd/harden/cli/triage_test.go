@@ -189,7 +189,7 @@ func TestTriageAgreesWithWhy(t *testing.T) {
 			t.Errorf("%s: triage has no report of run %s, which why explains", filepath.Base(dir), why.Invocation)
 		case strings.Join(same.DropIn(), "\n") != strings.Join(why.DropIn(), "\n"):
 			t.Errorf("%s: triage's drop-in %q, why's %q", filepath.Base(dir), same.DropIn(), why.DropIn())
-		case len(why.Findings) > 0 && (len(same.Findings) == 0 || same.Findings[0].Confidence != why.Findings[0].Confidence):
+		case len(why.Findings) > 0 && (len(same.Findings) == 0 || same.Findings[0].Confidence != why.Findings[0].Confidence || same.Findings[0].Symptom != why.Findings[0].Symptom):
 			t.Errorf("%s: triage's first finding %+v, why's %+v", filepath.Base(dir), first(same.Findings), first(why.Findings))
 		}
 	}
