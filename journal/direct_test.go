@@ -73,11 +73,11 @@ func TestDirectReadsAgreeWithLibsystemd(t *testing.T) {
 				}
 				// The journal's audit records of denials (any record here).
 				var recDirect, recLib []string
-				deniedDirect, _ := direct.auditDenials(func(a AuditEvent) bool {
+				deniedDirect := direct.auditDenials(func(a AuditEvent) bool {
 					recDirect = append(recDirect, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID(), len(a.Records)))
 					return true
 				})
-				deniedLib, _ := lib.auditDenials(func(a AuditEvent) bool {
+				deniedLib := lib.auditDenials(func(a AuditEvent) bool {
 					recLib = append(recLib, fmt.Sprint(a.Time.UnixMicro(), a.Serial, a.Host, a.PID(), len(a.Records)))
 					return true
 				})

@@ -194,7 +194,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	releaseJournalPages()
 	x.failures()
 	x.kernel(tr.Kernel)
-	denied, journalDenials := x.auditDenials(tr.Denial)
+	denied := x.auditDenials(tr.Denial)
 	// Before the audit logs' pass is waited for (it is what a host's log
 	// waits on: 1.8 s for a gigabyte, the journal's passes 0.4 s): a run
 	// found again later is noted once (note), whichever pass finds it first.
@@ -207,11 +207,13 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	}
 	owned := x.deniedPIDs(denied)
 	if len(t.auditFiles) > 0 && tr.Denial != nil {
-		// The deaths no unit's process was denied anything at (none of
-		// its records was logged then): a process killed at its first
-		// refused call and no other is denied at the moment it dies. At
-		// the others the run's own record is read already.
-		denials := journalDenials
+		// The deaths no unit's process was denied anything at in the
+		// audit logs (none of its records was logged then): a process
+		// killed at its first refused call and no other is denied at the
+		// moment it dies. At the others the run's own record is read
+		// already. (Not the journal's denials: the audit log's copy of a
+		// record is the one why reports, as MergeAudit keeps it.)
+		var denials []time.Time
 		for p, d := range logged {
 			if owned[p] {
 				denials = append(denials, d.firstAt(), d.lastAt())
@@ -796,17 +798,16 @@ func (x *indexReader) unitBefore(host, unit string, t time.Time) (Entry, bool) {
 }
 
 // auditDenials hands the journal's audit records that can be denials to
-// the engine and returns the processes denied, and when.
-func (x *indexReader) auditDenials(denial func(AuditEvent) bool) (denied map[int]time.Time, times []time.Time) {
-	denied = map[int]time.Time{}
+// the engine and returns the processes denied.
+func (x *indexReader) auditDenials(denial func(AuditEvent) bool) map[int]time.Time {
+	denied := map[int]time.Time{}
 	if denial == nil {
-		return denied, nil
+		return denied
 	}
 	var events AuditGrouper
 	emit := func(a AuditEvent) {
 		if denial(a) {
 			denied[a.PID()] = time.Time{} // the journal's: looked up in every file
-			times = append(times, a.Time)
 		}
 	}
 	record := func(e *Entry) bool {
@@ -832,7 +833,7 @@ func (x *indexReader) auditDenials(denial func(AuditEvent) bool) (denied map[int
 		}
 		x.each(x.q.Since, x.q.Until, record)
 	})
-	return denied, times
+	return denied
 }
 
 // deniedPIDs notes the runs of the units whose processes were denied

@@ -335,6 +335,13 @@ func TestTriageIndexedAgreesOnEveryCapture(t *testing.T) {
 		streamed, indexed := triageAnswers(t, capture), triageAnswers(t, copyDir)
 		if streamed != indexed {
 			t.Errorf("%s:\nstreamed: %s\nindexed:  %s", filepath.Base(capture), streamed, indexed)
+			continue
+		}
+		// And the reports whole: times, evidence, notes.
+		_, fromExport, _ := run(t, "triage", "--bundle", capture, "-o", "json")
+		_, fromFiles, _ := run(t, "triage", "--bundle", copyDir, "-o", "json")
+		if !bytes.Equal(fromExport, fromFiles) {
+			t.Errorf("%s: the reports differ:\nstreamed: %s\nindexed:  %s", filepath.Base(capture), fromExport, fromFiles)
 		}
 	}
 }
