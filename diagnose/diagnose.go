@@ -209,7 +209,7 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 		rep.Verdict = VerdictNotSandbox
 		rep.Cause = notSandboxCause(unexplained, sb)
 	default:
-		rep.Verdict, rep.Cause = verdictFromExit(inv)
+		rep.Verdict, rep.Cause = verdictFromExit(inv, sb, cfg)
 	}
 	return rep
 }

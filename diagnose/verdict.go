@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,8 +117,14 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 	return fmt.Sprintf("%s, which the unit's sandbox does not explain", describe(s))
 }
 
-// verdictFromExit: a failed run with no symptom at all.
-func verdictFromExit(inv *Invocation) (Verdict, string) {
+// verdictFromExit: a failed run with no symptom at all. A program that
+// said why it stopped is taken at its word; one that said nothing, under
+// settings that refuse operations, may have been refused by any of them,
+// and "not the sandbox" would be a claim nothing supports: the suspects
+// are named with the experiment that decides (a live run of why-live.sh,
+// the service's lines missing from the journal, said not-sandbox of a
+// ProtectSystem=strict run).
+func verdictFromExit(inv *Invocation, sb *Sandbox, cfg *journal.UnitConfig) (Verdict, string) {
 	if inv.ExitLine == nil {
 		return VerdictUnknown, "the run failed (result " + inv.Result + ") but no exit line was found"
 	}
@@ -136,10 +143,50 @@ func verdictFromExit(inv *Invocation) (Verdict, string) {
 		}
 		if last != "" {
 			cause += " after logging: " + clip(last, 300)
+		} else if s := silentSuspects(sb, cfg); len(s) > 0 {
+			if len(s) > 8 {
+				s = append(s[:8], fmt.Sprintf("and %d more", len(s)-8))
+			}
+			return VerdictUnknown, cause + " without a word in the journal, and the kernel recorded nothing of the run: the sandbox is not ruled out. In force, and each able to refuse an operation: " +
+				strings.Join(s, ", ") + ". To decide, have the kernel record the run's failed calls and look again: `auditctl -a always,exit -F arch=b64 -F success=0 -F key=harden`, restart the unit, then harden why"
 		}
 		return VerdictNotSandbox, cause + "; nothing in its output or in the kernel's records points at the sandbox"
 	}
 	return VerdictUnknown, fmt.Sprintf("the run ended %s with status %d and no evidence says why", inv.ExitCode, inv.ExitStatus)
+}
+
+// grants are the settings that give the service something rather than
+// refuse it (as do the purpose-built directories).
+var grants = map[string]bool{"ReadWritePaths": true, "ExecPaths": true, "AmbientCapabilities": true, "IPAddressAllow": true, "SocketBindAllow": true, "SystemCallLog": true}
+
+// silentSuspects are the hardening settings the unit sets (its files'
+// assignments of directives harden knows, but those that turn one off);
+// without its files, the settings that refuse some operation and are not
+// at systemd's default (rules.Refusals).
+func silentSuspects(sb *Sandbox, cfg *journal.UnitConfig) []string {
+	var out []string
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if cfg != nil && len(cfg.Settings) > 0 {
+		for _, s := range cfg.Settings {
+			v := strings.TrimSpace(s.Value)
+			if d, ok := rules.LookupDirective(s.Name); ok && d.Protects != "" && d.PurposeBuilt == nil && !grants[s.Name] && !strings.HasPrefix(s.Name, "ExecStart") &&
+				v != "" && !strings.EqualFold(v, "no") && !strings.EqualFold(v, "false") {
+				add(s.Name + "=" + v)
+			}
+		}
+		return out
+	}
+	for i := range rules.Refusals {
+		r := &rules.Refusals[i]
+		if v, ok := refusalInForce(r, sb); ok && v != r.Default && !slices.Contains(r.When, rules.WhenAlways) {
+			add(r.Directive + "=" + v)
+		}
+	}
+	return out
 }
 
 func clip(s string, n int) string {

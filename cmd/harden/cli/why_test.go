@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -299,5 +300,44 @@ func TestRelaxationsFromTuneJournals(t *testing.T) {
 	inv = invocationWith(t, nodeLog, "mkdir '/var/lib/render-cache'")
 	if f := first(t, "why", "--file", nodeLog, "--unit-dir", filepath.Join(node, "units"), "render-api", "--invocation", inv); f.Relaxations[0].Lines[0] != "StateDirectory=render-cache" {
 		t.Errorf("Node's mkdir: %s %v", f.Symptom, f.Relaxations[0].Lines)
+	}
+}
+
+// A program that failed without a word, under settings that refuse
+// operations, is not judged "not the sandbox": nothing supports that
+// claim. The verdict is unknown, the settings in force are named, and the
+// experiment that decides is given. The real protectsystem-strict capture
+// with the service's own lines and the audit log taken out (as when a
+// program exits 1 silently, or its lines never reached the journal: a live
+// run of why-live.sh said not-sandbox so).
+func TestSilentFailureUnderASandboxIsNotCleared(t *testing.T) {
+	dir := copyCapture(t, "protectsystem-strict")
+	p := filepath.Join(dir, "journal.export")
+	entries, _, err := journal.ReadExportFile(p, func(*journal.Entry) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []journal.Entry
+	for _, e := range entries {
+		if e.Provenance() != journal.FromService || e.Get("_SYSTEMD_UNIT") != "inventory-api.service" {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == len(entries) {
+		t.Fatal("the capture has no line of the service's to take out")
+	}
+	var buf bytes.Buffer
+	if err := journal.WriteExport(&buf, kept); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	os.RemoveAll(filepath.Join(dir, "audit"))
+	_, out, errOut := run(t, "why", "--bundle", dir, "inventory-api.service", "--output", "json")
+	var r diagnose.Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	if r.Verdict != diagnose.VerdictUnknown || !strings.Contains(r.Cause, "ProtectSystem=strict") || !strings.Contains(r.Cause, "auditctl") || strings.Contains(r.Cause, "ExecStart=") {
+		t.Errorf("verdict %s: %s", r.Verdict, r.Cause)
 	}
 }
