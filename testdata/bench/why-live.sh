@@ -131,7 +131,12 @@ inside harden triage > "$tmp/triage.out" 2>&1 || true
 echo "harden triage: $(wc -l < "$tmp/triage.out") lines"
 if [ -n "${HARDEN_BASELINE:-}" ]; then
 	inside harden-baseline triage > "$tmp/triage-baseline.out" 2>&1 || true
-	cmp -s "$tmp/triage.out" "$tmp/triage-baseline.out" && echo "the same output as the baseline's" || echo "output differs from the baseline's"
+	if cmp -s "$tmp/triage.out" "$tmp/triage-baseline.out"; then
+		echo "the same output as the baseline's"
+	else
+		echo "output differs from the baseline's in $(diff "$tmp/triage-baseline.out" "$tmp/triage.out" | grep -c '^[<>]' || true) lines:"
+		diff "$tmp/triage-baseline.out" "$tmp/triage.out" | grep '^[<>]' | head -8 || true # (diff says 1: they differ)
+	fi
 fi
 echo "--- harden why live-web"
 inside harden why live-web || true
