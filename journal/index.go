@@ -213,13 +213,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		// moment it dies. At the others the run's own record is read
 		// already. (Not the journal's denials: the audit log's copy of a
 		// record is the one why reports, as MergeAudit keeps it.)
-		var denials []time.Time
-		for p, d := range logged {
-			if owned[p] {
-				denials = append(denials, d.firstAt(), d.lastAt())
-			}
-		}
-		deaths := x.sigsysDeaths(t.seccompFiltered).without(denials)
+		deaths := x.sigsysDeaths(t.seccompFiltered).without(t.deniedAt(logged, owned))
 		// Only from the first denial of a unit's process (or its first
 		// such death) on: the rotated files before it are not opened.
 		var from time.Time

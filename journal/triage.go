@@ -129,6 +129,9 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 		}
 	})
 	deaths.sort()
+	if len(deaths) > 0 {
+		deaths = deaths.without(t.deniedAt(t.auditLogPIDs(), unitPID))
+	}
 	t.readDenials(unitPID, deaths, in.Query.Since, func(a AuditEvent) { t.Denials = append(t.Denials, a) })
 	return t, nil
 }
@@ -241,6 +244,20 @@ func (d sigsysDeaths) at(t time.Time) int {
 		return i
 	}
 	return -1
+}
+
+// deniedAt are the first and last times the audit logs show each of the
+// units' processes (owned) denied something: a death near one is the
+// run's own record's, and other processes' kills are not read there (see
+// sigsysDeaths.without).
+func (t *TriageEvidence) deniedAt(logged map[int]deniedProcess, owned map[int]bool) []time.Time {
+	var at []time.Time
+	for p, d := range logged {
+		if owned[p] {
+			at = append(at, d.firstAt(), d.lastAt())
+		}
+	}
+	return at
 }
 
 // seccompFiltered: the unit's configuration is known and sets a seccomp
