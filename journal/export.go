@@ -53,7 +53,9 @@ func ReadExport(r io.Reader, name string, keep func(*Entry) bool) ([]Entry, []Wa
 		if keep == nil || keep(&e) {
 			out = append(out, e)
 		}
-		cur = map[string]string{}
+		// Sized as the last entry was: grown field by field, the maps'
+		// rehashing was a tenth of reading a large export.
+		cur = make(map[string]string, len(e.Fields))
 	}
 	set := func(k, v string) {
 		if _, ok := cur[k]; !ok && len(cur) >= maxEntryFields {
