@@ -193,6 +193,23 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 	// uses (the load set's 7 files: 5 MB at the passes' peak).
 	releaseJournalPages()
 	x.failures()
+	// Which SIGSYS deaths are of units with a seccomp filter asks for
+	// their configurations (on a live host, one lookup each: 450 units,
+	// half a second, at journald's cap): asked on another core while the
+	// journal's next passes run.
+	var filtered chan sigsysDeaths
+	if len(t.auditFiles) > 0 && tr.Denial != nil {
+		filtered = make(chan sigsysDeaths, 1)
+		deaths := x.sigsysDeaths()
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					filtered <- nil
+				}
+			}()
+			filtered <- deaths.of(t.seccompFiltered)
+		}()
+	}
 	x.kernel(tr.Kernel)
 	denied := x.auditDenials(tr.Denial)
 	// Before the audit logs' pass is waited for (it is what a host's log
@@ -213,7 +230,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		// moment it dies. At the others the run's own record is read
 		// already. (Not the journal's denials: the audit log's copy of a
 		// record is the one why reports, as MergeAudit keeps it.)
-		deaths := x.sigsysDeaths(t.seccompFiltered).without(t.deniedAt(logged, owned))
+		deaths := (<-filtered).without(t.deniedAt(logged, owned))
 		// Only from the first denial of a unit's process (or its first
 		// such death) on: the rotated files before it are not opened.
 		var from time.Time
@@ -557,16 +574,11 @@ func (x *indexReader) readConfigWarnings() {
 
 // sigsysDeaths are PID 1's reports of units' processes killed by SIGSYS
 // (see the type), by the field index: EXIT_STATUS=31 is on few entries.
-// Only the deaths of units seccomp kills under (filtered): a kill at the
-// moment of another's is tied to it only when its call is one the unit's
-// filter refuses, which needs its configuration (and reading the audit
-// logs from the first death on cost the load set, whose 2,500 deaths are
-// of units without one, a second and 7 MB).
-func (x *indexReader) sigsysDeaths(filtered func(host, unit string) bool) sigsysDeaths {
-	var d sigsysDeaths
+func (x *indexReader) sigsysDeaths() unitDeaths {
+	var d unitDeaths
 	death := func(e *Entry) bool {
-		if IsSigsysDeath(e) && x.q.Matches(e) && filtered(e.Host(), e.Get("UNIT")) {
-			d = append(d, e.Time)
+		if IsSigsysDeath(e) && x.q.Matches(e) {
+			d = append(d, unitDeath{e.Time, e.Host(), e.Get("UNIT")})
 		}
 		return true
 	}
@@ -577,8 +589,31 @@ func (x *indexReader) sigsysDeaths(filtered func(host, unit string) bool) sigsys
 			x.each(x.q.Since, x.q.Until, death)
 		}
 	})
-	d.sort()
-	return slices.Compact(d) // (a file walked twice is noted twice)
+	return d
+}
+
+// unitDeaths are SIGSYS deaths with their host and unit.
+type unitDeaths []unitDeath
+
+type unitDeath struct {
+	at         time.Time
+	host, unit string
+}
+
+// of are the deaths of the units filtered says: those seccomp kills under.
+// A kill at the moment of another's is tied to it only when its call is
+// one the unit's filter refuses, which needs its configuration (and
+// reading the audit logs from the first death on cost the load set, whose
+// 2,500 deaths are of units without one, a second and 7 MB).
+func (d unitDeaths) of(filtered func(host, unit string) bool) sigsysDeaths {
+	var out sigsysDeaths
+	for _, u := range d {
+		if filtered(u.host, u.unit) {
+			out = append(out, u.at)
+		}
+	}
+	out.sort()
+	return slices.Compact(out) // (a file walked twice is noted twice)
 }
 
 // byHost runs walk on each host's files in turn (x.j is then that host's
