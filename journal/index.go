@@ -117,20 +117,24 @@ type deniedProcess struct {
 func (d deniedProcess) firstAt() time.Time { return time.UnixMicro(d.first) }
 func (d deniedProcess) lastAt() time.Time  { return time.UnixMicro(d.last) }
 
+// add is d with one more record, at at (the log is in time order).
+func (d deniedProcess) add(at time.Time) deniedProcess {
+	us := at.UnixMicro()
+	if d.records == 0 {
+		d.first = us
+	}
+	d.last = us
+	d.records++
+	return d
+}
+
 // auditLogPIDs are the processes the audit logs show denied something: a
 // scan of the raw lines, nothing parsed.
 func (t *TriageEvidence) auditLogPIDs() map[int]deniedProcess {
 	pids := map[int]deniedProcess{}
 	if len(t.auditFiles) > 0 {
 		ReadAuditLogsFunc(t.auditFiles, AuditWindow{Since: t.in.Query.Since, Until: t.in.Query.Until, PIDSeen: func(p int, at time.Time) {
-			us := at.UnixMicro()
-			d, ok := pids[p]
-			if !ok {
-				d.first = us
-			}
-			d.last = us
-			d.records++
-			pids[p] = d
+			pids[p] = pids[p].add(at)
 		}}, func(AuditEvent) {})
 	}
 	return pids
@@ -230,6 +234,8 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		// moment it dies. At the others the run's own record is read
 		// already. (Not the journal's denials: the audit log's copy of a
 		// record is the one why reports, as MergeAudit keeps it.)
+		// readDenials judges so too; known here from the first pass, they
+		// do not move the start of its reading earlier.
 		deaths := (<-filtered).without(t.deniedAt(logged, owned))
 		// Only from the first denial of a unit's process (or its first
 		// such death) on: the rotated files before it are not opened.

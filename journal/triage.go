@@ -129,9 +129,6 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 		}
 	})
 	deaths.sort()
-	if len(deaths) > 0 {
-		deaths = deaths.without(t.deniedAt(t.auditLogPIDs(), unitPID))
-	}
 	t.readDenials(unitPID, deaths, in.Query.Since, func(a AuditEvent) { t.Denials = append(t.Denials, a) })
 	return t, nil
 }
@@ -140,26 +137,51 @@ func OpenTriage(in TriageInput) (*TriageEvidence, error) {
 // (unitPID) and of any process at a unit's SIGSYS death (deaths), at most
 // MaxDenialsPerPID of each, and hands them to keep; the rest is counted
 // (Foreign, Dropped) at byte speed, never parsed. Records before since
-// are not read (rotated files before it not opened).
-// It returns how many events of processes no unit owns it kept.
+// are not read (rotated files before it not opened). The other processes'
+// kills at a death are kept only where none of the units' processes was
+// denied anything then (its first or last denial): there the run's own
+// record is read already. It returns how many events of processes no unit
+// owns it kept.
 func (t *TriageEvidence) readDenials(unitPID map[int]bool, deaths sigsysDeaths, since time.Time, keep func(AuditEvent)) (atDeaths int) {
 	perPID := map[int]int{}
-	for _, w := range ReadAuditLogsFunc(t.auditFiles, t.denialWindow(unitPID, deaths, perPID, since), func(a AuditEvent) {
+	owned := map[int]deniedProcess{}
+	atDeath := make([][]AuditEvent, len(deaths)) // kept when the pass is over
+	for _, w := range ReadAuditLogsFunc(t.auditFiles, t.denialWindow(unitPID, deaths, perPID, owned, since), func(a AuditEvent) {
 		p := a.PID()
-		switch {
-		case !unitPID[p] && deaths.at(a.Time) < 0:
-			t.Foreign++
-		case perPID[p] < MaxDenialsPerPID:
-			perPID[p]++
-			if !unitPID[p] {
-				atDeaths++
+		i := -1
+		if !unitPID[p] {
+			if i = deaths.at(a.Time); i < 0 {
+				t.Foreign++
+				return
 			}
-			keep(a)
-		default:
+		}
+		switch {
+		case perPID[p] >= MaxDenialsPerPID:
 			t.Dropped++
+		case i >= 0:
+			perPID[p]++
+			atDeath[i] = append(atDeath[i], a)
+		default:
+			perPID[p]++
+			keep(a)
 		}
 	}) {
 		t.Missing = append(t.Missing, w.String())
+	}
+	var own sigsysDeaths
+	for _, d := range owned {
+		own = append(own, d.firstAt(), d.lastAt())
+	}
+	own.sort()
+	for i, evs := range atDeath {
+		if own.at(deaths[i]) >= 0 {
+			t.Foreign += len(evs) // (read, and no run's)
+			continue
+		}
+		for _, a := range evs {
+			keep(a)
+		}
+		atDeaths += len(evs)
 	}
 	return atDeaths
 }
@@ -167,9 +189,15 @@ func (t *TriageEvidence) readDenials(unitPID map[int]bool, deaths sigsysDeaths, 
 // denialWindow is the audit window of the triage that parses only the
 // records of the units' processes and of the moments of their SIGSYS
 // deaths, and of each process at most MaxDenialsPerPID.
-func (t *TriageEvidence) denialWindow(unitPID map[int]bool, deaths sigsysDeaths, perPID map[int]int, since time.Time) AuditWindow {
+// owned gets the first and last denial of each of the units' processes.
+func (t *TriageEvidence) denialWindow(unitPID map[int]bool, deaths sigsysDeaths, perPID map[int]int, owned map[int]deniedProcess, since time.Time) AuditWindow {
 	perDeath := map[int]int{}
 	return AuditWindow{Since: since, Until: t.in.Query.Until, PID: func(p int, line []byte) bool {
+		if unitPID[p] && len(deaths) > 0 {
+			if at, ok := lineTime(line); ok {
+				owned[p] = owned[p].add(at)
+			}
+		}
 		if !unitPID[p] {
 			// Of a process no unit owns: only a SIGSYS kill at a unit's
 			// SIGSYS death, and only the first few there.

@@ -81,20 +81,20 @@ func TestTriageWithoutConfiguration(t *testing.T) {
 // At the moment of the unit's SIGSYS death they are skipped too when the
 // unit's own record is there (journal.TestKillsReadAtADeathAreBounded
 // reads them where it is not). The foreign records are the capture's own
-// SECCOMP line with other PIDs, an hour earlier or at the same moment
-// (generated here, not captured).
+// SECCOMP line with other PIDs and serials, an hour earlier or at the same
+// moment (generated here, not captured).
 func TestTriageAmongForeignDenials(t *testing.T) {
 	for _, c := range []struct {
-		name                 string
-		atTheDeath, unplaced bool
-		skipped              int
-		tied                 bool
+		name       string
+		atTheDeath bool
+		skipped    int
+		tied       bool
 	}{
-		{"an hour before", false, false, 5000, true},
-		{"at the death, the unit's record there", true, false, 5000, true},
+		{"an hour before", false, 5000, true},
+		{"at the death, the unit's record there", true, 5000, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			reps, errOut := triageAmongForeignDenials(t, c.atTheDeath, c.unplaced)
+			reps, errOut := triageAmongForeignDenials(t, c.atTheDeath)
 			if len(reps) != 1 || len(reps[0].Findings) == 0 || reps[0].Findings[0].Directive != "SystemCallFilter" {
 				t.Fatalf("want one SystemCallFilter finding: %+v", reps)
 			}
@@ -108,7 +108,7 @@ func TestTriageAmongForeignDenials(t *testing.T) {
 	}
 }
 
-func triageAmongForeignDenials(t *testing.T, atTheDeath, unplaced bool) ([]diagnose.Report, string) {
+func triageAmongForeignDenials(t *testing.T, atTheDeath bool) ([]diagnose.Report, string) {
 	capture := "../../../testdata/captures/syscallfilter-kill"
 	b, err := os.ReadFile(filepath.Join(capture, "audit", "audit.log"))
 	if err != nil {
@@ -121,10 +121,7 @@ func triageAmongForeignDenials(t *testing.T, atTheDeath, unplaced bool) ([]diagn
 			seccomp = l
 		}
 	}
-	pid := regexp.MustCompile(` pid=\d+ `)
-	if unplaced {
-		real = strings.ReplaceAll(real, seccomp, pid.ReplaceAllString(seccomp, " pid=199999 "))
-	}
+	pid, serial := regexp.MustCompile(` pid=\d+ `), regexp.MustCompile(`:\d+\): `)
 	stamp := regexp.MustCompile(`audit\((\d+)\.`)
 	sec, _ := strconv.ParseInt(stamp.FindStringSubmatch(seccomp)[1], 10, 64)
 	other := seccomp
@@ -134,7 +131,8 @@ func triageAmongForeignDenials(t *testing.T, atTheDeath, unplaced bool) ([]diagn
 	var log strings.Builder
 	const foreign = 5000
 	for i := 0; i < foreign; i++ {
-		log.WriteString(pid.ReplaceAllString(other, fmt.Sprintf(" pid=%d ", 200000+i)) + "\n")
+		l := pid.ReplaceAllString(other, fmt.Sprintf(" pid=%d ", 200000+i))
+		log.WriteString(serial.ReplaceAllString(l, fmt.Sprintf(":%d): ", 900000+i)) + "\n") // (each its own event)
 	}
 	log.WriteString(real)
 	p := filepath.Join(t.TempDir(), "audit.log")
