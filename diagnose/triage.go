@@ -53,10 +53,11 @@ type TriageStream struct {
 	// moment (see sigsysKillsAt).
 	kills       []heldKill
 	killsSorted bool
-	// configWarnings are PID 1's complaints about units' files, by host,
-	// unit and boot: logged when a unit is loaded, before its runs, and
-	// read with each run of that boot (see holdConfigWarning).
-	configWarnings map[[3]string][]journal.Entry
+	// configWarnings are PID 1's complaints about units' files: logged
+	// when a unit is loaded, before its runs, and read with each run of
+	// that boot. Added to the run in flight, the unit's later runs, a
+	// restart after them say, were explained without them.
+	configWarnings journal.ConfigWarnings
 	answers        []answer
 	due            []dueRun     // failed runs to explain, in the order they failed
 	reports        *heldReports // their reports, for JSON (nil: LinesOnly)
@@ -113,7 +114,7 @@ const (
 func NewTriageStream(audit []journal.AuditEvent, configs UnitConfigs, host journal.HostInfo) *TriageStream {
 	t := &TriageStream{configs: configs, host: host, runs: map[triageKey]*run{}, kernel: map[string][]journal.Entry{},
 		denials: map[string]map[int][]journal.HeldAuditEvent{}, anyHost: map[int][]journal.HeldAuditEvent{},
-		latest: map[hostAnswer]int{}, configWarnings: map[[3]string][]journal.Entry{}}
+		latest: map[hostAnswer]int{}, configWarnings: journal.ConfigWarnings{}}
 	for _, a := range audit {
 		if isDenial(&a) {
 			t.addDenial(a)
@@ -287,11 +288,10 @@ func (t *TriageStream) Add(e *journal.Entry) {
 		return
 	}
 	key := triageKey{h, u}
-	inv := e.InvocationID()
-	if inv == "" && journal.IsManagerLine(e, u, journal.MsgUnitConfigWarning) {
-		t.holdConfigWarning(key, e)
+	if t.configWarnings.Hold(e) {
 		return
 	}
+	inv := e.InvocationID()
 	r := t.runs[key]
 	if r == nil || (inv != "" && r.inv != "" && inv != r.inv) {
 		if r != nil && (r.denied || r.failed || t.deniedSince(key.host, r)) && !r.reported {
@@ -338,26 +338,6 @@ func (t *TriageStream) deniedSince(host string, r *run) bool {
 	return false
 }
 
-// maxConfigWarnings bounds the complaints held of one unit in one boot: a
-// unit file with a hundred bad lines is said to be so by the first.
-const maxConfigWarnings = 16
-
-// holdConfigWarning holds PID 1's complaint about a unit's files, each
-// message once per boot: it was added to the run in flight, and the
-// unit's later runs, a restart after it say, were explained without it.
-func (t *TriageStream) holdConfigWarning(key triageKey, e *journal.Entry) {
-	k := [3]string{key.host, key.unit, e.Get("_BOOT_ID")}
-	held := t.configWarnings[k]
-	for _, h := range held {
-		if h.Message() == e.Message() {
-			return // (the stream is in time order: the first stands)
-		}
-	}
-	if len(held) < maxConfigWarnings {
-		t.configWarnings[k] = append(held, e.Lean())
-	}
-}
-
 // refusalWords is a cheap test, run on every line of every unit, for the
 // errors a sandbox gives; the engine then reads the run properly.
 func refusalWords(msg string) bool {
@@ -400,7 +380,7 @@ func (t *TriageStream) diagnoseRun(key triageKey, r *run, running bool) {
 	}
 	entries := append(append([]journal.Entry{}, r.entries...), near...)
 	if len(r.entries) > 0 {
-		entries = append(entries, t.configWarnings[[3]string{key.host, key.unit, r.entries[0].Get("_BOOT_ID")}]...)
+		entries = append(entries, t.configWarnings.Of(key.host, key.unit, r.entries[0].Get("_BOOT_ID"))...)
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Time.Before(entries[j].Time) })
 	t.explain(key, entries, running)

@@ -300,9 +300,9 @@ type indexReader struct {
 	// dumped are the units systemd-coredump wrote of (one read of the
 	// field's values in all files, so that the others cost no lookup).
 	dumped map[string]bool
-	// configWarnings are PID 1's complaints about units' files, by host,
-	// unit and boot (see readConfigWarnings).
-	configWarnings map[[3]string][]Entry
+	// configWarnings are PID 1's complaints about units' files (see
+	// readConfigWarnings).
+	configWarnings ConfigWarnings
 	// jfiles and subsets route a run's lookups to its host's journal
 	// files around its time (see routeByHost); nil with one file.
 	jfiles  []journalFile
@@ -535,37 +535,16 @@ func (x *indexReader) failures() {
 	})
 }
 
-// maxConfigWarnings bounds the complaints held of one unit in one boot: a
-// unit file with a hundred bad lines is said to be so by the first.
-const maxConfigWarnings = 16
-
-// readConfigWarnings holds PID 1's complaints about units' files
-// (MsgUnitConfigWarning), each once per host, unit and boot, at its first
-// time, to be read with each run of the unit in that boot (readRun), as
-// why reads them. They are logged when the unit is loaded, outside any
-// run: a run read by its invocation ID did not have them, and triage's
-// JSON lacked the note that a setting was ignored. Any time before the
-// window counts: a unit is loaded before it runs.
+// readConfigWarnings holds PID 1's complaints about units' files, to be
+// read with each run of the unit in their boot (readRun), as why reads
+// them. They are logged when the unit is loaded, outside any run: a run
+// read by its invocation ID did not have them, and triage's JSON lacked
+// the note that a setting was ignored. Any time before the window counts:
+// a unit is loaded before it runs.
 func (x *indexReader) readConfigWarnings() {
-	x.configWarnings = map[[3]string][]Entry{}
+	x.configWarnings = ConfigWarnings{}
 	keep := func(e *Entry) bool {
-		u := e.Get("UNIT")
-		if u == "" || !IsManagerLine(e, u, MsgUnitConfigWarning) {
-			return true
-		}
-		k := [3]string{e.Host(), u, e.Get("_BOOT_ID")}
-		held := x.configWarnings[k]
-		for i, h := range held {
-			if h.Message() == e.Message() {
-				if e.Time.Before(h.Time) {
-					held[i] = e.Lean()
-				}
-				return true
-			}
-		}
-		if len(held) < maxConfigWarnings {
-			x.configWarnings[k] = append(held, e.Lean())
-		}
+		x.configWarnings.Hold(e)
 		return true
 	}
 	payload := "MESSAGE_ID=" + MsgUnitConfigWarning
@@ -1224,7 +1203,7 @@ func (x *indexReader) readRun(r *runRef) []Entry {
 		})
 	}
 	near = append(near, x.kernelLines(r.host, from, to)...)
-	for _, e := range x.configWarnings[[3]string{r.host, r.unit, own[0].Get("_BOOT_ID")}] {
+	for _, e := range x.configWarnings.Of(r.host, r.unit, own[0].Get("_BOOT_ID")) {
 		if !e.Time.After(own[len(own)-1].Time) {
 			near = append(near, e)
 		}

@@ -79,6 +79,41 @@ const (
 // boot.
 const MsgUnitConfigWarning = "c772d24e9a884cbeb9ea12625c306c01"
 
+// ConfigWarnings holds PID 1's complaints about units' files
+// (MsgUnitConfigWarning) by host, unit and boot, each message once, at its
+// first time, for the runs of that boot (triage reads each run apart from
+// them; why reads them with the run).
+type ConfigWarnings map[[3]string][]Entry
+
+// maxConfigWarnings bounds the complaints held of one unit in one boot: a
+// unit file with a hundred bad lines is said to be so by the first.
+const maxConfigWarnings = 16
+
+// Hold holds e if it is such a complaint, and says so.
+func (c ConfigWarnings) Hold(e *Entry) bool {
+	u := e.Get("UNIT")
+	if u == "" || e.InvocationID() != "" || !IsManagerLine(e, u, MsgUnitConfigWarning) {
+		return false
+	}
+	k := [3]string{e.Host(), u, e.Get("_BOOT_ID")}
+	held := c[k]
+	for i, h := range held {
+		if h.Message() == e.Message() {
+			if e.Time.Before(h.Time) {
+				held[i] = e.Lean()
+			}
+			return true
+		}
+	}
+	if len(held) < maxConfigWarnings {
+		c[k] = append(held, e.Lean())
+	}
+	return true
+}
+
+// Of are those held of unit on host in boot.
+func (c ConfigWarnings) Of(host, unit, boot string) []Entry { return c[[3]string{host, unit, boot}] }
+
 // IsManagerLine reports whether e is PID 1's (or its executor's) message
 // about unit with the given MESSAGE_ID ("" = any).
 func IsManagerLine(e *Entry, unit, messageID string) bool {
