@@ -165,7 +165,7 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 			if n := fmt.Sprintf("the audit records of PID %d were tied to this run by its command name (%s, the program of ExecStart=, run as %s) and their time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")); !slices.Contains(ties, n) {
 				ties = append(ties, n) // (once for all the process's records)
 			}
-		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= 2*time.Second && !pidElsewhere(ev, a.PID(), unit) && (len(props) == 0 || refused(a)):
+		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= journal.DeathSlack && !pidElsewhere(ev, a.PID(), unit) && (len(props) == 0 || refused(a)):
 			atDeath = append(atDeath, a)
 			deathPIDs[a.PID()] = true
 			continue

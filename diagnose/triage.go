@@ -185,7 +185,7 @@ func (t *TriageStream) addDenial(a journal.AuditEvent) {
 	}
 	held := a.Hold()
 	byPID[p] = append(byPID[p], held)
-	if r := a.Record("SECCOMP"); r != nil && r.Raw["sig"] == "31" {
+	if isSigsysKill(&a) {
 		t.kills = append(t.kills, heldKill{at: a.Time, pid: p, host: a.Host, ev: held})
 		t.killsSorted = false
 	}
@@ -199,12 +199,8 @@ type heldKill struct {
 	ev   journal.HeldAuditEvent
 }
 
-// killSlack is how far from PID 1's report of a SIGSYS death the kernel's
-// record may be (the tie in runAuditTied uses the same).
-const killSlack = 2 * time.Second
-
 // sigsysKillsAt are the SIGSYS kills of any process on host within
-// killSlack of PID 1's reports of the run's SIGSYS deaths among entries,
+// journal.DeathSlack of PID 1's reports of the run's SIGSYS deaths among entries,
 // but those of pids (the run's, given already). A process killed at its
 // first refused call often wrote nothing, so no journal line gives its
 // PID: triage named no call where why, which reads every record of the
@@ -221,11 +217,11 @@ func (t *TriageStream) sigsysKillsAt(host, unit string, entries []journal.Entry,
 			slices.SortStableFunc(t.kills, func(a, b heldKill) int { return a.at.Compare(b.at) })
 			t.killsSorted = true
 		}
-		from, _ := slices.BinarySearchFunc(t.kills, e.Time.Add(-killSlack), func(k heldKill, at time.Time) int { return k.at.Compare(at) })
+		from, _ := slices.BinarySearchFunc(t.kills, e.Time.Add(-journal.DeathSlack), func(k heldKill, at time.Time) int { return k.at.Compare(at) })
 		// A kill in the audit logs and in the journal both is the audit
 		// logs' (as why's MergeAudit keeps it), whichever was held first.
 		var near []heldKill
-		for k := from; k < len(t.kills) && !t.kills[k].at.After(e.Time.Add(killSlack)); k++ {
+		for k := from; k < len(t.kills) && !t.kills[k].at.After(e.Time.Add(journal.DeathSlack)); k++ {
 			if h := t.kills[k]; !pids[h.pid] && (h.host == "" || h.host == host) {
 				near = append(near, h)
 			}

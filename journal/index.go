@@ -241,7 +241,7 @@ func (t *TriageEvidence) Runs(tr Triggers, fn func(*IndexedRun)) (warns []Warnin
 		// such death) on: the rotated files before it are not opened.
 		var from time.Time
 		if len(deaths) > 0 {
-			from = deaths[0].Add(-deathSlack)
+			from = deaths[0].Add(-DeathSlack)
 		}
 		foreign := 0
 		for p, d := range logged {

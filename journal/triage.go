@@ -234,9 +234,10 @@ func (t *TriageEvidence) denialWindow(unitPID map[int]bool, deaths sigsysDeaths,
 // call that filter refuses.
 type sigsysDeaths []time.Time
 
-// deathSlack is how far from PID 1's report of the death the kernel's
-// record may be (the engine's tie uses the same).
-const deathSlack = 2 * time.Second
+// DeathSlack is how far from PID 1's report of a SIGSYS death the kernel's
+// record of the kill may be: what triage reads at a death, and what the
+// engine ties to it.
+const DeathSlack = 2 * time.Second
 
 // maxAtDeath bounds the kills of processes no unit owns read at one
 // death: two processes killed then are already no answer (the engine ties
@@ -252,7 +253,7 @@ func sigsysKillLine(line []byte) bool {
 
 func (d sigsysDeaths) sort() { slices.SortFunc(d, time.Time.Compare) }
 
-// without are the deaths not within deathSlack of any of times.
+// without are the deaths not within DeathSlack of any of times.
 func (d sigsysDeaths) without(times []time.Time) sigsysDeaths {
 	seen := sigsysDeaths(times)
 	seen.sort()
@@ -265,10 +266,10 @@ func (d sigsysDeaths) without(times []time.Time) sigsysDeaths {
 	return out
 }
 
-// at is the index of a death within deathSlack of t, or -1.
+// at is the index of a death within DeathSlack of t, or -1.
 func (d sigsysDeaths) at(t time.Time) int {
-	i, _ := slices.BinarySearchFunc(d, t.Add(-deathSlack), time.Time.Compare)
-	if i < len(d) && !d[i].After(t.Add(deathSlack)) {
+	i, _ := slices.BinarySearchFunc(d, t.Add(-DeathSlack), time.Time.Compare)
+	if i < len(d) && !d[i].After(t.Add(DeathSlack)) {
 		return i
 	}
 	return -1

@@ -43,7 +43,7 @@ func TestKillsReadAtADeathAreBounded(t *testing.T) {
 	}{{sigsysDeaths{at}, 2, 2}, {nil, 0, 0}} {
 		tr := &TriageEvidence{auditFiles: []string{p}}
 		var got []AuditEvent
-		kept := tr.readDenials(map[int]bool{}, c.deaths, at.Add(-deathSlack*2), func(a AuditEvent) { got = append(got, a) })
+		kept := tr.readDenials(map[int]bool{}, c.deaths, at.Add(-DeathSlack*2), func(a AuditEvent) { got = append(got, a) })
 		if len(got) != c.read || kept != c.kept || tr.Foreign != 500-c.read {
 			t.Errorf("deaths %v: %d read, %d said kept, %d counted foreign; want %d, %d, %d", c.deaths, len(got), kept, tr.Foreign, c.read, c.kept, 500-c.read)
 		}
