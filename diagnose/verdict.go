@@ -155,14 +155,11 @@ func verdictFromExit(inv *Invocation, sb *Sandbox, cfg *journal.UnitConfig) (Ver
 	return VerdictUnknown, fmt.Sprintf("the run ended %s with status %d and no evidence says why", inv.ExitCode, inv.ExitStatus)
 }
 
-// grants are the settings that give the service something rather than
-// refuse it (as do the purpose-built directories).
-var grants = map[string]bool{"ReadWritePaths": true, "ExecPaths": true, "AmbientCapabilities": true, "IPAddressAllow": true, "SocketBindAllow": true, "SystemCallLog": true}
-
 // silentSuspects are the hardening settings the unit sets (its files'
-// assignments of directives harden knows, but those that turn one off);
-// without its files, the settings that refuse some operation and are not
-// at systemd's default (rules.Refusals).
+// assignments of directives harden knows, but those that turn one off or
+// refuse nothing: rules.Directive.RefusesNothing, the purpose-built
+// directories); without its files, the settings that refuse some
+// operation and are not at systemd's default (rules.Refusals).
 func silentSuspects(sb *Sandbox, cfg *journal.UnitConfig) []string {
 	var out []string
 	add := func(s string) {
@@ -173,7 +170,7 @@ func silentSuspects(sb *Sandbox, cfg *journal.UnitConfig) []string {
 	if cfg != nil && len(cfg.Settings) > 0 {
 		for _, s := range cfg.Settings {
 			v := strings.TrimSpace(s.Value)
-			if d, ok := rules.LookupDirective(s.Name); ok && d.Protects != "" && d.PurposeBuilt == nil && !grants[s.Name] && !strings.HasPrefix(s.Name, "ExecStart") &&
+			if d, ok := rules.LookupDirective(s.Name); ok && d.Protects != "" && d.PurposeBuilt == nil && !d.RefusesNothing &&
 				v != "" && !strings.EqualFold(v, "no") && !strings.EqualFold(v, "false") {
 				add(s.Name + "=" + v)
 			}

@@ -22,6 +22,11 @@ type Directive struct {
 	// Hint is the purpose-built alternative to relaxing the directive at
 	// all, added to its relaxations' rationale.
 	Hint string
+	// RefusesNothing: the setting grants the service something
+	// (ReadWritePaths=, AmbientCapabilities=) or names what it runs
+	// (ExecStart=); it is never a suspect when a program fails without a
+	// word.
+	RefusesNothing bool
 
 	// Mounts are the paths each value of a boolean/enum setting mounts
 	// (systemd's namespace.c tables).
@@ -244,8 +249,8 @@ var protectKernelTunablesMounts = map[string][]PathEffect{
 }
 
 var directiveList = []Directive{
-	{Name: "ExecStart", Man: "systemd.service.html#ExecStart=", Protects: "the program the service runs"},
-	{Name: "ExecStartPre", Man: "systemd.service.html#ExecStartPre=", Merge: Accumulate},
+	{Name: "ExecStart", RefusesNothing: true, Man: "systemd.service.html#ExecStart=", Protects: "the program the service runs"},
+	{Name: "ExecStartPre", RefusesNothing: true, Man: "systemd.service.html#ExecStartPre=", Merge: Accumulate},
 	{Name: "User", Man: exec("User"), Protects: "the service runs without root's rights",
 		Missing: &Missing{Reason: "the account User={value} does not exist, so systemd cannot switch to it and the program never runs",
 			Lines:     []string{"DynamicUser=yes"},
@@ -269,7 +274,7 @@ var directiveList = []Directive{
 	{Name: "ProtectHome", Man: exec("ProtectHome"), Since: 214, Protects: "users' home directories stay out of the service's reach",
 		Mounts: protectHomeMounts, Ladder: []string{"yes", "tmpfs", "read-only", "no"},
 		Broad: &Broad{Values: []string{"no", "read-only"}, Why: "exposes every home directory"}, Tighten: "yes"},
-	{Name: "ReadWritePaths", OldNames: []string{"ReadWriteDirectories"}, Man: exec("ReadWritePaths"), Since: 231, Protects: "only the listed paths are writable",
+	{Name: "ReadWritePaths", RefusesNothing: true, OldNames: []string{"ReadWriteDirectories"}, Man: exec("ReadWritePaths"), Since: 231, Protects: "only the listed paths are writable",
 		PathList: Writable, Remount: true, Merge: Accumulate},
 	{Name: "ReadOnlyPaths", OldNames: []string{"ReadOnlyDirectories"}, Man: exec("ReadOnlyPaths"), Since: 231, Protects: "the listed paths cannot be modified",
 		PathList: ReadOnly, Remount: true, Merge: Accumulate},
@@ -283,13 +288,13 @@ var directiveList = []Directive{
 		PathList: ReadOnly, Merge: Accumulate},
 	{Name: "NoExecPaths", Man: exec("NoExecPaths"), Since: 248, Protects: "nothing can be executed from these paths",
 		PathList: NoExec, Remount: true, Merge: Accumulate},
-	{Name: "ExecPaths", Man: exec("ExecPaths"), Since: 248,
+	{Name: "ExecPaths", RefusesNothing: true, Man: exec("ExecPaths"), Since: 248,
 		PathList: Exec, Remount: true, Merge: Accumulate},
 	{Name: "PrivateUsers", Man: exec("PrivateUsers"), Since: 232, Protects: "other users' IDs are unmapped inside the service",
 		Off: "PrivateUsers=no", OffRestores: "the service sees the host's user IDs again", Tighten: "yes"},
 	{Name: "PrivateIPC", Man: exec("PrivateIPC"), Since: 248, Protects: "the host's System V IPC objects are out of reach",
 		Off: "PrivateIPC=no", OffRestores: "the service shares the host's System V IPC objects and POSIX message queues again (or join the namespace of the unit that creates them with JoinsNamespaceOf= and PrivateIPC=yes on both)", Tighten: "yes"},
-	{Name: "SystemCallLog", Man: exec("SystemCallLog"), Since: 247},
+	{Name: "SystemCallLog", RefusesNothing: true, Man: exec("SystemCallLog"), Since: 247},
 	{Name: "RestrictFileSystems", Man: exec("RestrictFileSystems"), Since: 250, Protects: "files on other file system types cannot be opened",
 		Merge: AllowDeny, BPF: true},
 	{Name: "PrivateTmp", Man: exec("PrivateTmp"), Protects: "other processes' files in /tmp and /var/tmp are out of reach",
@@ -314,7 +319,7 @@ var directiveList = []Directive{
 		Off:   "NoNewPrivileges=no", OffRestores: "lets setuid helpers such as sudo elevate again", Tighten: "yes"},
 	{Name: "CapabilityBoundingSet", Man: exec("CapabilityBoundingSet"), Protects: "capabilities outside the set can never be gained",
 		Merge: Accumulate, Broad: &Broad{Values: []string{"", "~"}, Why: "empties CapabilityBoundingSet="}, Tighten: "<none>"},
-	{Name: "AmbientCapabilities", Man: exec("AmbientCapabilities"), Since: 229, Protects: "a non-root service holds no capability",
+	{Name: "AmbientCapabilities", RefusesNothing: true, Man: exec("AmbientCapabilities"), Since: 229, Protects: "a non-root service holds no capability",
 		Merge: Accumulate, InPlayBy: []string{"User", "DynamicUser"}},
 	{Name: "PrivateNetwork", Man: exec("PrivateNetwork"), Protects: "the service has no network but its own loopback", Tighten: "yes",
 		// lab: every network daemon's check (nginx, redis, memcached,
@@ -363,7 +368,7 @@ var directiveList = []Directive{
 	{Name: "DevicePolicy", Man: "systemd.resource-control.html#DevicePolicy=auto%7Cclosed%7Cstrict", Since: 208, Protects: "only the listed device nodes can be opened"},
 	{Name: "DeviceAllow", Man: "systemd.resource-control.html#DeviceAllow=", Since: 208, Protects: "only the listed device nodes can be opened",
 		Merge: Accumulate},
-	{Name: "IPAddressAllow", Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235,
+	{Name: "IPAddressAllow", RefusesNothing: true, Man: "systemd.resource-control.html#IPAddressAllow=ADDRESS%5B/PREFIXLENGTH%5D%E2%80%A6", Since: 235,
 		Merge: Accumulate},
 	{Name: "TasksMax", Man: "systemd.resource-control.html#TasksMax=N", Since: 227, Protects: "the service cannot fork without bound",
 		Floor: 64},
@@ -401,7 +406,7 @@ var directiveList = []Directive{
 		InPlayBy: []string{"User", "DynamicUser"}},
 	{Name: "SocketBindDeny", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249, Protects: "the service cannot listen on the denied ports",
 		Merge: Accumulate, BPF: true},
-	{Name: "SocketBindAllow", Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249,
+	{Name: "SocketBindAllow", RefusesNothing: true, Man: "systemd.resource-control.html#SocketBindAllow=bind-rule", Since: 249,
 		Merge: Accumulate},
 	{Name: "RestrictNetworkInterfaces", Man: "systemd.resource-control.html#RestrictNetworkInterfaces=", Since: 250, Protects: "the service's traffic cannot use other network interfaces",
 		Merge: AllowDeny, BPF: true},
