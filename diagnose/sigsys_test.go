@@ -91,3 +91,53 @@ func TestSigsysKillTiedByTheMomentOnlyWhenAlone(t *testing.T) {
 		}
 	}
 }
+
+// When the journal places the run's processes, another process of the
+// same command name is not the run's: on the healthy95 bench set, two
+// processes called capp (the noise borrows the captures' records) were
+// tied to bench-target by their name and time, and their SystemCallLog=
+// records reported as the run's calls. Nor, once the run's own process's
+// kill is known, are other processes' kills at the moment of its death
+// worth a note. The real syscallfilter-kill capture (capp writes a line,
+// so its PID is placed), its SECCOMP record given again as another capp's,
+// logged (not refused) for mount, and as a third's kill.
+func TestSameNamedProcessesAreNotTheRunsWhenItsArePlaced(t *testing.T) {
+	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ev.Audit, func(a journal.AuditEvent) bool { return a.Record("SECCOMP") != nil })
+	if i < 0 {
+		t.Fatal("no SECCOMP record in the capture")
+	}
+	other := func(pid int, syscall, name, code string) journal.AuditEvent {
+		a := ev.Audit[i]
+		a.Records = slices.Clone(a.Records)
+		for k := range a.Records {
+			r := &a.Records[k]
+			r.Raw, r.Fields = maps.Clone(r.Raw), maps.Clone(r.Fields)
+			r.Raw["pid"], r.Fields["pid"] = strconv.Itoa(pid), strconv.Itoa(pid)
+			if r.Type == "SECCOMP" {
+				r.Raw["syscall"], r.Fields["syscall"] = syscall, name
+				r.Raw["code"] = code
+				if code != "0x80000000" {
+					r.Raw["sig"] = "0" // (logged: the process lives on)
+				}
+			}
+		}
+		return a
+	}
+	ev.Audit = append(ev.Audit, other(3047152, "165", "mount", "0x7ffc0000"), other(3009619, "167", "swapon", "0x80000000"))
+	rep := Diagnose(ev, Options{Unit: "swapmgr.service"})
+	if len(rep.Findings) == 0 || !strings.Contains(rep.Findings[0].Symptom, "swapon") || rep.Findings[0].Confidence != High {
+		t.Fatalf("the run's own kill is not the finding: %+v", rep.Findings)
+	}
+	if slices.Contains(rep.LoggedCalls, "mount") {
+		t.Errorf("another capp's logged call reported as the run's: %v", rep.LoggedCalls)
+	}
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "3047152") || strings.Contains(n, "3009619") {
+			t.Errorf("another process noted: %s", n)
+		}
+	}
+}

@@ -161,7 +161,7 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		case inv.PIDs[a.PID()]:
 		case mainPID > 1 && a.PID() == mainPID:
 		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
-		case comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
+		case len(inv.PIDs) == 0 && comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
 			if n := fmt.Sprintf("the audit records of PID %d were tied to this run by its command name (%s, the program of ExecStart=, run as %s) and their time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")); !slices.Contains(ties, n) {
 				ties = append(ties, n) // (once for all the process's records)
 			}
@@ -173,6 +173,11 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 			continue
 		}
 		out = append(out, a)
+	}
+	if slices.ContainsFunc(out, isSigsysKill) {
+		// The run's own process's kill is known: the others' at the moment
+		// are no candidates (triage does not read them either).
+		atDeath, deathPIDs = nil, nil
 	}
 	switch {
 	case len(deathPIDs) == 1 && len(props) == 0:
