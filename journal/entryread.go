@@ -130,11 +130,17 @@ type fieldSpan struct {
 
 // leanReader keeps the fields the diagnosis reads (leanFields).
 func leanReader() *entryReader {
-	keep := make(map[string]string, len(leanFields))
-	for _, f := range leanFields {
-		keep[f] = f
+	return &entryReader{keep: fieldSet(leanFields)}
+}
+
+// fieldSet maps each of names to itself: what is kept of an entry is
+// named by these strings, not by copies of the names read.
+func fieldSet(names []string) map[string]string {
+	set := make(map[string]string, len(names))
+	for _, f := range names {
+		set[f] = f
 	}
-	return &entryReader{keep: keep}
+	return set
 }
 
 var errFieldFormat = errors.New("failed to parse field")

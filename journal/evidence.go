@@ -368,6 +368,13 @@ func readForQuery(p string, q Query) ([]Entry, []Warning, error) {
 }
 
 func readJournalFile(p string, keep func(*Entry) bool) ([]Entry, []Warning, error) {
+	return readJournalFileFields(p, nil, keep)
+}
+
+// readJournalFileFields is readJournalFile keeping only the fields of only
+// (see fieldSet) of an export file; nil keeps all. A JSON file's entries
+// are kept whole.
+func readJournalFileFields(p string, only map[string]string, keep func(*Entry) bool) ([]Entry, []Warning, error) {
 	f, err := openRegular(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s", unreadable(err, "the journal file"))
@@ -379,7 +386,7 @@ func readJournalFile(p string, keep func(*Entry) bool) ([]Entry, []Warning, erro
 		es, ws := ReadJSON(br, p, keep)
 		return es, ws, nil
 	}
-	es, ws := ReadExport(br, p, keep)
+	es, ws := readExport(br, p, only, keep)
 	return es, ws, nil
 }
 
@@ -524,15 +531,13 @@ func Scan(src Sources, q Query, live LiveHost, fn func(*Entry)) []Warning {
 	return ScanFields(src, q, live, nil, fn)
 }
 
-// ScanFields is Scan reading only the named fields of journal files and
-// folders (export and JSON files are read whole); nil reads all.
+// ScanFields is Scan reading only the named fields of journal files,
+// folders and export files (JSON files are read whole); nil reads all.
 func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*Entry)) []Warning {
 	var missing []Warning
-	keep := func(e *Entry) bool {
-		if q.Matches(e) {
-			fn(e)
-		}
-		return false
+	var only map[string]string
+	if fields != nil {
+		only = fieldSet(fields)
 	}
 	files := src.Files
 	dir := src.Directory
@@ -552,7 +557,7 @@ func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*E
 			binaries = append(binaries, f)
 			continue
 		}
-		if _, ws, err := readJournalFile(f, keep); err != nil {
+		if ws, err := scanFile(f, only, q, fn); err != nil {
 			missing = append(missing, Warning{Text: err.Error(), Incomplete: true})
 		} else {
 			missing = append(missing, ws...)
@@ -576,6 +581,41 @@ func ScanFields(src Sources, q Query, live LiveHost, fields []string, fn func(*E
 		missing = append(missing, ws...)
 	}
 	return missing
+}
+
+// scanFile hands fn the entries of an export or JSON file that q
+// matches, in order, read (with the fields of only) on another core: the
+// reading and the triage of a 1.2 GB export each took half of its 14 s.
+// Entries cross in batches, a few at a time, so memory stays bounded.
+func scanFile(p string, only map[string]string, q Query, fn func(*Entry)) ([]Warning, error) {
+	const batchSize, batchesAhead = 256, 4
+	batches := make(chan []Entry, batchesAhead)
+	var (
+		ws  []Warning
+		err error
+	)
+	go func() {
+		defer close(batches)
+		batch := make([]Entry, 0, batchSize)
+		_, ws, err = readJournalFileFields(p, only, func(e *Entry) bool {
+			if q.Matches(e) {
+				if batch = append(batch, *e); len(batch) == batchSize {
+					batches <- batch
+					batch = make([]Entry, 0, batchSize)
+				}
+			}
+			return false
+		})
+		if len(batch) > 0 {
+			batches <- batch
+		}
+	}()
+	for batch := range batches {
+		for i := range batch {
+			fn(&batch[i])
+		}
+	}
+	return ws, err
 }
 
 func fileExists(p string) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ func FuzzReadExport(f *testing.F) {
 				}
 			}
 		}
+		sameLean(t, b, es, nil)
 		var buf bytes.Buffer
 		if err := WriteExport(&buf, es); err != nil {
 			t.Fatal(err)
@@ -124,4 +126,32 @@ func FuzzOpenBundle(f *testing.F) {
 			cleanup()
 		}
 	})
+}
+
+// sameLean: the export b read keeping only some fields (the diagnosis's,
+// and the fuzz seeds' A) gives the entries read whole (full, with the
+// warnings ws), each with those fields' values, and stops where it does.
+func sameLean(t *testing.T, b []byte, full []Entry, ws []Warning) {
+	t.Helper()
+	only := fieldSet(slices.Concat(leanFields, []string{"A"}))
+	lean, lws := readExport(bytes.NewReader(b), "lean", only, nil)
+	if ws == nil {
+		_, ws = ReadExport(bytes.NewReader(b), "full", nil)
+	}
+	if slices.ContainsFunc(ws, func(w Warning) bool { return strings.Contains(w.Text, "beyond journald's") }) {
+		return // (over 1024 fields: counted by name whole, by line lean)
+	}
+	if len(lean) != len(full) || Incomplete(lws) != Incomplete(ws) {
+		t.Fatalf("lean: %d entries (%v), whole: %d (%v)", len(lean), lws, len(full), ws)
+	}
+	for i := range full {
+		if !lean[i].Time.Equal(full[i].Time) {
+			t.Fatalf("entry %d: lean at %v, whole at %v", i, lean[i].Time, full[i].Time)
+		}
+		for f := range only {
+			if l, w := lean[i].Get(f), full[i].Get(f); l != w {
+				t.Fatalf("entry %d: %s is %q lean, %q whole", i, f, l, w)
+			}
+		}
+	}
 }

@@ -304,10 +304,11 @@ func IsSigsysDeath(e *Entry) bool {
 		IsManagerLine(e, e.Get("UNIT"), MsgUnitProcessExit)
 }
 
-// Scan streams the journal's entries of the window, in time order, and
-// returns what could not be read.
+// Scan streams the journal's entries of the window, in time order, with
+// the fields the diagnosis reads (leanFields), and returns what could not
+// be read.
 func (t *TriageEvidence) Scan(fn func(*Entry)) []Warning {
-	ws := Scan(t.src, t.in.Query, t.in.Live, fn)
+	ws := ScanFields(t.src, t.in.Query, t.in.Live, leanFields, fn)
 	t.names.warnings(ws)
 	t.names.texts(t.Missing)
 	return ws
