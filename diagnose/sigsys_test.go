@@ -141,3 +141,33 @@ func TestSameNamedProcessesAreNotTheRunsWhenItsArePlaced(t *testing.T) {
 		}
 	}
 }
+
+// A process of a login (its audit login UID set) is not a system
+// service's, whatever its command name and the moment of its death: PID
+// 1's children inherit its unset login UID. The real modprobe capture,
+// whose process wrote nothing (tied by its command name), its record
+// given a login UID: then it is no longer the run's, by name or by the
+// moment; as it was, it is.
+func TestALoginsProcessIsNotTheServices(t *testing.T) {
+	for _, login := range []bool{false, true} {
+		ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/real-modprobe-filter"}, journal.Query{Unit: "net-dummy.service"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if login {
+			for i := range ev.Audit {
+				for k := range ev.Audit[i].Records {
+					if r := &ev.Audit[i].Records[k]; r.Raw["auid"] != "" {
+						r.Raw, r.Fields = maps.Clone(r.Raw), maps.Clone(r.Fields)
+						r.Raw["auid"], r.Raw["ses"] = "1000", "3"
+					}
+				}
+			}
+		}
+		rep := Diagnose(ev, Options{Unit: "net-dummy.service"})
+		named := len(rep.Findings) > 0 && strings.Contains(rep.Findings[0].Symptom, "finit_module")
+		if named == login {
+			t.Errorf("login UID set %v: the call named %v (%+v, notes %q)", login, named, rep.Findings, rep.Notes)
+		}
+	}
+}

@@ -161,11 +161,11 @@ func runAuditTied(inv *Invocation, ev *journal.Evidence, props map[string]string
 		case inv.PIDs[a.PID()]:
 		case mainPID > 1 && a.PID() == mainPID:
 		case len(inv.PIDs) == 0 && exe != "" && auditExe(a) == exe:
-		case len(inv.PIDs) == 0 && comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit):
+		case len(inv.PIDs) == 0 && comm != "" && auditComm(a) == comm && !pidElsewhere(ev, a.PID(), unit) && !ofALogin(a, props):
 			if n := fmt.Sprintf("the audit records of PID %d were tied to this run by its command name (%s, the program of ExecStart=, run as %s) and their time: the process wrote nothing to the journal", a.PID(), comm, orDefault(auditExe(a), "?")); !slices.Contains(ties, n) {
 				ties = append(ties, n) // (once for all the process's records)
 			}
-		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= journal.DeathSlack && !pidElsewhere(ev, a.PID(), unit) && (len(props) == 0 || refused(a)):
+		case killedBySys && isSigsysKill(a) && inv.ExitLine != nil && absDuration(a.Time.Sub(inv.ExitLine.Time)) <= journal.DeathSlack && !pidElsewhere(ev, a.PID(), unit) && !ofALogin(a, props) && (len(props) == 0 || refused(a)):
 			atDeath = append(atDeath, a)
 			deathPIDs[a.PID()] = true
 			continue
@@ -207,6 +207,23 @@ func pidList(pids map[int]bool, max int) string {
 		s = append(s, fmt.Sprintf("and %d more", len(list)-max))
 	}
 	return strings.Join(s, ", ")
+}
+
+// ofALogin: the record's process belongs to a login (its audit login UID
+// is set), so it is not a process of a system service, unless the unit
+// opens a PAM session itself (PAMName=, which sets it): PID 1's children
+// inherit its unset login UID. A user's python3 in a shell is not the
+// python3 service that wrote nothing, whatever its name and time.
+func ofALogin(a *journal.AuditEvent, props map[string]string) bool {
+	if props["PAMName"] != "" {
+		return false
+	}
+	for _, r := range a.Records {
+		if auid := r.Raw["auid"]; auid != "" {
+			return auid != "4294967295" && auid != "-1" && auid != "unset"
+		}
+	}
+	return false
 }
 
 func auditComm(a *journal.AuditEvent) string {
