@@ -76,7 +76,7 @@ if [ -n "$missing" ]; then
 	mount -t proc proc "$root/proc"
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing || true
 	umount "$root/proc"
-	for s in nginx chrony memcached redis-server rsyslog dnsmasq lighttpd haproxy unbound mosquitto ssh cron named bind9 prometheus-node-exporter nftables; do
+	for s in nginx chrony memcached redis-server rsyslog dnsmasq lighttpd haproxy unbound mosquitto ssh cron named bind9 prometheus-node-exporter nftables apache2 lldpd; do
 		rm -f "$root"/etc/systemd/system/*.wants/$s.service
 	done
 fi

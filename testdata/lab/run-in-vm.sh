@@ -66,6 +66,9 @@ for dir in /lab/scenarios/*/; do
 	if [ -f "$dir/fix.conf" ]; then
 		mkdir -p "/etc/systemd/system/$unit.d"
 		cp "$dir/fix.conf" "/etc/systemd/system/$unit.d/zz-harden-fix.conf"
+		# A unit still running (degraded, not failed) is stopped: the fix
+		# run must be a new run, not the first one going on (lldpd).
+		systemctl stop "$unit" 2>/dev/null
 		systemctl daemon-reload; systemctl reset-failed "$unit"
 		journalctl --sync
 		fcursor=$(journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')

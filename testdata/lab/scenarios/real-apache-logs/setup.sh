@@ -1,0 +1,1 @@
+systemctl stop apache2.service 2>/dev/null || true

@@ -1,0 +1,1 @@
+systemctl stop lldpd.service 2>/dev/null || true

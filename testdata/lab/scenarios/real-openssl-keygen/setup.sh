@@ -1,0 +1,1 @@
+rm -f /etc/ssl/private/portal.key /etc/ssl/certs/portal.pem

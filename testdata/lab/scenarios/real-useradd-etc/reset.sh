@@ -1,0 +1,1 @@
+userdel svc-reports 2>/dev/null || true
