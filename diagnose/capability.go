@@ -63,6 +63,9 @@ func needCap(sb *Sandbox, c string, sym *Symptom) (cause, bool) {
 		return cause{}, false
 	}
 	what := sym.Op
+	if strings.HasPrefix(what, "cap:") {
+		what = "by its own words the program" // (it named the capability, not the call)
+	}
 	if sym.Port > 0 {
 		what = fmt.Sprintf("bind to port %d", sym.Port)
 	} else if what == "bind" {

@@ -105,6 +105,7 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 	}
 
 	sb.NoBPF = ev.Host.Lacks("BPF_FRAMEWORK")
+	sb.InContainer = rules.Containers[ev.Host.Virtualization]
 	rep.LoggedCalls = loggedCalls(runAudit(inv, ev, props))
 	rep.Notes = runNotes(ev, inv, opts.Unit, props, rep.LoggedCalls)
 	syms, folded, tied := collectSymptoms(inv, ev, props)

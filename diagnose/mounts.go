@@ -27,7 +27,7 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		// os.makedirs), else the one the write needs; never a file.
 		dir := target
 		if sym.Op == "mkdir" && sym.Path != "" {
-			dir = sym.Path
+			dir = canonicalPath(sym.Path) // /var/run/apache2 is RuntimeDirectory=apache2's (lab: real-apache-logs)
 		}
 		if looksLikeFile(dir) {
 			dir = path.Dir(dir)
@@ -47,7 +47,7 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 				// every level of StateDirectory=a/b, and a program
 				// writing a/b/file does not create b itself.
 				name := rest
-				if top, _, nested := strings.Cut(rest, "/"); nested && sym.Op == "mkdir" && dir == sym.Path {
+				if top, _, nested := strings.Cut(rest, "/"); nested && sym.Op == "mkdir" && dir == canonicalPath(sym.Path) {
 					// A program making folders inside its own (nginx:
 					// /var/lib/nginx/body, proxy, fastcgi… one per
 					// run, lab): the folder it makes them in first.
@@ -55,7 +55,7 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 						d.GivesUp+"; "+keeps)
 				}
 				rationale := fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name)
-				if sym.Op == "mkdir" && dir == sym.Path {
+				if sym.Op == "mkdir" && dir == canonicalPath(sym.Path) {
 					rationale += "; the directory then exists before the program starts, so a program that creates it without tolerating an existing one (mkdir without -p) would see EEXIST"
 				}
 				add([]string{d.Directive + "=" + name}, rationale, d.GivesUp+"; "+keeps)
@@ -310,7 +310,7 @@ func attributePath(sym *Symptom, sb *Sandbox) []cause {
 		case rules.ProcPIDOnly:
 			explains, how = !procPIDEntry(sym.Path), "a /proc holding only process directories"
 		case rules.ReadOnly:
-			if !rule.explicit && (sym.Op == "open" || sym.Op == "write" || sym.Op == "mkdir" || sym.Op == "chmod" || sym.Op == "chown") {
+			if !rule.explicit && !sb.InContainer && (sym.Op == "open" || sym.Op == "write" || sym.Op == "mkdir" || sym.Op == "chmod" || sym.Op == "chown") {
 				r := fmt.Sprintf("%s does not exist, and %s makes %s read-only, so the service cannot create it", path.Dir(sym.Path), rule.Setting, rule.Path)
 				return []cause{{kind: causeMount, directive: rule.Directive, setting: rule.Setting, confidence: Medium, rule: rule, path: sym.Path, reason: r}}
 			}

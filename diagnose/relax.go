@@ -96,7 +96,7 @@ func verified(sym *Symptom, c cause, sb *Sandbox, cand candidate) bool {
 	}
 	props := applyDropIn(sb.Props, cand.Lines, sb.Groups)
 	next := NewSandbox(props, sb.Version)
-	next.FileNames, next.Groups, next.NoBPF = sb.FileNames, sb.Groups, sb.NoBPF
+	next.FileNames, next.Groups, next.NoBPF, next.InContainer = sb.FileNames, sb.Groups, sb.NoBPF, sb.InContainer
 	if c.kind == causeSetupPath {
 		for _, p := range cand.creates {
 			if p == c.path {

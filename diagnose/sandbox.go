@@ -42,6 +42,11 @@ type Sandbox struct {
 	// framework: SocketBind*=, RestrictNetworkInterfaces= and
 	// RestrictFileSystems= are then accepted but not enforced.
 	NoBPF bool
+	// InContainer: the host is a container, whose runtime may refuse the
+	// namespaces the mount settings need; systemd then runs the service
+	// without them. What a mount only makes impossible (a folder it
+	// stops the service from creating) is then no inference to make.
+	InContainer bool
 }
 
 type mountRule struct {

@@ -87,17 +87,43 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 	}
 	// Mounts, when the path could not be placed.
 	if pathOpen {
+		// A path the command line names ranks the path setting that
+		// decides it first (SQLite's "attempt to write a readonly
+		// database": the database is an argument, under ReadOnlyPaths=).
+		// Not ProtectSystem='s whole tree: every program's configuration
+		// file is there, read, not written.
+		named := argvPaths(execArgv(sb.Props))
+		var onCommandLine, others []cause
 		for i := range sb.mounts {
 			r := &sb.mounts[i]
 			if !effectCanGive(r.Effect, e, sb.Root) {
 				continue
 			}
-			add(cause{directive: r.Directive, setting: r.Setting,
+			c := cause{directive: r.Directive, setting: r.Setting,
 				reason:  fmt.Sprintf("the message names no path harden can place (%s), and %s makes %s %s, which gives %s", orDefault(sym.Path, "none given"), r.Setting, r.Path, effectWords[r.Effect], e),
-				confirm: corroboration(sym, sb) + "; the record names the path, and `harden why` then the narrowest relaxation"})
+				confirm: corroboration(sym, sb) + "; the record names the path, and `harden why` then the narrowest relaxation"}
+			if p := decidedBy(named, r, sb); p != "" && r.explicit {
+				c.reason += fmt.Sprintf("; the command line names %s, which it decides", p)
+				onCommandLine = append(onCommandLine, c)
+				continue
+			}
+			others = append(others, c)
+		}
+		for _, c := range append(onCommandLine, others...) {
+			add(c)
 		}
 	}
 	return out
+}
+
+// decidedBy is the first of paths whose effect in the sandbox r decides.
+func decidedBy(paths []string, r *mountRule, sb *Sandbox) string {
+	for _, p := range paths {
+		if _, rule := sb.Resolve(p); rule == r {
+			return p
+		}
+	}
+	return ""
 }
 
 // fileOps are the operation words explain already evaluates against the

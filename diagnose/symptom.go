@@ -464,8 +464,13 @@ func parseServiceLine(line string) (Symptom, bool) {
 		switch {
 		case fact.cap != "":
 			sym.Op = "cap:" + fact.cap
+		case cq.Cap != "":
+			sym.Op = "cap:" + cq.Cap
 		case fact.path != "":
 			sym.Path = strings.TrimSuffix(fact.path, ".")
+			if len(sym.Path) > 1 {
+				sym.Path = strings.TrimSuffix(sym.Path, "/") // a folder ("cannot lock /etc/passwd": /etc/)
+			}
 		case fact.key != "" && cq.Path != "":
 			sym.Path = cq.Path + strings.ReplaceAll(fact.key, ".", "/")
 		}

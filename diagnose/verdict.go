@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ func describe(s *Symptom) string {
 	}
 	b.WriteString(errnoWords(s.Errno))
 	if s.Op != "" {
-		fmt.Fprintf(&b, " from %s", s.Op)
+		fmt.Fprintf(&b, " from %s", opText(s.Op))
 	}
 	if s.Path != "" {
 		fmt.Fprintf(&b, " on %s", s.Path)
@@ -64,6 +65,15 @@ func describe(s *Symptom) string {
 		}
 	}
 	return b.String()
+}
+
+// opText is an operation as a report names it: a capability the
+// program said it lacked (op "cap:NAME") is what the operation needed.
+func opText(op string) string {
+	if c, ok := strings.CutPrefix(op, "cap:"); ok {
+		return "an operation that needs " + c
+	}
+	return op
 }
 
 func errnoWords(name string) string {
@@ -143,6 +153,16 @@ func verdictFromExit(inv *Invocation, sb *Sandbox, cfg *journal.UnitConfig) (Ver
 		}
 		if last != "" {
 			cause += " after logging: " + clip(last, 300)
+			if s := wordedSuspects(inv, sb); len(s) > 0 {
+				// Words harden does not know for a refusal, about a path
+				// the sandbox changes: "not the sandbox" would rest on not
+				// having understood them (lab: shadow's "cannot lock
+				// /etc/passwd" and SQLite's "attempt to write a readonly
+				// database", both said not-sandbox before their wordings
+				// were data).
+				return VerdictUnknown, cause + "; harden does not know these words for a particular refusal, but the sandbox is not ruled out: " + strings.Join(s, "; ") +
+					". To decide, have the kernel record the run's failed calls and look again: `auditctl -a always,exit -F arch=b64 -F success=0 -F key=harden`, restart the unit, then harden why"
+			}
 		} else if s := silentSuspects(sb, cfg); len(s) > 0 {
 			if len(s) > 8 {
 				s = append(s[:8], fmt.Sprintf("and %d more", len(s)-8))
@@ -153,6 +173,60 @@ func verdictFromExit(inv *Invocation, sb *Sandbox, cfg *journal.UnitConfig) (Ver
 		return VerdictNotSandbox, cause + "; nothing in its output or in the kernel's records points at the sandbox"
 	}
 	return VerdictUnknown, fmt.Sprintf("the run ended %s with status %d and no evidence says why", inv.ExitCode, inv.ExitStatus)
+}
+
+// wordedSuspects are the mount settings that change a path the run's
+// service lines or its command line name, where a line says in words
+// harden does not otherwise read that something could not be done
+// (rules.RefusalHints): each could have refused it.
+func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
+	var lines []string
+	for _, e := range inv.Entries {
+		if e.Provenance() == journal.FromService && rules.HintsRefusal(e.Message()) {
+			lines = append(lines, e.Message())
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(p, where string) {
+		eff, rule := sb.Resolve(p)
+		if rule == nil || effectWords[eff] == "" || seen[rule.Setting] {
+			return
+		}
+		seen[rule.Setting] = true
+		out = append(out, fmt.Sprintf("%s makes %s %s, and %s, %s, is %s", rule.Setting, rule.Path, effectWords[eff], p, where, map[bool]string{true: "that", false: "below it"}[p == rule.Path]))
+	}
+	for _, l := range lines {
+		if p := ParsePath(l); path.IsAbs(p) {
+			add(p, "which the service names")
+		}
+	}
+	for _, p := range argvPaths(execArgv(sb.Props)) {
+		add(p, "on its command line")
+	}
+	return out
+}
+
+// argvPaths are the absolute paths a command line gives its program
+// (as arguments, or as values: --db=/x), not the program's own.
+func argvPaths(argv string) []string {
+	var out []string
+	for i, f := range strings.Fields(argv) {
+		f = strings.Trim(f, `"'`)
+		if i == 0 {
+			continue
+		}
+		if _, v, ok := strings.Cut(f, "=/"); ok && !strings.HasPrefix(f, "/") {
+			f = "/" + v
+		}
+		if path.IsAbs(f) {
+			out = append(out, path.Clean(f))
+		}
+	}
+	return out
 }
 
 // silentSuspects are the hardening settings the unit sets (its files'

@@ -1,5 +1,7 @@
 package rules
 
+import "strings"
+
 // Consequence is a program's wording that names what a refused call was
 // for, or what it needs, instead of the call and its errno ("you must be
 // root", "missing capability CAP_NET_ADMIN", "permission denied on key
@@ -16,6 +18,9 @@ type Consequence struct {
 	// shown); the model tries each.
 	AnyOf []string
 	Op    string // the operation meant
+	// Cap is the capability meant, when the line names none (libpcap's
+	// "permission to perform this capture" is CAP_NET_RAW's).
+	Cap string
 	// Path is where a "key" group leads ("/proc/sys/" + the key).
 	Path    string
 	Program string // whose wording (documentation)
@@ -49,4 +54,44 @@ var Consequences = []Consequence{
 	// BIND's isc_result "permission denied" stands for EACCES, EPERM and
 	// EROFS alike, and names the configuration line, not the file.
 	{Pattern: `parsing failed: permission denied`, Errno: "EACCES", AnyOf: []string{"EACCES", "EROFS", "EPERM"}, Program: "BIND 9 (named)"},
+	// Real programs of the lab's third round (scenarios real-*), blind.
+	// shadow's tools lock a database with files made in its folder
+	// (/etc/passwd.lock, then /etc/passwd+ renamed over it) and say only
+	// that they cannot (lab: real-useradd-etc, EROFS under
+	// ProtectSystem=full): the folder is what must be writable.
+	{Pattern: `cannot lock (?P<path>/(?:[^\s;/]+/)*)[^\s;/]+`, Errno: "EROFS", AnyOf: []string{"EROFS", "EACCES"}, Op: "write", Program: "shadow (useradd, groupadd, usermod, passwd)"},
+	// SQLite's SQLITE_READONLY (8): the database, or its folder for the
+	// journal beside it, could not be opened for writing; no path, no errno
+	// (lab: real-sqlite-readonly, under ReadOnlyPaths=).
+	{Pattern: `attempt to write a readonly database`, Errno: "EROFS", AnyOf: []string{"EROFS", "EACCES"}, Op: "write", Program: "SQLite (sqlite3, and programs linking it)"},
+	// libpcap opening a packet socket (lab: real-tcpdump-bounding, root
+	// without CAP_NET_RAW in its bounding set).
+	{Pattern: `You don't have permission to (?:perform this )?capture on that device`, Errno: "EPERM", Cap: "CAP_NET_RAW", Program: "libpcap (tcpdump, …)"},
+}
+
+// RefusalHints are words with which programs say that something could
+// not be done without saying why (no errno, no wording above): where such
+// a line, or the command line, names a path a sandbox setting changes,
+// that setting is not ruled out, and the verdict is "unknown" with the
+// experiment that decides, never "not the sandbox". Lower case.
+var RefusalHints = []string{
+	"permission", "denied", "not permitted", "read-only", "readonly", "read only", "not writable",
+	"cannot open", "can't open", "could not open", "couldn't open", "unable to open", "failed to open",
+	"cannot create", "can't create", "could not create", "couldn't create", "unable to create", "failed to create",
+	"cannot write", "can't write", "could not write", "couldn't write", "unable to write", "failed to write",
+	"cannot lock", "can't lock", "could not lock", "unable to lock", "failed to lock",
+	"cannot access", "can't access", "could not access", "unable to access", "failed to access",
+	"while writing", "while opening", "while creating",
+}
+
+// HintsRefusal: the line says with RefusalHints that something could not
+// be done.
+func HintsRefusal(line string) bool {
+	lower := strings.ToLower(line)
+	for _, h := range RefusalHints {
+		if strings.Contains(lower, h) {
+			return true
+		}
+	}
+	return false
 }

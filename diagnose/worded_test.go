@@ -1,0 +1,45 @@
+package diagnose
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/harden-tool/harden/journal"
+)
+
+// A program that says in words harden does not know that it could not do
+// something, about a path the sandbox changes (named by the line, or on
+// its command line), does not get "not the sandbox": the verdict is
+// unknown, the setting is named, with the experiment that decides. The
+// lab's blind round of real programs found shadow's and SQLite's wordings
+// said not-sandbox (their first wordings are data now): the real captures,
+// each line replaced by another real wording of the same program that is
+// not data.
+func TestUnknownWordsDoNotClearTheSandbox(t *testing.T) {
+	for _, c := range []struct {
+		capture, unit, line, want string
+	}{
+		// SQLite's SQLITE_CANTOPEN; the database is on the command line.
+		{"real-sqlite-readonly", "inventory-sync.service", "Error: unable to open database file", "ReadOnlyPaths=/var/lib/inventory makes /var/lib/inventory read-only, and /var/lib/inventory/hosts.db, on its command line"},
+		// shadow, when the write of the new file fails.
+		{"real-useradd-etc", "provision-accounts.service", "useradd: failure while writing changes to /etc/passwd", "ProtectSystem=full makes /etc read-only, and /etc/passwd, which the service names"},
+	} {
+		ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/" + c.capture}, journal.Query{Unit: c.unit}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replaced := false
+		for i := range ev.Entries {
+			if e := &ev.Entries[i]; e.Provenance() == journal.FromService {
+				e.Fields["MESSAGE"], replaced = c.line, true
+			}
+		}
+		if !replaced {
+			t.Fatalf("%s: no line of the service", c.capture)
+		}
+		rep := Diagnose(ev, Options{Unit: c.unit})
+		if rep.Verdict != VerdictUnknown || !strings.Contains(rep.Cause, c.want) || !strings.Contains(rep.Cause, "auditctl") {
+			t.Errorf("%s: %s: %s", c.capture, rep.Verdict, rep.Cause)
+		}
+	}
+}
