@@ -10,6 +10,21 @@ import (
 	"github.com/harden-tool/harden/journal"
 )
 
+// swapmgrKill is the real syscallfilter-kill capture's evidence, and where
+// its SECCOMP record is among the audit events.
+func swapmgrKill(t *testing.T) (*journal.Evidence, int) {
+	t.Helper()
+	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ev.Audit, func(a journal.AuditEvent) bool { return a.Record("SECCOMP") != nil })
+	if i < 0 {
+		t.Fatal("no SECCOMP record in the capture")
+	}
+	return ev, i
+}
+
 // A process killed at its first refused call often writes nothing, so no
 // journal line gives its PID: its SECCOMP record is tied to the run by
 // PID 1's report of a SIGSYS death at the same moment, when it is the one
@@ -26,14 +41,7 @@ import (
 // made a kill for brk, or its configuration left out (-2).
 func TestSigsysKillTiedByTheMomentOnlyWhenAlone(t *testing.T) {
 	for _, others := range []int{0, 1, 4, -1, -2} {
-		ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := slices.IndexFunc(ev.Audit, func(a journal.AuditEvent) bool { return a.Record("SECCOMP") != nil })
-		if i < 0 {
-			t.Fatal("no SECCOMP record in the capture")
-		}
+		ev, i := swapmgrKill(t)
 		unplaced := func(a journal.AuditEvent, pid int) journal.AuditEvent {
 			a.Records = slices.Clone(a.Records)
 			for k := range a.Records {
@@ -102,14 +110,7 @@ func TestSigsysKillTiedByTheMomentOnlyWhenAlone(t *testing.T) {
 // so its PID is placed), its SECCOMP record given again as another capp's,
 // logged (not refused) for mount, and as a third's kill.
 func TestSameNamedProcessesAreNotTheRunsWhenItsArePlaced(t *testing.T) {
-	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/syscallfilter-kill"}, journal.Query{Unit: "swapmgr.service"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(ev.Audit, func(a journal.AuditEvent) bool { return a.Record("SECCOMP") != nil })
-	if i < 0 {
-		t.Fatal("no SECCOMP record in the capture")
-	}
+	ev, i := swapmgrKill(t)
 	other := func(pid int, syscall, name, code string) journal.AuditEvent {
 		a := ev.Audit[i]
 		a.Records = slices.Clone(a.Records)
