@@ -25,6 +25,16 @@ type candidate struct {
 // sets aside (withheld) the broad ones when the evidence is only the
 // service's own words.
 func relaxations(sym *Symptom, c cause, sb *Sandbox) (kept []Relaxation, withheld []string) {
+	if c.kind == causeSuspect && c.rule != nil && c.path != "" {
+		// A suspect path setting that decides a path on the command line
+		// (SQLite's database under ReadOnlyPaths=): relaxed as a refusal
+		// on that path would be; the suspect's experiment confirms it
+		// (lab: real-sqlite-readonly, verified with the drop-in).
+		on := *sym
+		on.Path = c.path
+		c.kind = causeMount
+		return relaxations(&on, c, sb)
+	}
 	laddered, unsafeSaid := false, false
 	for _, cand := range candidates(sym, c, sb) {
 		if cand.ladder && laddered {

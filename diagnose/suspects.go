@@ -104,6 +104,7 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 				confirm: corroboration(sym, sb) + "; the record names the path, and `harden why` then the narrowest relaxation"}
 			if p := decidedBy(named, r, sb); p != "" && r.explicit {
 				c.reason += fmt.Sprintf("; the command line names %s, which it decides", p)
+				c.rule, c.path = r, p // (relaxed as that path's, if the experiment confirms it)
 				onCommandLine = append(onCommandLine, c)
 				continue
 			}
