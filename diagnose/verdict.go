@@ -197,7 +197,11 @@ func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
 			return
 		}
 		seen[rule.Setting] = true
-		out = append(out, fmt.Sprintf("%s makes %s %s, and %s, %s, is %s", rule.Setting, rule.Path, effectWords[eff], p, where, map[bool]string{true: "that", false: "below it"}[p == rule.Path]))
+		at := "below it"
+		if p == rule.Path {
+			at = "that path"
+		}
+		out = append(out, fmt.Sprintf("%s makes %s %s, and %s, %s, is %s", rule.Setting, rule.Path, effectWords[eff], p, where, at))
 	}
 	for _, l := range lines {
 		if p := ParsePath(l); path.IsAbs(p) {
