@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"fmt"
+	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -185,16 +187,23 @@ func namedCapability(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	return out
 }
 
-// nnpHelper: a setuid helper's own "NAME: … not permitted" under no_new_privs.
+// nnpHelper: a setuid helper's own "NAME: … not permitted" under
+// no_new_privs, or any refusal of a unit whose program is such a helper
+// (crontab, setgid crontab, then cannot write its spool: "/var/spool/cron/:
+// mkstemp: Permission denied", lab: real-crontab-nnp, said not-sandbox).
 func nnpHelper(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
-	if !deniedErrno(sym) {
+	if !deniedErrno(sym) || !sb.NNP {
 		return nil
 	}
-	if sb.NNP && helperLine(sym.Text) {
-		out = append(out, cause{kind: causeNNP, directive: directiveOf(sb.NNPWhy), setting: sb.NNPWhy, confidence: Medium,
-			reason: "the failing program gets its privileges from a setuid bit or file capabilities, which the kernel ignores under no_new_privs"})
+	reason := "the failing program gets its privileges from a setuid bit or file capabilities, which the kernel ignores under no_new_privs"
+	switch {
+	case helperLine(sym.Text):
+	case slices.Contains(rules.PrivilegedHelpers, path.Base(execPath(sb.Props))):
+		reason = fmt.Sprintf("the unit's program, %s, gets its privileges from a setuid or setgid bit, which the kernel ignores under no_new_privs, so it runs with the unit's user's rights alone", path.Base(execPath(sb.Props)))
+	default:
+		return nil
 	}
-	return out
+	return []cause{{kind: causeNNP, directive: directiveOf(sb.NNPWhy), setting: sb.NNPWhy, confidence: Medium, reason: reason}}
 }
 
 // bareAmbient: a bare "permission denied": only configuration contradictions

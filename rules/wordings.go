@@ -67,6 +67,16 @@ var Consequences = []Consequence{
 	// libpcap opening a packet socket (lab: real-tcpdump-bounding, root
 	// without CAP_NET_RAW in its bounding set).
 	{Pattern: `You don't have permission to (?:perform this )?capture on that device`, Errno: "EPERM", Cap: "CAP_NET_RAW", Program: "libpcap (tcpdump, …)"},
+	// The fourth round (real-4), blind. The RTC driver answers
+	// RTC_SET_TIME without CAP_SYS_TIME with EACCES (lab:
+	// real-hwclock-protectclock, ProtectClock=yes).
+	{Pattern: `RTC_SET_TIME`, Errno: "EACCES", Cap: "CAP_SYS_TIME", Program: "hwclock (util-linux)"},
+	// setgroups() refused (lab: real-su-setgroups, a bounding set without
+	// CAP_SETGID).
+	{Pattern: `cannot set groups`, Errno: "EPERM", Op: "setgroups", Program: "su, runuser, login (util-linux)"},
+	// libisc says "network unreachable" for a send the cgroup's IP filter
+	// refused with EPERM (lab: real-dig-ipdeny, IPAddressDeny=any).
+	{Pattern: `UDP setup with .* failed: network unreachable|communications error to .*: network unreachable`, Errno: "EPERM", AnyOf: []string{"EPERM", "ENETUNREACH"}, Op: "sendto", Program: "BIND 9's dig, host, nslookup (libisc)"},
 }
 
 // RefusalHints are words with which programs say that something could
