@@ -96,11 +96,11 @@ var (
 	reWordPort   = regexp.MustCompile(`(?i)\bport[\s:=]+(\d{1,5})\b`)
 	rePyAddr     = regexp.MustCompile(`\('([0-9a-fA-F.:]*|localhost)',\s*(\d{1,5})[,)]`) // Python's ('0.0.0.0', 9100)
 	// ADDRESS:PORT, or BIND's ADDRESS#PORT (dig: "UDP setup with 192.0.2.53#53").
-	reAddrPort   = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\])[:#](\d{1,5})\b`)
-	reTimeLike   = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
-	reFamily     = regexp.MustCompile(`\bAF_[A-Z0-9]+\b`)
-	reWord       = regexp.MustCompile(`[a-z][a-z0-9_]{2,23}`)
-	reOpenMode   = regexp.MustCompile(`\bf?open\([^)]*,\s*(?:mode\s*=\s*)?['"]([rwax+bt]+)['"]`)
+	reAddrPort = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:.]*\])[:#](\d{1,5})\b`)
+	reTimeLike = regexp.MustCompile(`\b\d{1,2}:\d{2}(?::\d{2})?\b`)
+	reFamily   = regexp.MustCompile(`\bAF_[A-Z0-9]+\b`)
+	reWord     = regexp.MustCompile(`[a-z][a-z0-9_]{2,23}`)
+	reOpenMode = regexp.MustCompile(`\bf?open\([^)]*,\s*(?:mode\s*=\s*)?['"]([rwax+bt]+)['"]`)
 )
 
 var (
