@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/harden-tool/harden/rules"
@@ -85,6 +86,18 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 				confirm: corroboration(sym, sb) + "; the record names the call, and `harden why` then the capability"})
 		}
 	}
+	// Root refused an operation the words name (an ioctl, a device) while
+	// it keeps CAP_DAC_OVERRIDE, so no file mode refused it: a capability
+	// the operation checks for is as likely, and the unit removes some
+	// (lab: hwclock's RTC_SET_TIME under ProtectClock=, said to be refused
+	// by /dev/rtc0's mode).
+	if !opOpen && (e == "EPERM" || e == "EACCES") && sb.Root && (sym.Op == "ioctl" || within(sym.Path, "/dev")) {
+		if setting, directive := capRemovers(sb); setting != "" {
+			add(cause{directive: directive, setting: setting,
+				reason:  fmt.Sprintf("root was refused %s with %s, and %s leaves it without some capabilities; a driver or the kernel answers an operation it checks a capability for with %s", orDefault(sym.Op, "an operation"), e, setting, e),
+				confirm: corroboration(sym, sb) + "; or run the same command as root outside the unit: if it works there, a capability is what the unit took away"})
+		}
+	}
 	// Mounts, when the path could not be placed.
 	if pathOpen {
 		// A path the command line names ranks the path setting that
@@ -115,6 +128,39 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 		}
 	}
 	return out
+}
+
+// capRemovers is what removes capabilities from the unit's root: its
+// bounding set, else the switches that drop some (ProtectClock=,
+// ProtectKernelModules=, …), with the directive to blame first.
+func capRemovers(sb *Sandbox) (setting, directive string) {
+	var by []string
+	for _, d := range sb.capDropper {
+		if !slices.Contains(by, d) {
+			by = append(by, d)
+		}
+	}
+	slices.Sort(by)
+	// The effective bounding set shows the switches' drops too: it is
+	// named when it lacks more than they drop, or nothing else explains it.
+	if sb.Bounding != nil && (len(by) == 0 || boundingSetBeyond(sb)) {
+		by = append(by, boundingSetting(sb))
+	}
+	if len(by) == 0 {
+		return "", ""
+	}
+	return strings.Join(by, ", "), directiveOf(by[0])
+}
+
+// boundingSetBeyond: the bounding set lacks a capability no switch drops
+// (CapabilityBoundingSet= was set).
+func boundingSetBeyond(sb *Sandbox) bool {
+	for c := range rules.CapabilityPowers {
+		if !sb.Bounding[c] && sb.capDropper[c] == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // decidedBy is the first of paths whose effect in the sandbox r decides.

@@ -109,6 +109,9 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s, and a file's mode refuses with EACCES, not EPERM: look at its attributes (`lsattr -d %s`: immutable or append-only), a security module's denials, and a device cgroup or seccomp filter set outside the unit", describe(s), s.Path, s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EACCES" && s.Mode != "":
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the kernel reports the file as %s, which refuses %s (grant access with ownership, group membership via SupplementaryGroups=, or an ACL)", describe(s), s.Path, s.Mode, who)
+	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EACCES" && sb.Root && sb.InBounding("CAP_DAC_OVERRIDE"):
+		// Root keeps CAP_DAC_OVERRIDE: no file mode refuses it.
+		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s, and root keeps CAP_DAC_OVERRIDE, so no file mode refused it: look at a security module's denials (`journalctl -k | grep -i -e apparmor -e avc`) and at what the operation itself checks", describe(s), s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EACCES":
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":
