@@ -82,9 +82,10 @@ var TextAliases = []struct{ Text, Errno string }{
 	{"EAI_AGAIN", "EAI_AGAIN"},
 	{"TimeoutError", "ETIMEDOUT"},
 	{"socket.timeout", "ETIMEDOUT"},
-	{"not found in directory", "ENOENT"}, // modprobe: "Module x not found in directory /lib/modules/…"
-	{"Directory nonexistent", "ENOENT"},  // dash: "cannot create /x/y: Directory nonexistent" (a redirection's folder is missing)
-	{"can't start new thread", "EAGAIN"}, // Python's threading on EAGAIN
+	{"not found in directory", "ENOENT"},   // modprobe: "Module x not found in directory /lib/modules/…"
+	{"network unreachable", "ENETUNREACH"}, // libisc (dig: "failed: network unreachable.")
+	{"Directory nonexistent", "ENOENT"},    // dash: "cannot create /x/y: Directory nonexistent" (a redirection's folder is missing)
+	{"can't start new thread", "EAGAIN"},   // Python's threading on EAGAIN
 	// Allocation failures, as runtimes report them (no errno printed):
 	{"MemoryError", "ENOMEM"},                     // Python
 	{"java.lang.OutOfMemoryError", "ENOMEM"},      // Java

@@ -74,9 +74,10 @@ var Consequences = []Consequence{
 	// setgroups() refused (lab: real-su-setgroups, a bounding set without
 	// CAP_SETGID).
 	{Pattern: `cannot set groups`, Errno: "EPERM", Op: "setgroups", Program: "su, runuser, login (util-linux)"},
-	// libisc says "network unreachable" for a send the cgroup's IP filter
-	// refused with EPERM (lab: real-dig-ipdeny, IPAddressDeny=any).
-	{Pattern: `UDP setup with .* failed: network unreachable|communications error to .*: network unreachable`, Errno: "EPERM", AnyOf: []string{"EPERM", "ENETUNREACH"}, Op: "sendto", Program: "BIND 9's dig, host, nslookup (libisc)"},
+	// libisc's "UDP setup with ADDRESS#PORT(…) for NAME failed: …" is a
+	// connect() (lab: real-dig-noroute, ENETUNREACH without a route, the
+	// same with IPAddressDeny= relaxed).
+	{Pattern: `(?:UDP|TCP) setup with \S+ for \S+ failed`, Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
 }
 
 // RefusalHints are words with which programs say that something could
