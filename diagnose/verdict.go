@@ -184,15 +184,27 @@ func verdictFromExit(inv *Invocation, sb *Sandbox, cfg *journal.UnitConfig) (Ver
 // (rules.RefusalHints): each could have refused it.
 func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
 	var lines []string
+	var out []string
 	for _, e := range inv.Entries {
-		if e.Provenance() == journal.FromService && rules.HintsRefusal(e.Message()) {
-			lines = append(lines, e.Message())
+		if e.Provenance() != journal.FromService {
+			continue
+		}
+		msg := e.Message()
+		if rules.HintsRefusal(msg) {
+			lines = append(lines, msg)
+		}
+		// An address the unit's IP filter denies, in a line that says a
+		// peer could not be reached (lab: dig's "communications error to
+		// 192.0.2.53#53: timed out", said not-sandbox).
+		if addr, _ := ParsePort(msg); addr != "" && sb.AddressDenied(addr) && (rules.HintsNetworkFailure(msg) || rules.HintsRefusal(msg)) {
+			if s := "IPAddressDeny=" + sb.Props["IPAddressDeny"] + " drops traffic to " + addr + ", which the service names"; !slices.Contains(out, s) {
+				out = append(out, s)
+			}
 		}
 	}
 	if len(lines) == 0 {
-		return nil
+		return out
 	}
-	var out []string
 	seen := map[string]bool{}
 	add := func(p, where string) {
 		eff, rule := sb.Resolve(p)

@@ -78,6 +78,10 @@ var Consequences = []Consequence{
 	// connect() (lab: real-dig-noroute, ENETUNREACH without a route, the
 	// same with IPAddressDeny= relaxed).
 	{Pattern: `(?:UDP|TCP) setup with \S+ for \S+ failed`, Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
+	// Its query unanswered: a timeout, as a dropped packet gives (lab:
+	// real-dig-ipdeny, an address of the host outside IPAddressAllow=).
+	{Pattern: `communications error to \S+: timed out`, Errno: "ETIMEDOUT", Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
+	{Pattern: `communications error to \S+: `, Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
 }
 
 // RefusalHints are words with which programs say that something could
@@ -100,6 +104,23 @@ var RefusalHints = []string{
 func HintsRefusal(line string) bool {
 	lower := strings.ToLower(line)
 	for _, h := range RefusalHints {
+		if strings.Contains(lower, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// NetworkFailureHints are words with which programs say a peer could not
+// be reached, without an errno: where such a line names an address the
+// unit's IP filter denies, IPAddressDeny= is not ruled out. Lower case.
+var NetworkFailureHints = []string{"timed out", "timeout", "unreachable", "no route", "no response", "could not be reached", "communications error"}
+
+// HintsNetworkFailure: the line says with NetworkFailureHints that a peer
+// could not be reached.
+func HintsNetworkFailure(line string) bool {
+	lower := strings.ToLower(line)
+	for _, h := range NetworkFailureHints {
 		if strings.Contains(lower, h) {
 			return true
 		}
