@@ -24,20 +24,7 @@ func TestUnknownWordsDoNotClearTheSandbox(t *testing.T) {
 		// shadow, when the write of the new file fails.
 		{"real-useradd-etc", "provision-accounts.service", "useradd: failure while writing changes to /etc/passwd", "ProtectSystem=full makes /etc read-only, and /etc/passwd, which the service names"},
 	} {
-		ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/" + c.capture}, journal.Query{Unit: c.unit}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		replaced := false
-		for i := range ev.Entries {
-			if e := &ev.Entries[i]; e.Provenance() == journal.FromService {
-				e.Fields["MESSAGE"], replaced = c.line, true
-			}
-		}
-		if !replaced {
-			t.Fatalf("%s: no line of the service", c.capture)
-		}
-		rep := Diagnose(ev, Options{Unit: c.unit})
+		rep := diagnoseEdited(t, c.capture, c.unit, func(e *journal.Entry) bool { return e.Provenance() == journal.FromService }, c.line)
 		if rep.Verdict != VerdictUnknown || !strings.Contains(rep.Cause, c.want) || !strings.Contains(rep.Cause, "auditctl") {
 			t.Errorf("%s: %s: %s", c.capture, rep.Verdict, rep.Cause)
 		}
@@ -50,20 +37,8 @@ func TestUnknownWordsDoNotClearTheSandbox(t *testing.T) {
 // refused root. The real capture, its line edited (by hand, for the case)
 // to name an ioctl no wording in rules/ knows.
 func TestRootRefusedAnIoctlSuspectsRemovedCapabilities(t *testing.T) {
-	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/real-hwclock-protectclock"}, journal.Query{Unit: "rtc-sync.service"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := false
-	for i := range ev.Entries {
-		if e := &ev.Entries[i]; strings.Contains(e.Message(), "RTC_SET_TIME") {
-			e.Fields["MESSAGE"], edited = "hwclock: ioctl(RTC_SET_EPOCH) to /dev/rtc0 to set the epoch failed: Permission denied", true
-		}
-	}
-	if !edited {
-		t.Fatal("the capture has no RTC_SET_TIME line")
-	}
-	rep := Diagnose(ev, Options{Unit: "rtc-sync.service"})
+	rep := diagnoseEdited(t, "real-hwclock-protectclock", "rtc-sync.service", func(e *journal.Entry) bool { return strings.Contains(e.Message(), "RTC_SET_TIME") },
+		"hwclock: ioctl(RTC_SET_EPOCH) to /dev/rtc0 to set the epoch failed: Permission denied")
 	if rep.Verdict == VerdictNotSandbox || len(rep.Findings) == 0 || rep.Findings[0].Directive != "ProtectClock" || rep.Findings[0].Confidence == High {
 		t.Errorf("%s (%s): %+v", rep.Verdict, rep.Cause, rep.Findings)
 	}
@@ -76,21 +51,29 @@ func TestRootRefusedAnIoctlSuspectsRemovedCapabilities(t *testing.T) {
 // capture, its line edited (by hand, for the case) to words no wording
 // in rules/ knows.
 func TestUnknownWordsNamingADeniedAddress(t *testing.T) {
-	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/real-dig-ipdeny"}, journal.Query{Unit: "dns-probe-local.service"}, nil)
+	rep := diagnoseEdited(t, "real-dig-ipdeny", "dns-probe-local.service", func(e *journal.Entry) bool { return strings.Contains(e.Message(), "communications error") },
+		";; no response from 192.0.2.53#53 within 2 s")
+	if rep.Verdict != VerdictUnknown || !strings.Contains(rep.Cause, "drops traffic to 192.0.2.53") {
+		t.Errorf("%s: %s", rep.Verdict, rep.Cause)
+	}
+}
+
+// diagnoseEdited is why's report on a real capture whose lines that pick
+// chooses are replaced by line (hand-made, for the case).
+func diagnoseEdited(t *testing.T, capture, unit string, pick func(*journal.Entry) bool, line string) *Report {
+	t.Helper()
+	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/" + capture}, journal.Query{Unit: unit}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	edited := false
 	for i := range ev.Entries {
-		if e := &ev.Entries[i]; strings.Contains(e.Message(), "communications error") {
-			e.Fields["MESSAGE"], edited = ";; no response from 192.0.2.53#53 within 2 s", true
+		if e := &ev.Entries[i]; pick(e) {
+			e.Fields["MESSAGE"], edited = line, true
 		}
 	}
 	if !edited {
-		t.Fatal("the capture has no communications error line")
+		t.Fatalf("%s: no line to edit", capture)
 	}
-	rep := Diagnose(ev, Options{Unit: "dns-probe-local.service"})
-	if rep.Verdict != VerdictUnknown || !strings.Contains(rep.Cause, "drops traffic to 192.0.2.53") {
-		t.Errorf("%s: %s", rep.Verdict, rep.Cause)
-	}
+	return Diagnose(ev, Options{Unit: unit})
 }

@@ -101,9 +101,12 @@ var RefusalHints = []string{
 
 // HintsRefusal: the line says with RefusalHints that something could not
 // be done.
-func HintsRefusal(line string) bool {
+func HintsRefusal(line string) bool { return saysAny(line, RefusalHints) }
+
+// saysAny: the line holds one of hints (lower case), whatever its case.
+func saysAny(line string, hints []string) bool {
 	lower := strings.ToLower(line)
-	for _, h := range RefusalHints {
+	for _, h := range hints {
 		if strings.Contains(lower, h) {
 			return true
 		}
@@ -118,12 +121,4 @@ var NetworkFailureHints = []string{"timed out", "timeout", "unreachable", "no ro
 
 // HintsNetworkFailure: the line says with NetworkFailureHints that a peer
 // could not be reached.
-func HintsNetworkFailure(line string) bool {
-	lower := strings.ToLower(line)
-	for _, h := range NetworkFailureHints {
-		if strings.Contains(lower, h) {
-			return true
-		}
-	}
-	return false
-}
+func HintsNetworkFailure(line string) bool { return saysAny(line, NetworkFailureHints) }
