@@ -234,7 +234,7 @@ func dropTimeout(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 	}
 	if sb.AddressDenied(sym.Addr) {
 		out = append(out, cause{kind: causeIP, directive: "IPAddressDeny", setting: "IPAddressDeny=" + sb.Props["IPAddressDeny"], confidence: Medium,
-			reason: "IPAddressDeny= drops the packets silently, so a TCP connect waits until it times out"})
+			reason: "IPAddressDeny= drops the packets silently, so a TCP connect, or a query sent over UDP, waits for an answer until it times out"})
 	}
 	return out
 }
