@@ -1,0 +1,1 @@
+rm -f /dev/harden-test0
