@@ -91,10 +91,14 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	case rules.NoExec:
 		add([]string{"ExecPaths=" + sym.Path}, fmt.Sprintf("lets %s alone be executed from the noexec tree", sym.Path), "that one file may be executed; "+keeps)
 	case rules.PrivateDev:
-		mode := deviceMode(sym)
 		if sym.Errno == "EROFS" {
-			mode = "rw"
+			// An entry made in /dev (mknod, lab: real-mknod-privatedevices),
+			// not a device opened: a read-only mount does not refuse
+			// writing to a device node, and DeviceAllow= of a node not yet
+			// made allows nothing.
+			break
 		}
+		mode := deviceMode(sym)
 		add([]string{"PrivateDevices=no", "DevicePolicy=closed", "DeviceAllow=" + sym.Path + " " + mode},
 			fmt.Sprintf("shows the real /dev but keeps a device allow-list: only %s (%s) besides the pseudo devices", sym.Path, mode),
 			"the service sees the host's device nodes, but may open only the allowed ones")
@@ -288,6 +292,11 @@ func attributePath(sym *Symptom, sb *Sandbox) []cause {
 	case "EROFS":
 		explains = eff == rules.ReadOnly || eff == rules.Inaccessible || eff == rules.TmpfsRO
 		how = "read-only"
+		if eff == rules.PrivateDev {
+			// Its private /dev takes no new nodes (lab:
+			// real-mknod-privatedevices, EROFS from mknod as root).
+			explains, how = true, "a private /dev, read-only but for the pseudo devices it holds"
+		}
 	case "EACCES":
 		explains = eff == rules.Inaccessible || (eff == rules.NoExec && (sym.Op == "exec" || sym.Op == "" || sym.Op == "run"))
 		how = "inaccessible (an empty node of mode 0000)"
