@@ -19,17 +19,21 @@ var OpCapability = map[string]string{
 	// The kernel's records name the call itself: a daemon dropping root
 	// calls setgroups() (or initgroups()) before setgid() and setuid()
 	// (lab, 257: mosquitto's refused setgroups() and setuid()).
-	"setgroups":          "CAP_SETGID",
-	"setresgid":          "CAP_SETGID",
-	"setregid":           "CAP_SETGID",
-	"setfsgid":           "CAP_SETGID",
-	"setresuid":          "CAP_SETUID",
-	"setreuid":           "CAP_SETUID",
-	"setfsuid":           "CAP_SETUID",
-	"fchown":             "CAP_CHOWN",
-	"lchown":             "CAP_CHOWN",
-	"fchownat":           "CAP_CHOWN",
-	"mknod":              "CAP_MKNOD",
+	"setgroups": "CAP_SETGID",
+	"setresgid": "CAP_SETGID",
+	"setregid":  "CAP_SETGID",
+	"setfsgid":  "CAP_SETGID",
+	"setresuid": "CAP_SETUID",
+	"setreuid":  "CAP_SETUID",
+	"setfsuid":  "CAP_SETUID",
+	"fchown":    "CAP_CHOWN",
+	"lchown":    "CAP_CHOWN",
+	"fchownat":  "CAP_CHOWN",
+	"mknod":     "CAP_MKNOD",
+	// nice(2) raising a priority, as setpriority(2) does (lab:
+	// real-nice-bounding-trixie, coreutils' "nice: cannot set niceness",
+	// the program's name read as the call).
+	"nice":               "CAP_SYS_NICE",
 	"settimeofday":       "CAP_SYS_TIME",
 	"clock_settime":      "CAP_SYS_TIME",
 	"adjtimex":           "CAP_SYS_TIME",
