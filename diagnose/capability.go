@@ -196,10 +196,11 @@ func nnpHelper(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 		return nil
 	}
 	reason := "the failing program gets its privileges from a setuid bit or file capabilities, which the kernel ignores under no_new_privs"
+	program := path.Base(execPath(sb.Props))
 	switch {
 	case helperLine(sym.Text):
-	case slices.Contains(rules.PrivilegedHelpers, path.Base(execPath(sb.Props))):
-		reason = fmt.Sprintf("the unit's program, %s, gets its privileges from a setuid or setgid bit, which the kernel ignores under no_new_privs, so it runs with the unit's user's rights alone", path.Base(execPath(sb.Props)))
+	case slices.Contains(rules.PrivilegedHelpers, program):
+		reason = fmt.Sprintf("the unit's program, %s, gets its privileges from a setuid or setgid bit, which the kernel ignores under no_new_privs, so it runs with the unit's user's rights alone", program)
 	default:
 		return nil
 	}

@@ -115,7 +115,7 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 			c := cause{directive: r.Directive, setting: r.Setting,
 				reason:  fmt.Sprintf("the message names no path harden can place (%s), and %s makes %s %s, which gives %s", orDefault(sym.Path, "none given"), r.Setting, r.Path, effectWords[r.Effect], e),
 				confirm: corroboration(sym, sb) + "; the record names the path, and `harden why` then the narrowest relaxation"}
-			if p := decidedBy(named, r, sb); p != "" && r.explicit {
+			if p := decidedBy(named, r, sb); p != "" {
 				c.reason += fmt.Sprintf("; the command line names %s, which it decides", p)
 				c.rule, c.path = r, p // (relaxed as that path's, if the experiment confirms it)
 				onCommandLine = append(onCommandLine, c)
@@ -163,8 +163,12 @@ func boundingSetBeyond(sb *Sandbox) bool {
 	return false
 }
 
-// decidedBy is the first of paths whose effect in the sandbox r decides.
+// decidedBy is the first of paths whose effect in the sandbox r, a path
+// setting the unit's files list, decides ("" for the others).
 func decidedBy(paths []string, r *mountRule, sb *Sandbox) string {
+	if !r.explicit {
+		return ""
+	}
 	for _, p := range paths {
 		if _, rule := sb.Resolve(p); rule == r {
 			return p

@@ -163,20 +163,23 @@ func verdictFromExit(inv *Invocation, sb *Sandbox, cfg *journal.UnitConfig) (Ver
 				// /etc/passwd" and SQLite's "attempt to write a readonly
 				// database", both said not-sandbox before their wordings
 				// were data).
-				return VerdictUnknown, cause + "; harden does not know these words for a particular refusal, but the sandbox is not ruled out: " + strings.Join(s, "; ") +
-					". To decide, have the kernel record the run's failed calls and look again: `auditctl -a always,exit -F arch=b64 -F success=0 -F key=harden`, restart the unit, then harden why"
+				return VerdictUnknown, cause + "; harden does not know these words for a particular refusal, but the sandbox is not ruled out: " + strings.Join(s, "; ") + failedCallsExperiment
 			}
 		} else if s := silentSuspects(sb, cfg); len(s) > 0 {
 			if len(s) > 8 {
 				s = append(s[:8], fmt.Sprintf("and %d more", len(s)-8))
 			}
 			return VerdictUnknown, cause + " without a word in the journal, and the kernel recorded nothing of the run: the sandbox is not ruled out. In force, and each able to refuse an operation: " +
-				strings.Join(s, ", ") + ". To decide, have the kernel record the run's failed calls and look again: `auditctl -a always,exit -F arch=b64 -F success=0 -F key=harden`, restart the unit, then harden why"
+				strings.Join(s, ", ") + failedCallsExperiment
 		}
 		return VerdictNotSandbox, cause + "; nothing in its output or in the kernel's records points at the sandbox"
 	}
 	return VerdictUnknown, fmt.Sprintf("the run ended %s with status %d and no evidence says why", inv.ExitCode, inv.ExitStatus)
 }
+
+// failedCallsExperiment is what decides a run whose words rule nothing
+// out: the kernel's record of its failed calls.
+const failedCallsExperiment = ". To decide, have the kernel record the run's failed calls and look again: `auditctl -a always,exit -F arch=b64 -F success=0 -F key=harden`, restart the unit, then harden why"
 
 // wordedSuspects are the mount settings that change a path the run's
 // service lines or its command line name, where a line says in words

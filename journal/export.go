@@ -81,17 +81,21 @@ func readExport(r io.Reader, name string, only map[string]string, keep func(*Ent
 		// rehashing was a tenth of reading a large export.
 		cur = make(map[string]string, len(e.Fields))
 	}
+	keepLean := func(name, v string) {
+		if len(kept) >= maxEntryFields {
+			excess++
+			return
+		}
+		kept = append(kept, keptField{name, v})
+	}
 	set := func(k, v string) {
 		if only != nil {
 			fields++
 			switch name, ok := only[k]; {
 			case k == "__REALTIME_TIMESTAMP":
 				stamp = v
-			case !ok:
-			case len(kept) >= maxEntryFields:
-				excess++
-			default:
-				kept = append(kept, keptField{name, v})
+			case ok:
+				keepLean(name, v)
 			}
 			return
 		}
@@ -124,11 +128,8 @@ read:
 				if long {
 					cut++
 				}
-				switch {
-				case len(kept) >= maxEntryFields:
-					excess++
-				case len(line) > end:
-					kept = append(kept, keptField{field, line[end+1:]})
+				if len(line) > end {
+					keepLean(field, line[end+1:])
 				}
 				continue
 			case !wanted && string(head[:end]) != "__REALTIME_TIMESTAMP" && validFieldName(string(head[:end])):
