@@ -44,6 +44,28 @@ func TestRootRefusedAnIoctlSuspectsRemovedCapabilities(t *testing.T) {
 	}
 }
 
+// Without the settings that remove capabilities, the same refusal of
+// root is not the sandbox, but not because of the device's mode: root
+// keeps CAP_DAC_OVERRIDE. The blind first try had said "the file's own
+// mode and owner refuse root". The real hwclock capture, its
+// ProtectClock= and bounding set taken out of the unit's properties.
+func TestRootKeepingDACOverrideIsNotRefusedByAMode(t *testing.T) {
+	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/real-hwclock-protectclock"}, journal.Query{Unit: "rtc-sync.service"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Unit == nil {
+		t.Fatal("the capture has no configuration")
+	}
+	ev.Unit.Props["ProtectClock"] = "no"
+	delete(ev.Unit.Props, "CapabilityBoundingSet")
+	ev.Unit.Settings = nil // (the unit file's ProtectClock=yes)
+	rep := Diagnose(ev, Options{Unit: "rtc-sync.service"})
+	if rep.Verdict != VerdictNotSandbox || !strings.Contains(rep.Cause, "root keeps CAP_DAC_OVERRIDE, so no file mode refused it") {
+		t.Errorf("%s: %s", rep.Verdict, rep.Cause)
+	}
+}
+
 // A line that says a peer could not be reached, in words harden does not
 // know, naming an address the unit's IP filter denies: IPAddressDeny= is
 // not ruled out. The blind first try on dig said not-sandbox for
