@@ -121,8 +121,8 @@ func NewSandbox(props map[string]string, version int) *Sandbox {
 	}
 
 	// Capabilities.
-	if v, ok := props["CapabilityBoundingSet"]; ok {
-		s.Bounding = capSet(v)
+	if v, ok := props["CapabilityBoundingSet"]; ok && !everyCapability(capSet(v)) {
+		s.Bounding = capSet(v) // (systemctl shows the untouched set too)
 	}
 	s.Ambient = capSet(get("AmbientCapabilities"))
 	for dir, caps := range rules.ImpliedCapabilityDrops {
@@ -375,6 +375,17 @@ func (s *Sandbox) InBounding(c string) bool {
 		return false
 	}
 	return s.Bounding == nil || s.Bounding[c]
+}
+
+// everyCapability: set holds every capability Linux has (an untouched
+// bounding set, which removes nothing).
+func everyCapability(set map[string]bool) bool {
+	for _, c := range rules.Capabilities {
+		if !set[c] {
+			return false
+		}
+	}
+	return true
 }
 
 func capSet(v string) map[string]bool {

@@ -187,3 +187,20 @@ var NoNewPrivilegesTexts = []string{
 // NoNewPrivileges=.
 var PrivilegedHelpers = []string{"sudo", "su", "ping", "ping6", "mount", "umount", "newgrp", "passwd", "chsh", "crontab",
 	"traceroute", "arping", "unix_chkpwd", "newuidmap", "newgidmap", "pkexec", "fusermount", "fusermount3", "gpasswd", "ssh-keysign"}
+
+// Capabilities are Linux's capabilities in the kernel's numbering
+// (linux/capability.h, 0 to 40 since Linux 5.9). `systemctl show` lists a
+// unit's bounding set by name up to the running kernel's last capability:
+// on the kernels of Debian 11 and later an untouched set names all of
+// these. (On an older kernel it names fewer, and is taken as a set that
+// removes some: a suspect too many, never one too few.)
+var Capabilities = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+}
