@@ -42,6 +42,9 @@ var Consequences = []Consequence{
 	{Pattern: `setting key ['"](?P<key>[A-Za-z0-9_.\-/]+)['"]`, Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
 	{Pattern: `(?:missing|lacks?|without|requires?|needs?) (?:the )?(?:required )?(?:capability|capabilities)?:? ?(?P<cap>CAP_[A-Z_]+)`, Errno: "EPERM", Program: "many"},
 	{Pattern: `(?P<cap>CAP_[A-Z_]+)(?: capability)? (?:is )?(?:required|missing|needed)`, Errno: "EPERM", Program: "many"},
+	// net-tools' hostname on sethostname()'s EPERM (lab:
+	// real-hostname-protecthostname, root under ProtectHostname=).
+	{Pattern: `must be root to change the (?:host|domain) ?name`, Errno: "EPERM", Op: "sethostname", Program: "hostname (net-tools)"},
 	{Pattern: `(?i)(?:you )?must be (?:root|superuser)|must be run as root|only root can|requires? root privileges`, Errno: "EPERM", Program: "many"},
 	{Pattern: `Timeout was reached`, Errno: "ETIMEDOUT", Op: "connect", Program: "libcurl, GLib"},
 	// Real programs of the lab's second round (scenarios real-*).
