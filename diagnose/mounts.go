@@ -98,9 +98,9 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			// made allows nothing.
 			break
 		}
-		mode := deviceMode(sym)
-		add([]string{"PrivateDevices=no", "DevicePolicy=closed", "DeviceAllow=" + sym.Path + " " + mode},
-			fmt.Sprintf("shows the real /dev but keeps a device allow-list: only %s (%s) besides the pseudo devices", sym.Path, mode),
+		allow, what, _ := deviceAllow(sym)
+		add(append([]string{"PrivateDevices=no", "DevicePolicy=closed"}, allow...),
+			fmt.Sprintf("shows the real /dev but keeps a device allow-list: only %s besides the pseudo devices", what),
 			"the service sees the host's device nodes, but may open only the allowed ones")
 	}
 	if c.rule.explicit {
@@ -131,9 +131,23 @@ func deviceCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		add([]string{"DevicePolicy=closed"}, "closed keeps the standard pseudo-devices (/dev/null, /dev/zero, /dev/urandom, …) and still refuses every other device", "the pseudo-devices become available; real devices stay refused")
 		return out
 	}
-	mode := deviceMode(sym)
-	add([]string{"DeviceAllow=" + sym.Path + " " + mode}, fmt.Sprintf("adds %s (%s) to the device allow-list", sym.Path, mode), "the service may open "+sym.Path)
+	allow, what, opens := deviceAllow(sym)
+	add(allow, fmt.Sprintf("adds %s to the device allow-list", what), "the service may open "+opens)
 	return out
+}
+
+// deviceAllow are the DeviceAllow= lines that let the service use the
+// device it was refused, what they allow, and which nodes it may then
+// open: the node alone, or every node it hands out too (rules.DeviceSets).
+func deviceAllow(sym *Symptom) (lines []string, what, opens string) {
+	if set, ok := rules.DeviceSets[sym.Path]; ok {
+		for _, e := range set {
+			lines = append(lines, "DeviceAllow="+e)
+		}
+		return lines, strings.Join(set, ", "), sym.Path + " and the devices it hands out"
+	}
+	mode := deviceMode(sym)
+	return []string{"DeviceAllow=" + sym.Path + " " + mode}, fmt.Sprintf("%s (%s)", sym.Path, mode), sym.Path
 }
 
 // deviceMode is the access a device allow-list entry must grant: the

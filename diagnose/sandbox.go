@@ -401,6 +401,18 @@ func splitList(v string) []string { return strings.Fields(v) }
 // isYes reads a boolean setting (rules.IsTrue).
 func isYes(v string) bool { return rules.IsTrue(v) }
 
+// deviceRestriction says how the unit keeps devices from the service,
+// in a clause that names the setting ("" when it does not).
+func (s *Sandbox) deviceRestriction() string {
+	if isYes(s.Props["PrivateDevices"]) {
+		return "PrivateDevices=yes gives the service a /dev without real devices, and it says a device could not be found or used"
+	}
+	if p := s.Props["DevicePolicy"]; p == "closed" || p == "strict" {
+		return "DevicePolicy=" + p + " refuses every device DeviceAllow= does not list, and the service says a device could not be found or used"
+	}
+	return ""
+}
+
 // DeviceAllowed says whether the device cgroup lets the service open a
 // node with access ("r", "w", "rw"; "" unknown), and the setting that
 // decides.

@@ -474,6 +474,8 @@ func parseServiceLine(line string) (Symptom, bool) {
 			}
 		case fact.key != "" && cq.Path != "":
 			sym.Path = cq.Path + strings.ReplaceAll(fact.key, ".", "/")
+		case cq.Path != "" && sym.Path == "":
+			sym.Path = cq.Path
 		}
 		if cq.Op != "" && !strings.HasPrefix(sym.Op, "cap:") {
 			sym.Op = cq.Op

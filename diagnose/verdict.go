@@ -196,6 +196,12 @@ func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
 		if rules.HintsRefusal(msg) {
 			lines = append(lines, msg)
 		}
+		// A device it could not find or use, while the unit hides or
+		// refuses devices (lab: losetup's "cannot find an unused loop
+		// device" under PrivateDevices=, said not-sandbox).
+		if s := sb.deviceRestriction(); s != "" && rules.HintsDeviceFailure(msg) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
 		// An address the unit's IP filter denies, in a line that says a
 		// peer could not be reached (lab: dig's "communications error to
 		// 192.0.2.53#53: timed out", said not-sandbox).

@@ -204,3 +204,12 @@ var Capabilities = []string{
 	"CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
 	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
 }
+
+// DeviceSets are device nodes through which a program is handed other
+// devices, with every DeviceAllow= entry its use then needs: allowing the
+// node alone lets the first open through and refuses the next. losetup
+// asks /dev/loop-control for a free loop device, then opens /dev/loopN
+// to attach the image (lab: real-losetup-privatedevices).
+var DeviceSets = map[string][]string{
+	"/dev/loop-control": {"/dev/loop-control rw", "block-loop rw"},
+}

@@ -21,7 +21,9 @@ type Consequence struct {
 	// Cap is the capability meant, when the line names none (libpcap's
 	// "permission to perform this capture" is CAP_NET_RAW's).
 	Cap string
-	// Path is where a "key" group leads ("/proc/sys/" + the key).
+	// Path is the file meant when the line names none (losetup's
+	// /dev/loop-control); with a "key" group, where the key leads
+	// ("/proc/sys/" + the key).
 	Path    string
 	Program string // whose wording (documentation)
 }
@@ -85,6 +87,14 @@ var Consequences = []Consequence{
 	// real-dig-ipdeny, an address of the host outside IPAddressAllow=).
 	{Pattern: `communications error to \S+: timed out`, Errno: "ETIMEDOUT", Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
 	{Pattern: `communications error to \S+: `, Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
+	// The sixth round (real-6), blind. chattr's FS_IOC_SETFLAGS: root
+	// keeping CAP_FOWNER is refused the immutable and append-only flags
+	// without CAP_LINUX_IMMUTABLE (lab: real-chattr-bounding).
+	{Pattern: `Operation not permitted while setting flags on (?P<path>/\S+)`, Cap: "CAP_LINUX_IMMUTABLE", Program: "chattr (e2fsprogs)"},
+	// losetup finds a free loop device through /dev/loop-control, which a
+	// private /dev lacks and a device policy may refuse; no errno printed
+	// (lab: real-losetup-privatedevices, PrivateDevices=yes).
+	{Pattern: `cannot find an unused loop device`, Errno: "ENOENT", AnyOf: []string{"ENOENT", "EACCES", "EPERM"}, Op: "open", Path: "/dev/loop-control", Program: "losetup (util-linux)"},
 }
 
 // RefusalHints are words with which programs say that something could
@@ -125,3 +135,17 @@ var NetworkFailureHints = []string{"timed out", "timeout", "unreachable", "no ro
 // HintsNetworkFailure: the line says with NetworkFailureHints that a peer
 // could not be reached.
 func HintsNetworkFailure(line string) bool { return saysAny(line, NetworkFailureHints) }
+
+// DeviceFailureHints are words with which programs say a device could not
+// be found or used, without an errno (losetup's "cannot find an unused
+// loop device"): where the unit hides or refuses devices, PrivateDevices=
+// or DevicePolicy= is not ruled out. Lower case; the line must say
+// "device" too.
+var DeviceFailureHints = []string{"cannot find", "can't find", "could not find", "couldn't find", "unable to find", "failed to find",
+	"not found", "no such device", "no free", "no unused", "no available"}
+
+// HintsDeviceFailure: the line says that a device could not be found
+// (DeviceFailureHints) or used (RefusalHints).
+func HintsDeviceFailure(line string) bool {
+	return strings.Contains(strings.ToLower(line), "device") && (saysAny(line, DeviceFailureHints) || HintsRefusal(line))
+}
