@@ -51,10 +51,10 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 					// A program making folders inside its own (nginx:
 					// /var/lib/nginx/body, proxy, fastcgi… one per
 					// run, lab): the folder it makes them in first.
-					add([]string{d.Directive + "=" + top}, fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable, so the program can make %s and whatever else it keeps there", d.Root, top, rest),
+					add([]string{d.Directive + "=" + top}, fmt.Sprintf("purpose-built: systemd creates %s/%s, %s, so the program can make %s and whatever else it keeps there", d.Root, top, givenHow(d), rest),
 						d.GivesUp+"; "+keeps)
 				}
-				rationale := fmt.Sprintf("purpose-built: systemd creates %s/%s, gives it to the service's user and makes it writable", d.Root, name)
+				rationale := fmt.Sprintf("purpose-built: systemd creates %s/%s, %s", d.Root, name, givenHow(d))
 				if sym.Op == "mkdir" && dir == canonicalPath(sym.Path) {
 					rationale += "; the directory then exists before the program starts, so a program that creates it without tolerating an existing one (mkdir without -p) would see EEXIST"
 				}
@@ -120,6 +120,16 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		out[len(out)-1].ladder = true
 	}
 	return out
+}
+
+// givenHow says what systemd does with a purpose-built directory beyond
+// creating it: ConfigurationDirectory='s stays root's (exec-invoke.c
+// leaves its owner and mode alone), the others go to the unit's user.
+func givenHow(d rules.ExecDirectory) string {
+	if d.RootOwned {
+		return "makes it writable"
+	}
+	return "gives it to the service's user and makes it writable"
 }
 
 // deviceCandidates adds the one device to the allow-list (or, for
