@@ -21,6 +21,7 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	add := adder(&out)
 	target := relaxTarget(sym)
 	keeps := fmt.Sprintf("%s still protects everything else", c.setting)
+	var last func() // a candidate that must come after the setting's own lowering
 	if c.rule.Effect == rules.ReadOnly {
 		// The directory a purpose-built setting would make: the one
 		// being created when the program makes its own (mkdir -p,
@@ -99,9 +100,18 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 			break
 		}
 		allow, what, _ := deviceAllow(sym)
-		add(append([]string{"PrivateDevices=no", "DevicePolicy=closed"}, allow...),
-			fmt.Sprintf("shows the real /dev but keeps a device allow-list: only %s besides the pseudo devices", what),
-			"the service sees the host's device nodes, but may open only the allowed ones")
+		allowList := func() {
+			add(append([]string{"PrivateDevices=no", "DevicePolicy=closed"}, allow...),
+				fmt.Sprintf("shows the real /dev but keeps a device allow-list: only %s besides the pseudo devices", what),
+				"the service sees the host's device nodes, but may open only the allowed ones")
+		}
+		if rules.DeviceSets[sym.Path].Driver != "" {
+			// It works only where the driver is loaded before the unit
+			// starts: after the plain PrivateDevices=no, not before.
+			last = allowList
+			break
+		}
+		allowList()
 	}
 	if c.rule.explicit {
 		if relisted, ok := relistWithout(sb, c.rule); ok {
@@ -118,6 +128,9 @@ func mountCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		add([]string{c.directive + "=" + weaker}, fmt.Sprintf("lowers %s from %s to %s", c.directive, sb.Props[c.directive], weaker),
 			fmt.Sprintf("everything %s=%s protected beyond %s=%s is exposed", c.directive, sb.Props[c.directive], c.directive, weaker))
 		out[len(out)-1].ladder = true
+	}
+	if last != nil {
+		last()
 	}
 	return out
 }
@@ -151,10 +164,14 @@ func deviceCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 // open: the node alone, or every node it hands out too (rules.DeviceSets).
 func deviceAllow(sym *Symptom) (lines []string, what, opens string) {
 	if set, ok := rules.DeviceSets[sym.Path]; ok {
-		for _, e := range set {
+		for _, e := range set.Allow {
 			lines = append(lines, "DeviceAllow="+e)
 		}
-		return lines, strings.Join(set, ", "), sym.Path + " and the devices it hands out"
+		what = strings.Join(set.Allow, ", ")
+		if set.Driver != "" {
+			what += fmt.Sprintf(" (systemd resolves the driver's name when the unit starts: this works only where the %s module is loaded by then, as with `%s` in /etc/modules-load.d/)", set.Driver, set.Driver)
+		}
+		return lines, what, sym.Path + " and the devices it hands out"
 	}
 	mode := deviceMode(sym)
 	return []string{"DeviceAllow=" + sym.Path + " " + mode}, fmt.Sprintf("%s (%s)", sym.Path, mode), sym.Path

@@ -401,16 +401,24 @@ func splitList(v string) []string { return strings.Fields(v) }
 // isYes reads a boolean setting (rules.IsTrue).
 func isYes(v string) bool { return rules.IsTrue(v) }
 
-// deviceRestriction says how the unit keeps devices from the service,
-// in a clause that names the setting ("" when it does not).
-func (s *Sandbox) deviceRestriction() string {
+// deviceRestriction is one way the unit keeps devices from the service.
+type deviceRestriction struct {
+	directive, setting string
+	clause             string // what it does, naming the setting
+	errno              string // what the service then sees
+	off                string // the setting that lifts it, for one run
+}
+
+// deviceRestrictions are the unit's settings that hide or refuse devices.
+func (s *Sandbox) deviceRestrictions() []deviceRestriction {
+	var out []deviceRestriction
 	if isYes(s.Props["PrivateDevices"]) {
-		return "PrivateDevices=yes gives the service a /dev without real devices, and it says a device could not be found or used"
+		out = append(out, deviceRestriction{"PrivateDevices", "PrivateDevices=yes", "PrivateDevices=yes gives the service a /dev without real devices: every other node is missing", "ENOENT", "PrivateDevices=no"})
 	}
 	if p := s.Props["DevicePolicy"]; p == "closed" || p == "strict" {
-		return "DevicePolicy=" + p + " refuses every device DeviceAllow= does not list, and the service says a device could not be found or used"
+		out = append(out, deviceRestriction{"DevicePolicy", "DevicePolicy=" + p, "DevicePolicy=" + p + " refuses to open every device DeviceAllow= does not list", "EPERM", "DevicePolicy=auto"})
 	}
-	return ""
+	return out
 }
 
 // DeviceAllowed says whether the device cgroup lets the service open a

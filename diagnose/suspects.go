@@ -98,6 +98,20 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 				confirm: corroboration(sym, sb) + "; or run the same command as root outside the unit: if it works there, a capability is what the unit took away"})
 		}
 	}
+	// An errno in a line about a device, while the unit hides or refuses
+	// devices: the path the line names may be another than the one that
+	// failed (Debian 13's losetup: "IMAGE: failed to set up loop device:
+	// No such file or directory", the image named, the loop device
+	// missing from a private /dev; said not-sandbox).
+	if rules.SpeaksOfDevice(sym.Text) {
+		for _, r := range sb.deviceRestrictions() {
+			if r.errno == e {
+				add(cause{directive: r.directive, setting: r.setting,
+					reason:  "the message is about a device, and " + r.clause + ", hence " + e,
+					confirm: fmt.Sprintf("run once with a drop-in holding only `%s`: if %s is gone, it was this setting", r.off, e)})
+			}
+		}
+	}
 	// Mounts, when the path could not be placed.
 	if pathOpen {
 		// A path the command line names ranks the path setting that

@@ -68,10 +68,14 @@ func describe(s *Symptom) string {
 }
 
 // opText is an operation as a report names it: a capability the
-// program said it lacked (op "cap:NAME") is what the operation needed.
+// program said it lacked (op "cap:NAME") is what the operation needed; a
+// resource it could not raise (op "rlimit:NAME"), a setrlimit() of it.
 func opText(op string) string {
 	if c, ok := strings.CutPrefix(op, "cap:"); ok {
 		return "an operation that needs " + c
+	}
+	if r, ok := strings.CutPrefix(op, "rlimit:"); ok {
+		return "setrlimit of RLIMIT_" + r
 	}
 	return op
 }
@@ -199,8 +203,12 @@ func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
 		// A device it could not find or use, while the unit hides or
 		// refuses devices (lab: losetup's "cannot find an unused loop
 		// device" under PrivateDevices=, said not-sandbox).
-		if s := sb.deviceRestriction(); s != "" && rules.HintsDeviceFailure(msg) && !slices.Contains(out, s) {
-			out = append(out, s)
+		if rules.HintsDeviceFailure(msg) {
+			for _, r := range sb.deviceRestrictions() {
+				if s := r.clause + ", and the service says a device could not be found or used"; !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
 		}
 		// An address the unit's IP filter denies, in a line that says a
 		// peer could not be reached (lab: dig's "communications error to

@@ -113,3 +113,18 @@ func TestUnknownWordsAboutADeviceUnderPrivateDevices(t *testing.T) {
 		t.Errorf("%s: %s", rep.Verdict, rep.Cause)
 	}
 }
+
+// An errno in a line about a device, under PrivateDevices=, whatever path
+// the line names: Debian 13's losetup names the image when the loop
+// device is missing, and the first try said "not the sandbox: it does not
+// exist on the host either". The real capture, unedited.
+func TestALineAboutADeviceKeepsPrivateDevicesSuspect(t *testing.T) {
+	ev, err := journal.Collect(journal.Sources{Bundle: "../testdata/captures/real-losetup-privatedevices-trixie"}, journal.Query{Unit: "image-attach.service"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Diagnose(ev, Options{Unit: "image-attach.service"})
+	if rep.Verdict != VerdictSandbox || len(rep.Findings) == 0 || rep.Findings[0].Directive != "PrivateDevices" || rep.Findings[0].Confidence == High {
+		t.Errorf("%s (%s): %+v", rep.Verdict, rep.Cause, rep.Findings)
+	}
+}

@@ -210,6 +210,17 @@ var Capabilities = []string{
 // node alone lets the first open through and refuses the next. losetup
 // asks /dev/loop-control for a free loop device, then opens /dev/loopN
 // to attach the image (lab: real-losetup-privatedevices).
-var DeviceSets = map[string][]string{
-	"/dev/loop-control": {"/dev/loop-control rw", "block-loop rw"},
+var DeviceSets = map[string]DeviceSet{
+	"/dev/loop-control": {Allow: []string{"/dev/loop-control rw", "block-loop rw"}, Driver: "loop"},
+}
+
+// DeviceSet is one entry of DeviceSets.
+type DeviceSet struct {
+	Allow []string // DeviceAllow= values
+	// Driver is the module whose devices a "block-" or "char-" entry
+	// names: systemd looks the name up in /proc/devices when the unit
+	// starts, and drops it while the module is not loaded (lab, Debian
+	// 13: loop loads on the first open of /dev/loop-control, and the
+	// allow-list refused /dev/loop0).
+	Driver string
 }

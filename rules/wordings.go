@@ -147,5 +147,9 @@ var DeviceFailureHints = []string{"cannot find", "can't find", "could not find",
 // HintsDeviceFailure: the line says that a device could not be found
 // (DeviceFailureHints) or used (RefusalHints).
 func HintsDeviceFailure(line string) bool {
-	return strings.Contains(strings.ToLower(line), "device") && (saysAny(line, DeviceFailureHints) || HintsRefusal(line))
+	return SpeaksOfDevice(line) && (saysAny(line, DeviceFailureHints) || HintsRefusal(line))
 }
+
+// SpeaksOfDevice: the line is about a device; with an errno, that is
+// enough to keep the settings that hide devices from being ruled out.
+func SpeaksOfDevice(line string) bool { return saysAny(line, []string{"device"}) }
