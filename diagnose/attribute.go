@@ -115,6 +115,7 @@ func init() {
 		refusalRows,    // refusal.go: rules.Refusals
 		userNamespaceDAC,
 		opLimit, // limits.go
+		hardLimit,
 		namedCapability,
 		nnpHelper,
 		ipDenySend,

@@ -24,6 +24,14 @@ func limitCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		return out
 	}
 	cur := limitValue(sb.Props[c.directive])
+	if hard := rules.Directives[c.directive].SystemdHard; c.syscall == "setrlimit" && hard > cur {
+		// Back to systemd's own hard limit, the soft one kept: the
+		// program raises its soft limit itself, as it tried to.
+		soft := orDefault(sb.Props[c.directive+"Soft"], strconv.FormatInt(cur, 10))
+		add([]string{fmt.Sprintf("%s=%s:%d", c.directive, soft, hard)}, fmt.Sprintf("keeps the soft limit (%s) and restores the hard limit systemd gives a service that sets none (%d), up to which the program may raise its own", soft, hard),
+			"the service may raise its own limit up to that hard limit")
+		return out
+	}
 	if trade := rules.LimitTrades[c.directive]; trade != "" {
 		// Trading the limit for a cgroup limit of the same size keeps
 		// the bound and ends the breakage.
@@ -42,9 +50,43 @@ func limitCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		}
 	}
 	next := raisedLimit(c.directive, cur)
-	add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next),
+	why := fmt.Sprintf("raises the limit from %d to %d (a start: size it to the workload's peak)", cur, next)
+	if n := argvSize(execArgv(sb.Props)); rules.Directives[c.directive].ArgSized && 2*n > next {
+		// Four times a limit below what the command line asks for fails
+		// again (lab: real-fallocate-limitfsize, --length 8MiB under
+		// LimitFSIZE=1M).
+		next = 2 * n
+		why = fmt.Sprintf("raises the limit from %d to %d, twice the largest size the command line names (%d)", cur, next, n)
+	}
+	add([]string{fmt.Sprintf("%s=%d", c.directive, next)}, why,
 		"a runaway service can use more of the resource before it is stopped")
 	return out
+}
+
+// reArgSize is a size with a unit, as command lines give one: 8M, 8MiB,
+// 8MB, 2G (the unit's letter in either case).
+var reArgSize = regexp.MustCompile(`^([0-9]+)([KkMmGgTt])(?:i?B)?$`)
+
+// argvSize is the largest size with a unit the command line names, as
+// an argument or an option's value (--length=8MiB, bs=1M); 0 if none.
+// Bare numbers are left out: they are as often ports or counts.
+func argvSize(argv string) int64 {
+	var largest int64
+	for _, w := range strings.Fields(argv) {
+		if _, v, ok := strings.Cut(w, "="); ok {
+			w = v
+		}
+		m := reArgSize.FindStringSubmatch(strings.Trim(w, `"'`))
+		if m == nil {
+			continue
+		}
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil || n > 1<<40 {
+			continue
+		}
+		largest = max(largest, n*map[string]int64{"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[strings.ToLower(m[2])])
+	}
+	return largest
 }
 
 // memoryCandidates doubles MemoryMax=.
@@ -86,6 +128,9 @@ func rlimitOf(directive, v string) string {
 // largest; units K, M, G, T accepted for values written by hand).
 func limitValue(v string) int64 {
 	v = strings.TrimSpace(v)
+	if _, hard, ok := strings.Cut(v, ":"); ok {
+		v = hard // SOFT:HARD, as a unit file may say: the hard limit is the one systemctl shows
+	}
 	if v == "" || v == "infinity" {
 		return 1 << 62
 	}
@@ -130,6 +175,28 @@ func opLimit(sym *Symptom, sb *Sandbox, sofar []cause) (out []cause) {
 			reason: fmt.Sprintf("an unprivileged process may call %s only within %s (%s here) or with %s; raising the limit is the narrower grant", op, l.Limit, v, rules.OpCapability[op])})
 	}
 	return out
+}
+
+// hardLimit: a program refused raising one of its resource limits
+// (prlimit, setrlimit) above the hard limit the unit set, without
+// CAP_SYS_RESOURCE (root's taken by the bounding set, or a user's never
+// given): raising the unit's limit is the narrower grant than the
+// capability, which overrides every limit and quota.
+func hardLimit(sym *Symptom, sb *Sandbox, sofar []cause) []cause {
+	res, ok := strings.CutPrefix(sym.Op, "rlimit:")
+	if !ok || sym.Errno != "EPERM" || sb.HasCap("CAP_SYS_RESOURCE") {
+		return nil
+	}
+	directive := "Limit" + strings.ToUpper(res)
+	if _, known := rules.Directives[directive]; !known {
+		return nil
+	}
+	v := orDefault(sb.Props[directive], "infinity")
+	if hard := limitValue(v); hard >= 1<<62 || hard >= rules.Directives[directive].SystemdHard && rules.Directives[directive].SystemdHard > 0 {
+		return nil // the unit did not lower the hard limit systemd gives
+	}
+	return []cause{{kind: causeLimit, directive: directive, setting: directive + "=" + v, confidence: Medium, syscall: "setrlimit",
+		reason: fmt.Sprintf("raising RLIMIT_%s above its hard limit (%s= sets %s) needs CAP_SYS_RESOURCE, which the service does not have; raising the unit's limit is the narrower grant", strings.ToUpper(res), directive, v)}}
 }
 
 // tasksLimit: a fork refused by TasksMax= or LimitNPROC=.

@@ -472,12 +472,14 @@ func parseServiceLine(line string) (Symptom, bool) {
 			if len(sym.Path) > 1 {
 				sym.Path = strings.TrimSuffix(sym.Path, "/") // a folder ("cannot lock /etc/passwd": /etc/)
 			}
+		case fact.limit != "":
+			sym.Op = "rlimit:" + fact.limit
 		case fact.key != "" && cq.Path != "":
 			sym.Path = cq.Path + strings.ReplaceAll(fact.key, ".", "/")
 		case cq.Path != "" && sym.Path == "":
 			sym.Path = cq.Path
 		}
-		if cq.Op != "" && !strings.HasPrefix(sym.Op, "cap:") {
+		if cq.Op != "" && !strings.HasPrefix(sym.Op, "cap:") && !strings.HasPrefix(sym.Op, "rlimit:") {
 			sym.Op = cq.Op
 		}
 		if cq.AnyOf != nil {
@@ -518,7 +520,7 @@ func parseServiceLine(line string) (Symptom, bool) {
 }
 
 // consequenceFacts are what a consequence wording's groups held.
-type consequenceFacts struct{ key, cap, path string }
+type consequenceFacts struct{ key, cap, path, limit string }
 
 // consequenceOf finds the first consequence wording of a line (lower is
 // its lower-case form) and the facts its groups hold (a sysctl key, a
@@ -543,6 +545,8 @@ func consequenceOf(line, lower string) (*rules.Consequence, consequenceFacts) {
 				f.cap = m[gi]
 			case "path":
 				f.path = m[gi]
+			case "limit":
+				f.limit = m[gi]
 			}
 		}
 		return &rules.Consequences[i], f
@@ -561,7 +565,7 @@ func ParseFamily(line string) string {
 }
 
 // syscallWords are the words of a line placed as a failing call is named:
-// "name: …" or "name(" after a space, quote or bracket, or "x.name(" for a
+// "name: …", "name failed" or "name(" after a space, quote or bracket, or "x.name(" for a
 // method call. Scanned by hand because each word's neighbours matter and
 // Go's regexp has no lookaround.
 func syscallWords(line string) []string {
@@ -582,6 +586,12 @@ func syscallWords(line string) []string {
 				out = append(out, line[start:end])
 			}
 		case strings.HasPrefix(after, ": ") || after == ":":
+			if strings.ContainsRune(" \t\"'([", rune(before)) || start == 0 {
+				out = append(out, line[start:end])
+			}
+		case strings.HasPrefix(after, " failed"):
+			// "ioprio_set failed: Operation not permitted" (util-linux's
+			// ionice, lab: real-ionice-bounding).
 			if strings.ContainsRune(" \t\"'([", rune(before)) || start == 0 {
 				out = append(out, line[start:end])
 			}

@@ -78,6 +78,15 @@ type Directive struct {
 	// memory: runtimes reserve far more than they use).
 	Floor int64
 	Trade string
+	// SystemdHard is the hard limit systemd gives a service that sets
+	// none (LimitNOFILE=: 524288 since v240; the soft limit stays 1024):
+	// a program may raise its own soft limit up to it, without
+	// CAP_SYS_RESOURCE.
+	SystemdHard int64
+	// ArgSized: a size the command line names (fallocate --length 8MiB,
+	// truncate -s 2G, dd bs=1M) is one the program will reach, so a
+	// raised limit is at least that.
+	ArgSized bool
 	// Signals are the signals the kernel sends a process that exceeds the
 	// limit (SIGXFSZ at LimitFSIZE=, SIGXCPU at LimitCPU='s soft limit,
 	// SIGKILL at its hard limit, SIGSEGV when the stack outgrows
@@ -374,7 +383,7 @@ var directiveList = []Directive{
 		Floor: 64},
 	{Name: "LimitNPROC", Man: exec("LimitCPU"), Protects: "the user cannot run more processes than allowed"},
 	{Name: "LimitFSIZE", Man: exec("LimitCPU"), Protects: "the service cannot write files beyond the size limit",
-		Signals: []int{25}},
+		Signals: []int{25}, ArgSized: true},
 	{Name: "LimitCPU", Man: exec("LimitCPU"), Protects: "the service cannot use more CPU time than allowed",
 		Signals: []int{24, 9}},
 	{Name: "LimitMEMLOCK", Man: exec("LimitCPU"), Protects: "the service cannot lock more memory than allowed",
@@ -394,7 +403,7 @@ var directiveList = []Directive{
 	{Name: "LimitMSGQUEUE", Man: exec("LimitCPU"), Protects: "the service's user cannot fill kernel memory with POSIX message queues",
 		Floor: 819200}, // the kernel's default RLIMIT_MSGQUEUE
 	{Name: "LimitNOFILE", Man: exec("LimitCPU"), Protects: "the service cannot open more files than allowed",
-		Floor: 1024},
+		Floor: 1024, SystemdHard: 524288},
 	{Name: "LimitAS", Man: exec("LimitCPU"), Protects: "the service cannot map more address space than allowed",
 		Trade: "MemoryMax"},
 	{Name: "LimitDATA", Man: exec("LimitCPU"), Protects: "the service cannot allocate more data memory than allowed"},

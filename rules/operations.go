@@ -33,7 +33,11 @@ var OpCapability = map[string]string{
 	// nice(2) raising a priority, as setpriority(2) does (lab:
 	// real-nice-bounding-trixie, coreutils' "nice: cannot set niceness",
 	// the program's name read as the call).
-	"nice":               "CAP_SYS_NICE",
+	"nice": "CAP_SYS_NICE",
+	// The realtime I/O class (IOPRIO_CLASS_RT): the kernel takes
+	// CAP_SYS_NICE or CAP_SYS_ADMIN, the first the narrower (lab:
+	// real-ionice-bounding).
+	"ioprio_set":         "CAP_SYS_NICE",
 	"settimeofday":       "CAP_SYS_TIME",
 	"clock_settime":      "CAP_SYS_TIME",
 	"adjtimex":           "CAP_SYS_TIME",

@@ -11,7 +11,8 @@ import "strings"
 type Consequence struct {
 	// Pattern is a regular expression; its group "key" is a sysctl key
 	// (dots or slashes), its group "cap" a capability's name, its group
-	// "path" the file the failure was on.
+	// "path" the file the failure was on, its group "limit" the resource
+	// (NOFILE) of a refused setrlimit().
 	Pattern string
 	Errno   string // the errno meant, when the line prints none
 	// AnyOf: the wording stands for any of these errnos (the first is
@@ -79,6 +80,10 @@ var Consequences = []Consequence{
 	// setgroups() refused (lab: real-su-setgroups, a bounding set without
 	// CAP_SETGID).
 	{Pattern: `cannot set groups`, Errno: "EPERM", Op: "setgroups", Program: "su, runuser, login (util-linux)"},
+	// The same tools' setuid() and setgid() (lab: real-runuser-bounding,
+	// a bounding set without CAP_SETUID).
+	{Pattern: `cannot set user id`, Errno: "EPERM", Op: "setuid", Program: "su, runuser, login (util-linux)"},
+	{Pattern: `cannot set group id`, Errno: "EPERM", Op: "setgid", Program: "su, runuser, login (util-linux)"},
 	// libisc's "UDP setup with ADDRESS#PORT(…) for NAME failed: …" is a
 	// connect() (lab: real-dig-noroute, ENETUNREACH without a route, the
 	// same with IPAddressDeny= relaxed).
@@ -87,6 +92,10 @@ var Consequences = []Consequence{
 	// real-dig-ipdeny, an address of the host outside IPAddressAllow=).
 	{Pattern: `communications error to \S+: timed out`, Errno: "ETIMEDOUT", Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
 	{Pattern: `communications error to \S+: `, Op: "connect", Program: "BIND 9's dig, host, nslookup (libisc)"},
+	// A raise of a resource limit refused (lab: real-prlimit-nofile,
+	// above LimitNOFILE='s hard limit without CAP_SYS_RESOURCE); the
+	// group "limit" names the resource, as RLIMIT_ does.
+	{Pattern: `failed to set the (?P<limit>[A-Z]+) resource limit`, Op: "setrlimit", Program: "prlimit (util-linux)"},
 	// The sixth round (real-6), blind. chattr's FS_IOC_SETFLAGS: root
 	// keeping CAP_FOWNER is refused the immutable and append-only flags
 	// without CAP_LINUX_IMMUTABLE (lab: real-chattr-bounding).

@@ -29,9 +29,10 @@ fi
 # "left as it was" compare two of them.
 conf() { systemctl show "$unit" | grep -v -E 'Timestamp|PID=|InvocationID|State=|Result=|NRestarts|StatusText|Memory|CPU|Tasks|IO[A-Z]|IP(In|Out|Ingress|Egress)|ExecMain|Effective|Counter|^Job|ConditionResult|AssertResult|StatusErrno|ReloadResult|CleanResult|^LiveMount|ControlGroupId' | sed -E 's/ ; start_time=.*//' | python3 -c 'import sys; [print(l.split("=",1)[0]+"="+" ".join(sorted(l.split("=",1)[1].split())) if l.split("=",1)[0] in ("After","Before","Wants","Requires") else l, end="\n") for l in sys.stdin.read().splitlines()]'; }
 
-settle() { # wait until the unit is no longer starting or running
-	local u=$1 i st
-	for i in $(seq 1 60); do
+settle() { # wait until the unit is no longer starting or running (30 s, or the scenario's settle-seconds)
+	local u=$1 i st n=60
+	[ -f "$dir/settle-seconds" ] && n=$(( $(cat "$dir/settle-seconds") * 2 ))
+	for i in $(seq 1 "$n"); do
 		st=$(systemctl show -P ActiveState "$u")
 		case "$st" in failed|inactive) [ "$i" -gt 2 ] && return 0 ;; esac
 		sleep 0.5

@@ -1,0 +1,2 @@
+mkdir -p /var/lib/spool-reserve
+rm -f /var/lib/spool-reserve/reserve.bin
