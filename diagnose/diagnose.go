@@ -79,6 +79,9 @@ func diagnose(ev *journal.Evidence, opts Options) *Report {
 		}
 		rep.LoggedCalls = loggedCalls(runAudit(inv, ev, props))
 		rep.Notes = runNotes(ev, inv, opts.Unit, props, rep.LoggedCalls)
+		if n := startingNote(inv, props); n != "" {
+			rep.Notes = append([]string{n}, rep.Notes...)
+		}
 		if n := containerNote(ev.Host, props, ""); n != "" {
 			rep.Notes = append(rep.Notes, n)
 		}

@@ -86,6 +86,33 @@ func runNotes(ev *journal.Evidence, inv *Invocation, unit string, props map[stri
 	return notes
 }
 
+// startingNote says that the run asked about has not ended: the unit is
+// still starting (a oneshot's program, a service not yet ready), so "no
+// failed run" is not yet an answer. Where the unit drops packets silently
+// (IPAddressDeny=, RestrictNetworkInterfaces=), a blocked connection is
+// what waits, failing only at the program's own timeout (lab:
+// real-openssl-sclient-ipdeny, captured at 30 s: s_client's connect gave
+// up at about 130 s, ETIMEDOUT).
+func startingNote(inv *Invocation, props map[string]string) string {
+	if inv.ExitLine != nil || props["ActiveState"] != "activating" || props["InvocationID"] != "" && props["InvocationID"] != inv.ID {
+		return ""
+	}
+	n := "this run has not ended: the unit was still starting when the evidence was read"
+	if !inv.Start.IsZero() {
+		n = fmt.Sprintf("this run, started at %s, has not ended: the unit was still starting when the evidence was read", inv.Start.Format("15:04:05"))
+	}
+	var drops []string
+	for _, d := range []string{"IPAddressDeny", "RestrictNetworkInterfaces"} {
+		if v := strings.TrimSpace(props[d]); v != "" {
+			drops = append(drops, d+"="+v)
+		}
+	}
+	if len(drops) > 0 {
+		n += fmt.Sprintf("; %s drops the packets it refuses silently, so a connection it blocks waits until the program's own timeout (a TCP connect: about 2 minutes) and only then fails: ask again after that, or follow the unit with `harden watch`", strings.Join(drops, " and "))
+	}
+	return n
+}
+
 // containerNote warns that on a container host the unit's namespace
 // settings may not be in force at all — unless the run showed them in
 // force (shown: the evidence, said instead; systemd sets them all up in one
