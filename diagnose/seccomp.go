@@ -17,14 +17,19 @@ func filterCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	if sc == "" || strings.HasPrefix(sc, "unknown(") {
 		return out
 	}
-	add([]string{"SystemCallFilter=" + sc}, fmt.Sprintf("allows %s alone (a later SystemCallFilter= line adds to an allow-list, or removes from a deny-list)", sc),
+	which := sc + " alone"
+	if strings.Contains(sc, " ") {
+		which = sc + ", all the calls the one operation may be made with"
+	}
+	add([]string{"SystemCallFilter=" + sc}, fmt.Sprintf("allows %s (a later SystemCallFilter= line adds to an allow-list, or removes from a deny-list)", which),
 		fmt.Sprintf("the service may call %s; every other refused call stays refused", sc))
 	g := sb.Groups
-	for _, grp := range g.GroupsContaining(sc) {
+	first, _, _ := strings.Cut(sc, " ")
+	for _, grp := range g.GroupsContaining(first) {
 		if len(g.Groups[grp]) > 40 {
 			continue
 		}
-		add([]string{"SystemCallFilter=" + grp}, fmt.Sprintf("allows the %s group (%d calls, %s among them)", grp, len(g.Groups[grp]), sc),
+		add([]string{"SystemCallFilter=" + grp}, fmt.Sprintf("allows the %s group (%d calls, %s among them)", grp, len(g.Groups[grp]), first),
 			fmt.Sprintf("every call of %s becomes allowed", grp))
 		return out
 	}
@@ -100,11 +105,44 @@ func archAllowed(sb *Sandbox, auditArch string) bool {
 func filterErrno(sym *Symptom, sb *Sandbox, _ []cause) []cause {
 	sc := sym.Op
 	f := sb.Filter
-	if sym.Errno != "EACCES" && sym.Errno != "EPERM" || !knownSyscalls()[sc] || f == nil || f.Errno == "" || f.Errno != sym.Errno || !f.Denies(sc) {
+	if sym.Errno != "EACCES" && sym.Errno != "EPERM" || !knownSyscalls()[sc] || f == nil || f.Errno == "" {
 		return nil
 	}
+	calls := rules.CallFamilies[sc]
+	if calls == nil {
+		calls = []string{sc}
+	}
+	var denied []string
+	for _, call := range calls {
+		if f.Denies(call) {
+			denied = append(denied, call)
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	conf, words := High, ""
+	if len(calls) > 1 {
+		// The word stands for several calls: the relaxation allows each
+		// the filter refuses, and the cause is certain only if it
+		// refuses them all.
+		words = fmt.Sprintf("; the program's %q may be made with any of %s", sc, strings.Join(calls, ", "))
+		if len(denied) < len(calls) {
+			conf = Medium
+		}
+	}
+	if f.Errno != sym.Errno {
+		// The call the line names never ran, so nothing but the filter
+		// answered it: the program words EPERM and EACCES alike (lab:
+		// util-linux mount's "permission denied." for the filter's EPERM,
+		// said not-sandbox).
+		if f.Errno != "EACCES" && f.Errno != "EPERM" {
+			return nil
+		}
+		conf, words = Medium, words+fmt.Sprintf("; the program says %s, but a refused call never runs, so its words stand for the filter's %s (programs word the two alike)", sym.Errno, f.Errno)
+	}
 	return []cause{{kind: causeFilter, directive: "SystemCallFilter", setting: filterSetting(sb) + ", SystemCallErrorNumber=" + f.Errno,
-		confidence: High, syscall: sc,
-		reason:  fmt.Sprintf("SystemCallFilter= refuses %s and SystemCallErrorNumber=%s turns the refusal into that error, for every call whatever its arguments; the kernel logs nothing for it", sc, f.Errno),
+		confidence: conf, syscall: strings.Join(denied, " "),
+		reason:  fmt.Sprintf("SystemCallFilter= refuses %s and SystemCallErrorNumber=%s turns the refusal into that error, for every call whatever its arguments; the kernel logs nothing for it", strings.Join(denied, ", "), f.Errno) + words,
 		confirm: "make the refusal visible for one run: a drop-in with `SystemCallErrorNumber=kill` lets the kernel kill the process at that call and log a SECCOMP record naming it (`ausearch -m SECCOMP -i`)"}}
 }

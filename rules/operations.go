@@ -228,3 +228,12 @@ type DeviceSet struct {
 	// allow-list refused /dev/loop0).
 	Driver string
 }
+
+// CallFamilies are the system calls a program may make for an operation
+// its words name by the old call's name: util-linux's mount says "mount"
+// whether it called mount(2) or, since 2.39 on a kernel that has it, the
+// new mount API (lab, systemd 257 with util-linux 2.41: a drop-in allowing
+// mount alone left fsopen refused, and the same message).
+var CallFamilies = map[string][]string{
+	"mount": {"mount", "fsopen", "fsconfig", "fsmount", "move_mount", "open_tree", "mount_setattr"},
+}

@@ -1,0 +1,1 @@
+umount /mnt 2>/dev/null || true
