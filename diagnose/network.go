@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,22 +42,55 @@ func familyCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	if sym.Kind == KindTimeout {
 		fams = []string{"AF_UNIX"}
 	}
+	hint, from := "", ""
 	if sym.Family == "" {
 		fams = nil
+		hint, from = familyHint(sym, sb)
 		for _, f := range rules.CommonAddressFamilies {
 			if !sb.FamilyAllowed(f) {
 				fams = append(fams, f)
 			}
 		}
+		// The family of an address the line or the command line names
+		// first (lab: ping 127.0.0.1 got AF_INET6 first).
+		if i := slices.Index(fams, hint); i > 0 {
+			fams = append(append([]string{hint}, fams[:i]...), fams[i+1:]...)
+		}
 	}
 	for _, f := range fams {
 		r := fmt.Sprintf("allows %s sockets too", f)
-		if sym.Family == "" {
+		switch {
+		case sym.Family == "" && f == hint:
+			r += fmt.Sprintf(" (the message does not name the family; %s is an %s address)", from, f)
+		case sym.Family == "":
 			r += " (the message does not name the family; this is a common one the list lacks)"
 		}
 		add([]string{"RestrictAddressFamilies=" + f}, r, "the service may create "+f+" sockets; other families stay refused")
 	}
 	return out
+}
+
+// familyHint is the address family of the address the symptom, else the
+// command line, names, and that address ("" if none).
+func familyHint(sym *Symptom, sb *Sandbox) (family, addr string) {
+	cands := []string{sym.Addr}
+	for _, w := range strings.Fields(execArgv(sb.Props)) {
+		if _, v, ok := strings.Cut(w, "="); ok {
+			w = v
+		}
+		cands = append(cands, strings.Trim(w, `"'[]`))
+	}
+	for _, a := range cands {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			continue
+		}
+		if ip.Is4() || ip.Is4In6() {
+			return "AF_INET", a
+		}
+		return "AF_INET6", a
+	}
+	return "", ""
 }
 
 // ipCandidates allows the one address.
