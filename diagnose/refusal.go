@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/harden-tool/harden/rules"
@@ -21,6 +22,9 @@ func refusalRows(sym *Symptom, sb *Sandbox, _ []cause) []cause {
 		value, ok := refusalInForce(r, sb)
 		if !ok {
 			continue
+		}
+		if v, _ := namedValue(r.Directive, sym.Text); v != "" && slices.Contains(strings.Fields(value), v) {
+			continue // the unit allows the very kind the words name
 		}
 		out = append(out, refusalCause(r, sym, sb, value))
 	}
@@ -126,6 +130,10 @@ func switchCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 	if ok && d.Protects != "" {
 		givesUp = c.directive + "= no longer ensures that " + d.Protects
 	}
+	if v, words := namedValue(c.directive, sym.Text); v != "" {
+		add([]string{c.directive + "=" + v}, fmt.Sprintf("allows %s alone, the kind the message names (%q)", v, words),
+			fmt.Sprintf("the service may use %s; every other kind stays refused", v))
+	}
 	switch {
 	case ok && d.Off != "":
 		add([]string{d.Off}, d.OffRestores, givesUp)
@@ -133,4 +141,20 @@ func switchCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 		add([]string{c.directive + "=no"}, fmt.Sprintf("%s is what refuses %s", c.directive, c.syscall), givesUp)
 	}
 	return out
+}
+
+// namedValue is the value of the directive that the line's words name
+// (rules.Directive.Named), and those words; "" when they name none.
+func namedValue(directive, line string) (value, words string) {
+	d, ok := rules.LookupDirective(directive)
+	if !ok || len(d.Named) == 0 {
+		return "", ""
+	}
+	lower := strings.ToLower(line)
+	for _, n := range d.Named {
+		if strings.Contains(lower, n.Words) {
+			return n.Value, n.Words
+		}
+	}
+	return "", ""
 }

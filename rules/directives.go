@@ -2,6 +2,10 @@ package rules
 
 import "strings"
 
+// NamedValue is a value of a setting and the words (lower case) that name
+// it in a program's message.
+type NamedValue struct{ Words, Value string }
+
 // Directive is what harden knows of one systemd setting: the single
 // record of its facts. The tables the engine reads by kind of fact
 // (MountTables, PathListDirectives, ExecDirectories, …; see index.go) are
@@ -83,6 +87,10 @@ type Directive struct {
 	// a program may raise its own soft limit up to it, without
 	// CAP_SYS_RESOURCE.
 	SystemdHard int64
+	// Named are values of a list setting that a failure's words name
+	// ("network namespace" is RestrictNamespaces=net): a unit whose list
+	// holds the value is not refused, and relaxing adds just that value.
+	Named []NamedValue
 	// ArgSized: a size the command line names (fallocate --length 8MiB,
 	// truncate -s 2G, dd bs=1M) is one the program will reach, so a
 	// raised limit is at least that.
@@ -348,7 +356,13 @@ var directiveList = []Directive{
 	{Name: "ProtectClock", Man: exec("ProtectClock"), Since: 245, Protects: "the system clock cannot be changed",
 		DropsCapabilities: []string{"CAP_SYS_TIME", "CAP_WAKE_ALARM"}, Seccomp: "yes", Tighten: "yes"},
 	{Name: "RestrictNamespaces", Man: exec("RestrictNamespaces"), Since: 233, Protects: "the service cannot create namespaces",
-		Seccomp: "yes", Tighten: "yes"},
+		Seccomp: "yes", Tighten: "yes",
+		// lab: real-ipnetns-restrictnamespaces, iproute2's "Failed to
+		// create a new network namespace" (=net verified).
+		Named: []NamedValue{{"network namespace", "net"}, {"mount namespace", "mnt"}, {"user namespace", "user"}, {"pid namespace", "pid"},
+			{"uts namespace", "uts"}, {"ipc namespace", "ipc"}, {"cgroup namespace", "cgroup"},
+			{"clone_newnet", "net"}, {"clone_newns", "mnt"}, {"clone_newuser", "user"}, {"clone_newpid", "pid"},
+			{"clone_newuts", "uts"}, {"clone_newipc", "ipc"}, {"clone_newcgroup", "cgroup"}}},
 	{Name: "MemoryDenyWriteExecute", Man: exec("MemoryDenyWriteExecute"), Since: 231, Protects: "memory cannot be both writable and executable",
 		Seccomp: "yes", Tighten: "yes",
 		// lab: tighten-node-jit, on 252 and 257 (ENOMEM/EPERM from mprotect).

@@ -1,0 +1,1 @@
+ip netns del harden-test 2>/dev/null || true
