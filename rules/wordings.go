@@ -45,6 +45,10 @@ var Consequences = []Consequence{
 	{Pattern: `setting key ['"](?P<key>[A-Za-z0-9_.\-/]+)['"]`, Op: "write", Path: "/proc/sys/", Program: "sysctl (procps)"},
 	{Pattern: `(?:missing|lacks?|without|requires?|needs?) (?:the )?(?:required )?(?:capability|capabilities)?:? ?(?P<cap>CAP_[A-Z_]+)`, Errno: "EPERM", Program: "many"},
 	{Pattern: `(?P<cap>CAP_[A-Z_]+)(?: capability)? (?:is )?(?:required|missing|needed)`, Errno: "EPERM", Program: "many"},
+	// A capability the program could not raise in its own sets (lab:
+	// real-setcap-bounding, libcap's setcap: "unable to set CAP_SETFCAP
+	// effective capability", outside the bounding set).
+	{Pattern: `(?:unable to|cannot|can't|could not|failed to) (?:set|raise|acquire|enable) (?:the )?(?P<cap>CAP_[A-Z_]+)`, Errno: "EPERM", Program: "libcap's setcap, and many"},
 	// net-tools' hostname on sethostname()'s EPERM (lab:
 	// real-hostname-protecthostname, root under ProtectHostname=).
 	{Pattern: `must be root to change the (?:host|domain) ?name`, Errno: "EPERM", Op: "sethostname", Program: "hostname (net-tools)"},

@@ -1,0 +1,2 @@
+mkdir -p /home/backup
+rm -f /home/backup/hostname
