@@ -117,7 +117,13 @@ func notSandboxCause(syms []*Symptom, sb *Sandbox) string {
 		// Root keeps CAP_DAC_OVERRIDE: no file mode refuses it.
 		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s, and root keeps CAP_DAC_OVERRIDE, so no file mode refused it: look at a security module's denials (`journalctl -k | grep -i -e apparmor -e avc`) and at what the operation itself checks", describe(s), s.Path)
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "EACCES":
-		return fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
+		cause := fmt.Sprintf("%s: no sandbox setting of the unit hides or protects %s; the file's own mode and owner refuse %s (check `ls -l %s` and `namei -l %s`)", describe(s), s.Path, who, s.Path, s.Path)
+		for tree, group := range rules.ReaderGroups {
+			if within(s.Path, tree) {
+				cause += fmt.Sprintf("; the %s group reads %s: `SupplementaryGroups=%s` lets %s in", group, tree, group, who)
+			}
+		}
+		return cause
 	case s.Kind == KindErrno && s.Path != "" && s.Errno == "ENOENT":
 		return fmt.Sprintf("%s: no sandbox setting hides %s; it does not exist on the host either", describe(s), s.Path)
 	case s.Kind == KindSetup && s.Setup != nil && s.Setup.Executable && s.Errno == "ENOENT":

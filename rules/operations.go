@@ -237,3 +237,13 @@ type DeviceSet struct {
 var CallFamilies = map[string][]string{
 	"mount": {"mount", "fsopen", "fsconfig", "fsmount", "move_mount", "open_tree", "mount_setattr"},
 }
+
+// ReaderGroups are groups a distribution gives read access to a tree of
+// files: a user refused one reads it as a member, which
+// SupplementaryGroups= makes the service's user (Debian: the journal's
+// files are the systemd-journal group's; lab: real-journalctl-user,
+// verified).
+var ReaderGroups = map[string]string{
+	"/var/log/journal": "systemd-journal",
+	"/run/log/journal": "systemd-journal",
+}

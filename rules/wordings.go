@@ -100,6 +100,9 @@ var Consequences = []Consequence{
 	// above LimitNOFILE='s hard limit without CAP_SYS_RESOURCE); the
 	// group "limit" names the resource, as RLIMIT_ does.
 	{Pattern: `failed to set the (?P<limit>[A-Z]+) resource limit`, Op: "setrlimit", Program: "prlimit (util-linux)"},
+	// journalctl as a user outside the journal's readers (lab:
+	// real-journalctl-user, User=nobody): no path, no errno.
+	{Pattern: `No journal files were opened due to insufficient permissions`, Errno: "EACCES", Op: "read", Path: "/var/log/journal", Program: "journalctl (systemd)"},
 	// The sixth round (real-6), blind. chattr's FS_IOC_SETFLAGS: root
 	// keeping CAP_FOWNER is refused the immutable and append-only flags
 	// without CAP_LINUX_IMMUTABLE (lab: real-chattr-bounding).

@@ -1,0 +1,2 @@
+mkdir -p /tmp/harden-shared
+echo "s3cret-token" > /tmp/harden-shared/token
