@@ -84,10 +84,12 @@ func argvSize(argv string) int64 {
 		if err != nil || n > 1<<40 {
 			continue
 		}
-		largest = max(largest, n*map[string]int64{"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[strings.ToLower(m[2])])
+		largest = max(largest, n*sizeUnits[strings.ToLower(m[2])])
 	}
 	return largest
 }
+
+var sizeUnits = map[string]int64{"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 // memoryCandidates doubles MemoryMax=.
 func memoryCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
@@ -188,11 +190,12 @@ func hardLimit(sym *Symptom, sb *Sandbox, sofar []cause) []cause {
 		return nil
 	}
 	directive := "Limit" + strings.ToUpper(res)
-	if _, known := rules.Directives[directive]; !known {
+	d, known := rules.Directives[directive]
+	if !known {
 		return nil
 	}
 	v := orDefault(sb.Props[directive], "infinity")
-	if hard := limitValue(v); hard >= 1<<62 || hard >= rules.Directives[directive].SystemdHard && rules.Directives[directive].SystemdHard > 0 {
+	if hard := limitValue(v); hard >= 1<<62 || d.SystemdHard > 0 && hard >= d.SystemdHard {
 		return nil // the unit did not lower the hard limit systemd gives
 	}
 	return []cause{{kind: causeLimit, directive: directive, setting: directive + "=" + v, confidence: Medium, syscall: "setrlimit",

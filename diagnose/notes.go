@@ -102,13 +102,13 @@ func startingNote(inv *Invocation, props map[string]string) string {
 		n = fmt.Sprintf("this run, started at %s, has not ended: the unit was still starting when the evidence was read", inv.Start.Format("15:04:05"))
 	}
 	var drops []string
-	for _, d := range []string{"IPAddressDeny", "RestrictNetworkInterfaces"} {
+	for _, d := range rules.DroppingDirectives {
 		if v := strings.TrimSpace(props[d]); v != "" {
 			drops = append(drops, d+"="+v)
 		}
 	}
 	if len(drops) > 0 {
-		n += fmt.Sprintf("; %s drops the packets it refuses silently, so a connection it blocks waits until the program's own timeout (a TCP connect: about 2 minutes) and only then fails: ask again after that, or follow the unit with `harden watch`", strings.Join(drops, " and "))
+		n += fmt.Sprintf("; %s: its BPF filter drops refused packets silently, so a connection it blocks waits until the program's own timeout (a TCP connect: about 2 minutes) and only then fails: ask again after that, or follow the unit with `harden watch`", strings.Join(drops, " and "))
 	}
 	return n
 }

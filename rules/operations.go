@@ -247,3 +247,8 @@ var ReaderGroups = map[string]string{
 	"/var/log/journal": "systemd-journal",
 	"/run/log/journal": "systemd-journal",
 }
+
+// DroppingDirectives are the settings whose BPF programs drop refused
+// packets without a word: a connection they block waits for the
+// program's own timeout instead of failing at once.
+var DroppingDirectives = []string{"IPAddressDeny", "RestrictNetworkInterfaces"}
