@@ -240,6 +240,11 @@ func (s *Sandbox) Resolve(p string) (rules.Effect, *mountRule) {
 		}
 	}
 	if len(covering) == 0 {
+		for from, to := range rules.MergedUsrAliases {
+			if p == from || strings.HasPrefix(p, from+"/") {
+				return s.Resolve(to + p[len(from):])
+			}
+		}
 		return rules.Host, nil
 	}
 	sort.SliceStable(covering, func(i, j int) bool {

@@ -120,6 +120,16 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 		// Not ProtectSystem='s whole tree: every program's configuration
 		// file is there, read, not written.
 		named := argvPaths(execArgv(sb.Props))
+		// Every tree a setting makes so, named once: ProtectSystem=full's
+		// /etc as well as its /usr (lab: update-ca-certificates' relative
+		// "./ACCVRAIZ1.pem" in /etc/ssl/certs was said to be /usr's).
+		trees := map[string][]string{}
+		for i := range sb.mounts {
+			if r := &sb.mounts[i]; effectCanGive(r.Effect, e, sb.Root) {
+				k := r.Setting + "\x00" + effectWords[r.Effect]
+				trees[k] = append(trees[k], r.Path)
+			}
+		}
 		var onCommandLine, others []cause
 		for i := range sb.mounts {
 			r := &sb.mounts[i]
@@ -127,7 +137,7 @@ func suspectsFor(sym *Symptom, sb *Sandbox, e string) []cause {
 				continue
 			}
 			c := cause{directive: r.Directive, setting: r.Setting,
-				reason:  fmt.Sprintf("the message names no path harden can place (%s), and %s makes %s %s, which gives %s", orDefault(sym.Path, "none given"), r.Setting, r.Path, effectWords[r.Effect], e),
+				reason:  fmt.Sprintf("the message names no path harden can place (%s), and %s makes %s %s, which gives %s", orDefault(sym.Path, "none given"), r.Setting, strings.Join(trees[r.Setting+"\x00"+effectWords[r.Effect]], ", "), effectWords[r.Effect], e),
 				confirm: corroboration(sym, sb) + "; the record names the path, and `harden why` then the narrowest relaxation"}
 			if p := decidedBy(named, r, sb); p != "" {
 				c.reason += fmt.Sprintf("; the command line names %s, which it decides", p)

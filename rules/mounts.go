@@ -37,5 +37,13 @@ var BroadPaths = []string{"/", "/usr", "/etc", "/var", "/home", "/root", "/run",
 // judged by what it names.
 var PathAliases = map[string]string{"/var/run": "/run", "/var/lock": "/run/lock"}
 
+// MergedUsrAliases are the links of a merged-/usr system (every Debian
+// since 12): /lib is /usr/lib. A path no mount rule covers is judged by
+// the one it names there (lab: real-depmod-protectsystem, depmod's
+// "openat(/lib/modules/…): Read-only file system" under ProtectSystem=yes,
+// which protects /usr). On a system without them, such a path is not
+// under /usr's rules, and no refusal of it is blamed on them anyway.
+var MergedUsrAliases = map[string]string{"/lib": "/usr/lib", "/lib64": "/usr/lib64", "/bin": "/usr/bin", "/sbin": "/usr/sbin"}
+
 // DevicesKeptByPolicy are the nodes DevicePolicy=closed always allows.
 var DevicesKeptByPolicy = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"}

@@ -1,0 +1,2 @@
+mkdir -p /var/cache/harden-old
+echo stale > /var/cache/harden-old/stale.bin
