@@ -175,10 +175,12 @@ func LookupExitStatus(n int) (ExitStatus, bool) {
 }
 
 // IsSetupStatus reports whether an exit status is one systemd itself uses
-// for a failure before exec (the 200–245 range of its table).
+// for a failure before exec (the 200–246 range of its table). 255,
+// EXIT_EXCEPTION, is no setup step, and programs exit with it themselves
+// (lab: ssh's "Connection refused", real-ssh-families).
 func IsSetupStatus(n int) bool {
 	s, ok := LookupExitStatus(n)
-	return ok && s.Class == "systemd"
+	return ok && s.Class == "systemd" && n < 255
 }
 
 // GroupTableVersions lists the systemd releases whose @group tables are
