@@ -73,14 +73,7 @@ func familyCandidates(sym *Symptom, c cause, sb *Sandbox) (out []candidate) {
 // familyHint is the address family of the address the symptom, else the
 // command line, names, and that address ("" if none).
 func familyHint(sym *Symptom, sb *Sandbox) (family, addr string) {
-	cands := []string{sym.Addr}
-	for _, w := range strings.Fields(execArgv(sb.Props)) {
-		if _, v, ok := strings.Cut(w, "="); ok {
-			w = v
-		}
-		cands = append(cands, strings.Trim(w, `"'[]`))
-	}
-	for _, a := range cands {
+	for _, a := range append([]string{sym.Addr}, argvAddrs(execArgv(sb.Props))...) {
 		ip, err := netip.ParseAddr(a)
 		if err != nil {
 			continue
@@ -91,6 +84,22 @@ func familyHint(sym *Symptom, sb *Sandbox) (family, addr string) {
 		return "AF_INET6", a
 	}
 	return "", ""
+}
+
+// argvAddrs are the words of a command line that are IP addresses, as
+// arguments or options' values (--host=::1).
+func argvAddrs(argv string) []string {
+	var out []string
+	for _, w := range strings.Fields(argv) {
+		if _, v, ok := strings.Cut(w, "="); ok {
+			w = v
+		}
+		w = strings.Trim(w, `"'[]`)
+		if _, err := netip.ParseAddr(w); err == nil {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // ipCandidates allows the one address.

@@ -225,6 +225,17 @@ func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
 			}
 		}
 	}
+	// An address the IP filter denies, on the command line: a program
+	// whose peers are dropped may say only that none answered (lab:
+	// ping -6 ::1 under IPAddressDeny=any, "100% packet loss", said
+	// not-sandbox).
+	for _, a := range argvAddrs(execArgv(sb.Props)) {
+		if sb.AddressDenied(a) {
+			if s := "IPAddressDeny=" + sb.Props["IPAddressDeny"] + " drops traffic to " + a + ", which its command line names (a run with a drop-in holding `IPAddressAllow=" + a + "` decides it: dropped packets fail no call the kernel could record)"; !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
 	if len(lines) == 0 {
 		return out
 	}
