@@ -72,11 +72,8 @@ var reArgSize = regexp.MustCompile(`^([0-9]+)([KkMmGgTt])(?:i?B)?$`)
 // Bare numbers are left out: they are as often ports or counts.
 func argvSize(argv string) int64 {
 	var largest int64
-	for _, w := range strings.Fields(argv) {
-		if _, v, ok := strings.Cut(w, "="); ok {
-			w = v
-		}
-		m := reArgSize.FindStringSubmatch(strings.Trim(w, `"'`))
+	for _, w := range argvValues(argv) {
+		m := reArgSize.FindStringSubmatch(w)
 		if m == nil {
 			continue
 		}

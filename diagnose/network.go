@@ -90,11 +90,8 @@ func familyHint(sym *Symptom, sb *Sandbox) (family, addr string) {
 // arguments or options' values (--host=::1).
 func argvAddrs(argv string) []string {
 	var out []string
-	for _, w := range strings.Fields(argv) {
-		if _, v, ok := strings.Cut(w, "="); ok {
-			w = v
-		}
-		w = strings.Trim(w, `"'[]`)
+	for _, w := range argvValues(argv) {
+		w = strings.Trim(w, "[]")
 		if _, err := netip.ParseAddr(w); err == nil {
 			out = append(out, w)
 		}

@@ -585,13 +585,9 @@ func syscallWords(line string) []string {
 			if before == '.' || strings.ContainsRune(" \t\"'([", rune(before)) {
 				out = append(out, line[start:end])
 			}
-		case strings.HasPrefix(after, ": ") || after == ":":
-			if strings.ContainsRune(" \t\"'([", rune(before)) || start == 0 {
-				out = append(out, line[start:end])
-			}
-		case strings.HasPrefix(after, " failed"):
-			// "ioprio_set failed: Operation not permitted" (util-linux's
-			// ionice, lab: real-ionice-bounding).
+		case strings.HasPrefix(after, ": ") || after == ":" || strings.HasPrefix(after, " failed"):
+			// (" failed": util-linux ionice's "ioprio_set failed:
+			// Operation not permitted", lab: real-ionice-bounding.)
 			if strings.ContainsRune(" \t\"'([", rune(before)) || start == 0 {
 				out = append(out, line[start:end])
 			}

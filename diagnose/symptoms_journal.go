@@ -408,6 +408,24 @@ func execArgv(props map[string]string) string { return execField(props, "argv[]"
 
 func execPath(props map[string]string) string { return execField(props, "path") }
 
+// argvValues are the arguments a command line gives its program, each
+// unquoted and, for an option with a value (--db=/x, bs=1M), the value: the
+// words the paths, addresses and sizes it names are looked for in.
+func argvValues(argv string) []string {
+	var out []string
+	for i, f := range strings.Fields(argv) {
+		if i == 0 {
+			continue // the program itself
+		}
+		f = strings.Trim(f, `"'`)
+		if _, v, ok := strings.Cut(f, "="); ok && !strings.HasPrefix(f, "/") {
+			f = strings.Trim(v, `"'`)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // ExecPath is the program ExecStart= runs, from the unit's properties
 // (systemctl show); "" when it sets none.
 func ExecPath(props map[string]string) string { return execPath(props) }

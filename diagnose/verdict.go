@@ -267,14 +267,7 @@ func wordedSuspects(inv *Invocation, sb *Sandbox) []string {
 // (as arguments, or as values: --db=/x), not the program's own.
 func argvPaths(argv string) []string {
 	var out []string
-	for i, f := range strings.Fields(argv) {
-		f = strings.Trim(f, `"'`)
-		if i == 0 {
-			continue
-		}
-		if _, v, ok := strings.Cut(f, "=/"); ok && !strings.HasPrefix(f, "/") {
-			f = "/" + v
-		}
+	for _, f := range argvValues(argv) {
 		if path.IsAbs(f) {
 			out = append(out, path.Clean(f))
 		}
